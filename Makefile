@@ -1,0 +1,72 @@
+# The README's two set-up commands are `make demo` and `make test`; each does its own set-up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+STATE := .localcluster
+KRAFT_STATE := .localcluster-kraft
+PYTEST_ARGS ?=
+
+.PHONY: help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean
+
+help:
+	@echo "make demo | make test | cluster | cluster-down | cluster-status | kraft | kraft-down | lint | bench | screenshots"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "kafkatui: $(PYTHON) not found; install Python 3.11+"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# tmux drives the end-to-end tests; install it when missing and we are root.
+tools:
+	@command -v tmux >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq tmux) >/dev/null; \
+	  else echo "kafkatui: tmux not found; install it (apt-get install tmux) for the e2e tests"; fi; }
+
+jars:
+	$(PYTHON) localcluster/cluster.py fetch
+	$(PYTHON) localcluster/cluster.py --kraft fetch
+
+cluster: venv
+	$(PYTHON) localcluster/cluster.py --state-dir $(STATE) up
+	$(VPY) localcluster/seed.py --state-dir $(STATE)
+
+cluster-down:
+	$(PYTHON) localcluster/cluster.py --state-dir $(STATE) down
+
+cluster-status:
+	$(PYTHON) localcluster/cluster.py --state-dir $(STATE) status
+
+kraft: venv
+	$(PYTHON) localcluster/cluster.py --kraft --state-dir $(KRAFT_STATE) up
+	$(VPY) localcluster/seed.py --state-dir $(KRAFT_STATE)
+
+kraft-down:
+	$(PYTHON) localcluster/cluster.py --kraft --state-dir $(KRAFT_STATE) down
+
+demo: cluster
+	set -a && . $(STATE)/env && set +a && $(VENV)/bin/kafkatui
+
+lint: venv
+	$(VENV)/bin/ruff check kafkatui tests bench localcluster
+
+unit: venv
+	$(VPY) -m pytest tests/unit -q
+
+test: venv tools lint cluster
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+bench: cluster
+	$(VPY) -m bench $(BENCH_ARGS)
+
+screenshots: cluster
+	$(VPY) -m bench.screenshots
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

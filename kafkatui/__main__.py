@@ -1,0 +1,5 @@
+"""Allow `python -m kafkatui`."""
+
+from kafkatui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,222 @@
+"""Command line: `kafkatui` (the monitor), `kafkatui snapshot --json`, `kafkatui info`.
+
+Every user-facing failure here becomes one line on stderr and exit code 2: argparse's
+multi-line usage dump is replaced, config errors are caught before any client exists, and an
+unreachable bootstrap is detected with a cheap TCP probe instead of kafka-python's 30 s wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NoReturn
+
+from kafkatui import __version__
+from kafkatui.config import COLOR_CHOICES, ConfigError, Settings, load_settings
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that fails with one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"kafkatui: {message} (see kafkatui --help)\n")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options accepted both before and after a subcommand (defaults suppressed so either works)."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    conn = common.add_argument_group("connection")
+    conn.add_argument("--bootstrap", "-b", metavar="HOST:PORT[,...]",
+                      help="Kafka bootstrap servers (env KAFKATUI_BOOTSTRAP)")
+    conn.add_argument("--zookeeper", "-z", metavar="HOST:PORT[/chroot]",
+                      help="ZooKeeper connect string (env KAFKATUI_ZOOKEEPER); omit on KRaft")
+    conn.add_argument("--cluster", "-c", metavar="NAME", help="profile from the config file (env KAFKATUI_CLUSTER)")
+    conn.add_argument("--config", metavar="PATH", help="config file (default $XDG_CONFIG_HOME/kafkatui/config.toml)")
+    sec = common.add_argument_group("security (passed to kafka-python)")
+    sec.add_argument("--security-protocol", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"])
+    sec.add_argument("--sasl-mechanism", metavar="MECH", help="PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...")
+    sec.add_argument("--sasl-username", metavar="USER")
+    sec.add_argument("--sasl-password", metavar="PASS", help="prefer env KAFKATUI_SASL_PASSWORD")
+    sec.add_argument("--ssl-cafile", metavar="PATH")
+    sec.add_argument("--ssl-certfile", metavar="PATH")
+    sec.add_argument("--ssl-keyfile", metavar="PATH")
+    sec.add_argument("--ssl-no-check-hostname", action="store_true")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(
+        prog="kafkatui",
+        description="A read-only terminal monitor for a running Apache Kafka cluster.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"kafkatui {__version__}")
+    ui = parser.add_argument_group("display")
+    ui.add_argument("--refresh", "-r", type=float, metavar="SECONDS", default=argparse.SUPPRESS,
+                    help="refresh interval, minimum 1 (default 5; env KAFKATUI_REFRESH)")
+    ui.add_argument("--theme", metavar="NAME", default=argparse.SUPPRESS, help="colour theme (env KAFKATUI_THEME)")
+    ui.add_argument("--color", choices=COLOR_CHOICES, default=argparse.SUPPRESS,
+                    help="colour system; NO_COLOR is honoured")
+    ui.add_argument("--no-mouse", action="store_true", default=argparse.SUPPRESS,
+                    help="leave the mouse to the terminal (text selection)")
+    ui.add_argument("--wait", action="store_true", default=argparse.SUPPRESS,
+                    help="open even when no bootstrap server answers, and keep retrying")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    snap = sub.add_parser("snapshot", parents=[common], help="one full refresh of every source, printed")
+    snap.add_argument("--json", action="store_true", help="print one JSON document (the only format)")
+    snap.add_argument("--no-processes", action="store_true", help="skip the host process scan")
+    sub.add_parser("info", parents=[common], help="print config, theme and log paths")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"kafkatui: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def probe_bootstrap(servers: Sequence[str], timeout_s: float) -> str | None:
+    """Return None if any server accepts a TCP connection, else a one-line reason.
+
+    A TCP probe costs milliseconds and answers the common failure (wrong host or port)
+    without waiting for kafka-python's bootstrap timeout.
+    """
+    reasons = []
+    deadline = time.monotonic() + timeout_s
+    for server in servers:
+        host, _, port = server.rpartition(":")
+        host = host.strip("[]")
+        remaining = max(0.2, deadline - time.monotonic())
+        try:
+            with socket.create_connection((host, int(port)), timeout=remaining):
+                return None
+        except socket.gaierror:
+            reasons.append(f"{server}: unknown host")
+        except TimeoutError:
+            reasons.append(f"{server}: no answer within {remaining:.1f} s")
+        except OSError as exc:
+            reasons.append(f"{server}: {exc.strerror or exc}")
+    return "cannot reach any bootstrap server (" + "; ".join(reasons) + ")"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(vars(args))
+
+
+def run_info(settings: Settings | None, error: str | None) -> int:
+    from kafkatui import config
+
+    lines = {
+        "version": __version__,
+        "config": str(settings.config_path if settings else config.config_path()),
+        "themes": str(config.config_dir() / "themes"),
+        "log": str(config.log_path()),
+    }
+    if settings:
+        lines.update(
+            cluster=settings.cluster_name,
+            bootstrap=settings.bootstrap_str,
+            zookeeper=settings.zookeeper or "(none)",
+            refresh=f"{settings.refresh_s:g}s",
+            theme=settings.theme,
+            color=settings.color,
+            security=settings.security.protocol,
+        )
+    else:
+        lines["settings"] = f"not resolved: {error}"
+    for key, value in lines.items():
+        print(f"{key:10} {value}")
+    return EXIT_OK
+
+
+def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
+    """One full refresh of every source, as one JSON document on stdout."""
+    problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
+    if problem:
+        return _fail(problem)
+    from kafkatui.model import SourceError
+    from kafkatui.snapshot_json import build_document
+    from kafkatui.sources.kafka import KafkaSource
+
+    kafka = KafkaSource(settings)
+    zk_source: Any = None
+    timing: dict[str, float] = {}
+
+    def timed(name: str, fn: Any, *a: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*a)
+        finally:
+            timing[name] = round(time.perf_counter() - start, 4)
+
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            cluster_f = pool.submit(timed, "kafka", kafka.refresh)
+            zk_f = None
+            if settings.zookeeper:
+                from kafkatui.sources.zookeeper import ZooKeeperSource
+
+                zk_source = ZooKeeperSource(settings.zookeeper, timeout_s=settings.connect_timeout_s)
+                zk_f = pool.submit(timed, "zookeeper", zk_source.refresh)
+            cluster = cluster_f.result()
+            groups_f = pool.submit(timed, "groups", kafka.groups)
+            procs = None
+            if processes:
+                from kafkatui.sources.processes import ProcessSource
+
+                procs = timed("processes", ProcessSource().refresh, cluster.brokers)
+            groups = groups_f.result()
+            zk = zk_f.result() if zk_f else None
+    except SourceError as exc:
+        return _fail(str(exc))
+    finally:
+        kafka.close()
+        if zk_source is not None:
+            zk_source.close()
+    document = build_document(cluster, groups, zk, procs, timing)
+    json.dump(document, sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def run_tui(settings: Settings, *, wait: bool) -> int:
+    if not wait:
+        problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
+        if problem:
+            return _fail(f"{problem}; check --bootstrap, or use --wait to keep retrying")
+    from kafkatui.app import KafkaTuiApp
+    from kafkatui.logging_setup import configure_logging
+
+    configure_logging()
+    app = KafkaTuiApp(settings)
+    app.run(mouse=settings.mouse)
+    return app.return_code or EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = getattr(args, "command", None)
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        if command == "info":
+            return run_info(None, str(exc))
+        return _fail(str(exc))
+    try:
+        if command == "info":
+            return run_info(settings, None)
+        if command == "snapshot":
+            if not getattr(args, "json", False):
+                return _fail("snapshot needs --json (JSON is the only output format)")
+            return run_snapshot(settings, processes=not getattr(args, "no_processes", False))
+        return run_tui(settings, wait=bool(getattr(args, "wait", False)))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,291 @@
+"""Settings: where kafkatui connects and how it behaves, resolved once at start-up.
+
+Precedence, highest first: command-line flags, `KAFKATUI_*` environment variables, the chosen
+profile in the TOML config file, then built-in defaults. Everything is validated here so a
+bad value becomes one clear line and exit code 2 before any client or UI exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+MIN_REFRESH_S = 1.0
+DEFAULT_REFRESH_S = 5.0
+DEFAULT_TAIL_BUFFER = 5000
+DEFAULT_CONNECT_TIMEOUT_S = 4.0
+DEFAULT_THEME = "kafkatui-dark"
+COLOR_CHOICES = ("auto", "truecolor", "256", "16", "none")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER")
+
+
+class ConfigError(Exception):
+    """A user-facing configuration problem; `str()` is the one line we print before exit 2."""
+
+
+@dataclass(frozen=True)
+class Security:
+    """Options passed through to kafka-python clients; defaults mean plain TCP."""
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_check_hostname: bool = True
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """kafka-python keyword arguments; only non-default ones, so PLAINTEXT stays minimal."""
+        kwargs: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.protocol.startswith("SASL"):
+            kwargs["sasl_mechanism"] = self.sasl_mechanism or "PLAIN"
+            if self.sasl_username is not None:
+                kwargs["sasl_plain_username"] = self.sasl_username
+            if self.sasl_password is not None:
+                kwargs["sasl_plain_password"] = self.sasl_password
+        if self.protocol.endswith("SSL"):
+            kwargs["ssl_check_hostname"] = self.ssl_check_hostname
+            for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+                if getattr(self, key):
+                    kwargs[key] = getattr(self, key)
+        return kwargs
+
+
+@dataclass(frozen=True)
+class Settings:
+    bootstrap: tuple[str, ...] = ()
+    zookeeper: str | None = None
+    cluster_name: str = "default"
+    refresh_s: float = DEFAULT_REFRESH_S
+    connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
+    theme: str = DEFAULT_THEME
+    color: str = "auto"
+    mouse: bool = True
+    tail_buffer: int = DEFAULT_TAIL_BUFFER
+    security: Security = field(default_factory=Security)
+    config_path: Path | None = None
+
+    @property
+    def bootstrap_str(self) -> str:
+        return ",".join(self.bootstrap)
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def xdg_dir(kind: str, fallback: str) -> Path:
+    base = os.environ.get(f"XDG_{kind}_HOME")
+    return Path(base) if base else Path.home() / fallback
+
+
+def config_dir() -> Path:
+    return xdg_dir("CONFIG", ".config") / "kafkatui"
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def state_dir() -> Path:
+    return xdg_dir("STATE", ".local/state") / "kafkatui"
+
+
+def log_path() -> Path:
+    return state_dir() / "kafkatui.log"
+
+
+# --------------------------------------------------------------------------- validation
+
+_HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9_.\-]+)):(?P<port>[^:]*)$")
+
+
+def parse_bootstrap(value: str) -> tuple[str, ...]:
+    """Split and check `host:port[,host:port...]`; raises ConfigError naming the bad part."""
+    if value is None or not value.strip():
+        raise ConfigError("bootstrap servers are empty; give --bootstrap HOST:PORT[,HOST:PORT...]")
+    servers = []
+    for raw in value.split(","):
+        part = raw.strip()
+        if not part:
+            raise ConfigError(f"malformed bootstrap {value!r}: empty entry between commas")
+        match = _HOST_PORT.match(part)
+        if not match:
+            raise ConfigError(f"malformed bootstrap server {part!r}: expected HOST:PORT")
+        port = match.group("port")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"malformed bootstrap server {part!r}: port {port!r} is not a number 1-65535")
+        servers.append(part)
+    return tuple(servers)
+
+
+def parse_zookeeper(value: str) -> str:
+    """Check `host:port[,host:port][/chroot]` the way kazoo expects it."""
+    hosts, _, chroot = value.strip().partition("/")
+    parse_bootstrap(hosts)  # same host:port grammar; its message names the bad part
+    return hosts + (f"/{chroot}" if chroot else "")
+
+
+def parse_refresh(value: Any) -> float:
+    try:
+        refresh = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"refresh must be a number of seconds, got {value!r}") from None
+    if refresh < MIN_REFRESH_S:
+        raise ConfigError(f"refresh must be at least {MIN_REFRESH_S:g} s, got {refresh:g}")
+    return refresh
+
+
+def parse_color(value: str) -> str:
+    if value not in COLOR_CHOICES:
+        raise ConfigError(f"color must be one of {', '.join(COLOR_CHOICES)}, got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- loading
+
+_TOP_KEYS = {"default_cluster", "refresh", "theme", "color", "mouse", "tail_buffer", "connect_timeout", "clusters"}
+_PROFILE_KEYS = {
+    "bootstrap",
+    "zookeeper",
+    "security_protocol",
+    "sasl_mechanism",
+    "sasl_username",
+    "sasl_password",
+    "ssl_cafile",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_check_hostname",
+    "refresh",
+}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse and shape-check the TOML file; every problem names the file."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"bad config file {path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"bad config file {path}: unknown key {unknown[0]!r}")
+    clusters = data.get("clusters", {})
+    if not isinstance(clusters, dict):
+        raise ConfigError(f"bad config file {path}: [clusters] must be a table of profiles")
+    for name, profile in clusters.items():
+        if not isinstance(profile, dict):
+            raise ConfigError(f"bad config file {path}: clusters.{name} must be a table")
+        bad = sorted(set(profile) - _PROFILE_KEYS)
+        if bad:
+            raise ConfigError(f"bad config file {path}: unknown key clusters.{name}.{bad[0]}")
+    return data
+
+
+def _security(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[str, Any]) -> Security:
+    def pick(key: str, env_key: str) -> Any:
+        if args.get(key) is not None:
+            return args[key]
+        if env.get(env_key):
+            return env[env_key]
+        return profile.get(key)
+
+    protocol = (pick("security_protocol", "KAFKATUI_SECURITY_PROTOCOL") or "PLAINTEXT").upper()
+    if protocol not in SECURITY_PROTOCOLS:
+        raise ConfigError(f"security protocol must be one of {', '.join(SECURITY_PROTOCOLS)}, got {protocol!r}")
+    mechanism = pick("sasl_mechanism", "KAFKATUI_SASL_MECHANISM")
+    if mechanism is not None and mechanism.upper() not in SASL_MECHANISMS:
+        raise ConfigError(f"SASL mechanism must be one of {', '.join(SASL_MECHANISMS)}, got {mechanism!r}")
+    check = profile.get("ssl_check_hostname", True)
+    if args.get("ssl_no_check_hostname"):
+        check = False
+    return Security(
+        protocol=protocol,
+        sasl_mechanism=mechanism.upper() if mechanism else None,
+        sasl_username=pick("sasl_username", "KAFKATUI_SASL_USERNAME"),
+        sasl_password=pick("sasl_password", "KAFKATUI_SASL_PASSWORD"),
+        ssl_cafile=pick("ssl_cafile", "KAFKATUI_SSL_CAFILE"),
+        ssl_certfile=pick("ssl_certfile", "KAFKATUI_SSL_CERTFILE"),
+        ssl_keyfile=pick("ssl_keyfile", "KAFKATUI_SSL_KEYFILE"),
+        ssl_check_hostname=bool(check),
+    )
+
+
+def load_settings(
+    args: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Resolve Settings from flags (`args`, None meaning not given), env and the config file."""
+    args = dict(args or {})
+    env = os.environ if env is None else env
+    path = Path(args["config"]) if args.get("config") else (path or Path(env.get("KAFKATUI_CONFIG", "")
+                                                                          or config_path()))
+    data = read_config_file(path)
+    clusters: dict[str, Any] = data.get("clusters", {})
+    name = args.get("cluster") or env.get("KAFKATUI_CLUSTER") or data.get("default_cluster")
+    if name and name not in clusters:
+        known = ", ".join(sorted(clusters)) or "none defined"
+        raise ConfigError(f"unknown cluster profile {name!r} in {path} (known: {known})")
+    profile: dict[str, Any] = clusters.get(name, {}) if name else {}
+
+    bootstrap_raw = args.get("bootstrap")
+    if bootstrap_raw is None:
+        bootstrap_raw = env.get("KAFKATUI_BOOTSTRAP") or profile.get("bootstrap")
+    if bootstrap_raw is None:
+        raise ConfigError(
+            "no Kafka cluster given: use --bootstrap HOST:PORT, set KAFKATUI_BOOTSTRAP, "
+            f"or define a profile in {path}"
+        )
+    if isinstance(bootstrap_raw, list):
+        bootstrap_raw = ",".join(str(b) for b in bootstrap_raw)
+    bootstrap = parse_bootstrap(str(bootstrap_raw))
+
+    zk_raw = args.get("zookeeper")
+    if zk_raw is None:
+        zk_raw = env.get("KAFKATUI_ZOOKEEPER") if "KAFKATUI_ZOOKEEPER" in env else profile.get("zookeeper")
+    zookeeper = parse_zookeeper(zk_raw) if zk_raw else None
+
+    refresh_raw = args.get("refresh") or env.get("KAFKATUI_REFRESH") or profile.get("refresh") or data.get(
+        "refresh", DEFAULT_REFRESH_S
+    )
+    color = args.get("color") or ("none" if env.get("NO_COLOR") else None) or env.get("KAFKATUI_COLOR") or data.get(
+        "color", "auto"
+    )
+    mouse = data.get("mouse", True)
+    if args.get("no_mouse"):
+        mouse = False
+    tail_buffer = args.get("tail_buffer") or data.get("tail_buffer", DEFAULT_TAIL_BUFFER)
+    if not isinstance(tail_buffer, int) or not 100 <= tail_buffer <= 1_000_000:
+        raise ConfigError(f"tail_buffer must be an integer between 100 and 1000000, got {tail_buffer!r}")
+    timeout = data.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S)
+    if not isinstance(timeout, int | float) or not 0.5 <= timeout <= 60:
+        raise ConfigError(f"connect_timeout must be 0.5-60 seconds, got {timeout!r}")
+    return Settings(
+        bootstrap=bootstrap,
+        zookeeper=zookeeper,
+        cluster_name=name or (bootstrap[0] if bootstrap else "default"),
+        refresh_s=parse_refresh(refresh_raw),
+        connect_timeout_s=float(timeout),
+        theme=args.get("theme") or env.get("KAFKATUI_THEME") or data.get("theme", DEFAULT_THEME),
+        color=parse_color(str(color)),
+        mouse=bool(mouse),
+        tail_buffer=tail_buffer,
+        security=_security(profile, env, args),
+        config_path=path,
+    )
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)

@@ -1,0 +1,391 @@
+"""Frozen snapshots that sources hand to the UI and to `kafkatui snapshot --json`.
+
+Every snapshot is immutable so a worker thread can build it and the UI thread can read it
+without locks. Top-level snapshots carry `fetched_at` (epoch seconds) and `duration_s` so the
+header can say how old and how expensive the last refresh was. Nothing here imports Textual
+or a client library: this module is the contract between the two halves of the program.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class SourceError(Exception):
+    """The one error type a source raises; the UI shows `str(err)` next to stale data.
+
+    `source` names who failed ("kafka", "zookeeper", "processes", "tail") so the header can
+    mark the right connection state.
+    """
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+# --------------------------------------------------------------------------- Kafka
+
+
+@dataclass(frozen=True)
+class Broker:
+    id: int
+    host: str
+    port: int
+    rack: str | None = None
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One partition as metadata and offsets describe it.
+
+    `earliest`/`latest` are None when the leader could not be asked (no leader, or the
+    offsets request failed for it); counts then show as unknown rather than zero.
+    """
+
+    topic: str
+    partition: int
+    leader: int  # -1 when there is no leader
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+    offline_replicas: tuple[int, ...] = ()
+    earliest: int | None = None
+    latest: int | None = None
+    size_bytes: int | None = None  # sum over replicas' log dirs on the leader, from describe_log_dirs
+    msgs_per_s: float | None = None
+
+    @property
+    def messages(self) -> int | None:
+        if self.earliest is None or self.latest is None:
+            return None
+        return max(0, self.latest - self.earliest)
+
+    @property
+    def under_replicated(self) -> bool:
+        return len(self.isr) < len(self.replicas)
+
+    @property
+    def leaderless(self) -> bool:
+        return self.leader < 0
+
+    @property
+    def offline(self) -> bool:
+        """Kafka's OfflinePartitionsCount sense: no live leader, so nobody can read or write it."""
+        return self.leader < 0 or self.leader in self.offline_replicas
+
+    @property
+    def out_of_sync(self) -> tuple[int, ...]:
+        return tuple(r for r in self.replicas if r not in self.isr)
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    internal: bool
+    partitions: tuple[Partition, ...]
+    msgs_per_s: float | None = None
+
+    @property
+    def replication_factor(self) -> int:
+        return max((len(p.replicas) for p in self.partitions), default=0)
+
+    @property
+    def messages(self) -> int | None:
+        counts = [p.messages for p in self.partitions]
+        if any(c is None for c in counts):
+            return None
+        return sum(c for c in counts if c is not None)
+
+    @property
+    def size_bytes(self) -> int | None:
+        sizes = [p.size_bytes for p in self.partitions if p.size_bytes is not None]
+        return sum(sizes) if sizes else None
+
+    @property
+    def under_replicated(self) -> int:
+        return sum(1 for p in self.partitions if p.under_replicated)
+
+    @property
+    def offline(self) -> int:
+        return sum(1 for p in self.partitions if p.offline)
+
+    @property
+    def leaderless(self) -> int:
+        return sum(1 for p in self.partitions if p.leaderless)
+
+
+@dataclass(frozen=True)
+class LogDir:
+    """One log directory of one broker, as describe_log_dirs reports it."""
+
+    broker_id: int
+    path: str
+    error: str | None
+    total_bytes: int | None  # None before Kafka 3.3 (DescribeLogDirs v4)
+    usable_bytes: int | None
+    partition_bytes: int  # sum of the partition sizes in this dir
+
+
+@dataclass(frozen=True)
+class QuorumVoter:
+    replica_id: int
+    log_end_offset: int
+    lag: int | None  # leader's log end offset minus this voter's
+    last_fetch_ms_ago: int | None
+    last_caught_up_ms_ago: int | None
+    is_leader: bool = False
+    is_observer: bool = False
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """The KRaft metadata quorum; present only on a cluster without ZooKeeper."""
+
+    leader_id: int
+    leader_epoch: int
+    high_watermark: int
+    voters: tuple[QuorumVoter, ...]
+    observers: tuple[QuorumVoter, ...]
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    fetched_at: float
+    duration_s: float
+    cluster_id: str | None
+    controller_id: int | None
+    brokers: tuple[Broker, ...]
+    topics: tuple[Topic, ...]
+    log_dirs: tuple[LogDir, ...] = ()
+    quorum: Quorum | None = None
+    kraft: bool = False
+    requests: int = 0  # Kafka requests this refresh sent, for the benchmark
+    timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+
+    @property
+    def partitions(self) -> int:
+        return sum(len(t.partitions) for t in self.topics)
+
+    @property
+    def under_replicated(self) -> int:
+        return sum(t.under_replicated for t in self.topics)
+
+    @property
+    def offline(self) -> int:
+        return sum(t.offline for t in self.topics)
+
+    @property
+    def leaderless(self) -> int:
+        return sum(t.leaderless for t in self.topics)
+
+    def topic(self, name: str) -> Topic | None:
+        return next((t for t in self.topics if t.name == name), None)
+
+    def led_by(self, broker_id: int) -> int:
+        return sum(1 for t in self.topics for p in t.partitions if p.leader == broker_id)
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    name: str
+    value: str | None
+    source: str  # e.g. DEFAULT_CONFIG, DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG
+    is_default: bool
+    read_only: bool
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class ConfigSnapshot:
+    """Configs of one topic or broker, fetched on demand (not on every refresh)."""
+
+    fetched_at: float
+    duration_s: float
+    resource_type: str  # "topic" | "broker"
+    resource_name: str
+    entries: tuple[ConfigEntry, ...]
+
+    @property
+    def overrides(self) -> tuple[ConfigEntry, ...]:
+        return tuple(e for e in self.entries if not e.is_default)
+
+
+# --------------------------------------------------------------------------- Consumer groups
+
+
+class LagStatus(enum.Enum):
+    """Burrow-style evaluation of a group's recent lag samples; see kafkatui.lag for the rules."""
+
+    OK = "OK"
+    WARN = "WARN"
+    STALL = "STALL"
+    STOP = "STOP"
+    REWIND = "REWIND"
+    ERR = "ERR"
+    UNKNOWN = "UNKNOWN"  # not enough samples yet
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    member_id: str
+    client_id: str
+    host: str
+    assignments: tuple[tuple[str, int], ...]  # (topic, partition)
+
+
+@dataclass(frozen=True)
+class GroupPartition:
+    topic: str
+    partition: int
+    committed: int | None
+    latest: int | None
+    member: str | None = None  # client id of the member that owns it, if any
+
+    @property
+    def lag(self) -> int | None:
+        if self.committed is None or self.latest is None or self.committed < 0:
+            return None
+        return max(0, self.latest - self.committed)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    state: str
+    protocol_type: str
+    protocol: str
+    members: tuple[GroupMember, ...]
+    partitions: tuple[GroupPartition, ...]
+    status: LagStatus = LagStatus.UNKNOWN
+    status_reason: str = ""
+    coordinator: int | None = None
+
+    @property
+    def total_lag(self) -> int:
+        return sum(p.lag or 0 for p in self.partitions)
+
+
+@dataclass(frozen=True)
+class GroupsSnapshot:
+    fetched_at: float
+    duration_s: float
+    groups: tuple[Group, ...]
+    requests: int = 0
+
+    def group(self, group_id: str) -> Group | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
+
+# --------------------------------------------------------------------------- ZooKeeper
+
+
+class ZkState(enum.Enum):
+    CONNECTED = "CONNECTED"
+    SUSPENDED = "SUSPENDED"
+    LOST = "LOST"
+    CONNECTING = "CONNECTING"
+    CLOSED = "CLOSED"
+
+
+@dataclass(frozen=True)
+class ZStat:
+    czxid: int
+    mzxid: int
+    pzxid: int
+    ctime_ms: int
+    mtime_ms: int
+    version: int
+    cversion: int
+    aversion: int
+    ephemeral_owner: int
+    data_length: int
+    num_children: int
+
+
+@dataclass(frozen=True)
+class ZNode:
+    """One node with its data, cut at a size cap so a 1 MB node cannot stall anything."""
+
+    path: str
+    data: bytes
+    truncated: bool
+    stat: ZStat
+    meaning: str = ""  # what Kafka uses this znode for, if known
+
+
+@dataclass(frozen=True)
+class ZkServerStats:
+    """From the `srvr` and `mntr` four-letter words.
+
+    `missing_whitelist` lists the commands the server refused, so the UI can say which
+    `4lw.commands.whitelist` entry to add instead of showing the refusal as data.
+    """
+
+    version: str | None = None
+    mode: str | None = None
+    latency_min_ms: float | None = None
+    latency_avg_ms: float | None = None
+    latency_max_ms: float | None = None
+    znode_count: int | None = None
+    connections: int | None = None
+    outstanding_requests: int | None = None
+    watch_count: int | None = None
+    ephemerals_count: int | None = None
+    approximate_data_size: int | None = None
+    zxid: str | None = None
+    missing_whitelist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZkSnapshot:
+    fetched_at: float
+    duration_s: float
+    state: ZkState
+    hosts: str
+    server: ZkServerStats | None
+
+
+# --------------------------------------------------------------------------- Host processes
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    path: str
+    used_bytes: int | None  # bytes used by this log dir's contents
+    free_bytes: int | None  # free space on its filesystem
+    total_bytes: int | None
+
+
+@dataclass(frozen=True)
+class JvmProcess:
+    """A Kafka or ZooKeeper JVM on this host. None means unknown (often AccessDenied)."""
+
+    pid: int
+    role: str  # "broker", "controller", "broker+controller", "zookeeper"
+    user: str | None
+    cpu_percent: float | None
+    rss_bytes: int | None
+    threads: int | None
+    create_time: float | None
+    ports: tuple[int, ...]
+    open_fds: int | None
+    xmx: str | None
+    xms: str | None
+    config_path: str | None
+    broker_id: int | None
+    listeners: str | None = None
+    log_dirs: tuple[DiskUsage, ...] = ()
+    zookeeper_connect: str | None = None
+    process_roles: str | None = None
+    heap_used_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class ProcessesSnapshot:
+    fetched_at: float
+    duration_s: float
+    processes: tuple[JvmProcess, ...]
+
+    def for_broker(self, broker_id: int) -> JvmProcess | None:
+        return next((p for p in self.processes if p.broker_id == broker_id and p.role != "zookeeper"), None)

@@ -1,0 +1,78 @@
+"""What the UI knows at one instant: the last good snapshot of each source plus its health.
+
+The app replaces `AppState` wholesale whenever a worker reports, then hands it to the visible
+view. Views are render-only: they read `AppState` and never call a source. Keeping this as an
+immutable value (not a bag of widget attributes) is what lets views be tested with frozen data.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Protocol, runtime_checkable
+
+from kafkatui.model import ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, ZkSnapshot
+
+
+class Source(enum.Enum):
+    """The polled sources; a view names the ones it needs so only those are refreshed."""
+
+    CLUSTER = "kafka"
+    GROUPS = "groups"
+    ZOOKEEPER = "zookeeper"
+    PROCESSES = "processes"
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """Health of one source. `stale_since` is set at the first failure after good data."""
+
+    last_ok_at: float | None = None  # epoch seconds of the last good snapshot
+    last_duration_s: float | None = None
+    error: str | None = None  # the last error, cleared on success
+    stale_since: float | None = None
+    failures: int = 0  # consecutive failures, drives the backoff
+    next_attempt_at: float | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.error is not None
+
+    def succeeded(self, at: float, duration_s: float) -> SourceHealth:
+        return SourceHealth(last_ok_at=at, last_duration_s=duration_s)
+
+    def failed(self, at: float, error: str, next_attempt_at: float | None) -> SourceHealth:
+        return replace(
+            self,
+            error=error,
+            stale_since=self.stale_since or at,
+            failures=self.failures + 1,
+            next_attempt_at=next_attempt_at,
+        )
+
+
+@dataclass(frozen=True)
+class AppState:
+    cluster: ClusterSnapshot | None = None
+    groups: GroupsSnapshot | None = None
+    zookeeper: ZkSnapshot | None = None
+    processes: ProcessesSnapshot | None = None
+    health: dict[Source, SourceHealth] = field(default_factory=lambda: {s: SourceHealth() for s in Source})
+    paused: bool = False
+    refresh_s: float = 5.0
+    cluster_name: str = ""
+    zookeeper_configured: bool = True
+    lag_trends: dict[str, tuple[int, ...]] = field(default_factory=dict)  # group id -> total lag per refresh
+    topic_rate_history: dict[str, tuple[float, ...]] = field(default_factory=dict)  # topic -> msgs/s samples
+
+    def with_health(self, source: Source, health: SourceHealth) -> AppState:
+        return replace(self, health={**self.health, source: health})
+
+
+@runtime_checkable
+class DataView(Protocol):
+    """A screen that renders AppState. `SOURCES` tells the app which sources to poll while it shows."""
+
+    SOURCES: ClassVar[frozenset[Source]]
+
+    def show_state(self, state: AppState) -> None: ...

@@ -1,0 +1,103 @@
+"""Shared fixtures: the real local cluster, started through the project's own tool.
+
+Nothing here mocks Kafka or ZooKeeper. `cluster` runs `localcluster/cluster.py up` (idempotent,
+so a cluster that is already up is reused) and the seeding, then reads `.localcluster/env`.
+Tests may write to the cluster to set up their scenario; only kafkatui itself is read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CLUSTER_TOOL = REPO / "localcluster" / "cluster.py"
+SEED = REPO / "localcluster" / "seed.py"
+
+
+@dataclass(frozen=True)
+class LocalCluster:
+    state_dir: Path
+    bootstrap: str
+    zookeeper: str | None
+    kraft: bool
+
+    def tool(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, str(CLUSTER_TOOL), "--state-dir", str(self.state_dir)]
+        if self.kraft:
+            cmd.append("--kraft")
+        return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=timeout, check=True)
+
+    def kill(self, name: str) -> None:
+        self.tool("kill", name)
+
+    def pause(self, name: str) -> None:
+        self.tool("pause", name)
+
+    def resume(self, name: str) -> None:
+        self.tool("resume", name)
+
+    def restart(self, name: str) -> None:
+        self.tool("restart", name)
+
+    def ensure_up(self) -> None:
+        """Bring back anything a fault test left down; a no-op on a healthy cluster."""
+        self.tool("up")
+
+
+def read_env(path: Path) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^(?:export\s+)?([A-Z_]+)=(.*)$", line.strip())
+        if match:
+            env[match.group(1)] = match.group(2).strip("'\"")
+    return env
+
+
+def _start(kraft: bool) -> LocalCluster:
+    state = REPO / (".localcluster-kraft" if kraft else ".localcluster")
+    cmd = [sys.executable, str(CLUSTER_TOOL), "--state-dir", str(state)]
+    if kraft:
+        cmd.append("--kraft")
+    subprocess.run([*cmd, "up"], check=True, timeout=600)
+    subprocess.run([sys.executable, str(SEED), "--state-dir", str(state)], check=True, timeout=300)
+    env = read_env(state / "env")
+    return LocalCluster(
+        state_dir=state,
+        bootstrap=env["KAFKATUI_BOOTSTRAP"],
+        zookeeper=env.get("KAFKATUI_ZOOKEEPER") or None,
+        kraft=kraft,
+    )
+
+
+@pytest.fixture(scope="session")
+def cluster() -> LocalCluster:
+    """The ZooKeeper-mode 3-broker cluster with demo data."""
+    return _start(kraft=False)
+
+
+@pytest.fixture(scope="session")
+def kraft_cluster() -> Iterator[LocalCluster]:
+    """The KRaft variant; started only by tests that ask for it, stopped at session end
+    unless it was already running (so a developer's cluster is left alone)."""
+    state = REPO / ".localcluster-kraft"
+    was_up = (state / "env").exists()
+    started = _start(kraft=True)
+    yield started
+    if not was_up and not os.environ.get("KAFKATUI_KEEP_KRAFT"):
+        started.tool("down")
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> str:
+    """A topic/group name no other test (or earlier run) uses."""
+    base = re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name)[:40].strip("-")
+    return f"t-{base}-{uuid.uuid4().hex[:8]}"
