@@ -8,7 +8,7 @@ STATE := .localcluster
 KRAFT_STATE := .localcluster-kraft
 PYTEST_ARGS ?=
 
-.PHONY: help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean
+.PHONY: help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
 
 help:
 	@echo "make demo | make test | cluster | cluster-down | cluster-status | kraft | kraft-down | lint | bench | screenshots"
@@ -70,3 +70,9 @@ screenshots: cluster
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+cluster-wipe:
+	$(PYTHON) localcluster/cluster.py --state-dir $(STATE) wipe
+
+kraft-status:
+	$(PYTHON) localcluster/cluster.py --kraft --state-dir $(KRAFT_STATE) status
