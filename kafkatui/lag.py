@@ -1,0 +1,330 @@
+"""Consumer lag status, with rules in the spirit of LinkedIn Burrow's evaluator.
+
+A single lag number cannot tell a consumer that is busy catching up from one that died an
+hour ago, so, like Burrow, we keep a short window of samples per partition (committed offset
+and log end offset, taken on each refresh) and judge the shape of the window.
+
+Kafka's offset fetch does not say *when* an offset was committed, so we cannot follow Burrow
+exactly. We approximate "the last commit" by "the first sample in which the committed offset
+had its current value while the partition was behind" (the *stuck run*; `LagTracker`
+remembers its start even after the samples scroll out of the window).
+
+Partition rules, checked in this order; the first that matches wins:
+
+========  =================================================================================
+UNKNOWN   no samples at all.
+ERR       the newest sample has no log end offset: the partition has no leader or the
+          offsets request for it failed, so its lag cannot be known.
+UNKNOWN   the newest sample has no committed offset (None or Kafka's -1: the group never
+          committed this partition), or fewer than 2 samples have a lag.
+REWIND    the committed offset went backwards between two consecutive samples in the window
+          (an offset reset, or a consumer restarted from an older position).
+STOP      stuck: the committed offset has not moved while lag > 0, over at least 2 samples
+          and for at least `stop_after_s` (until `now`), and the group has NO active
+          members. Nobody is consuming: Burrow's "last commit is older than the window".
+STALL     stuck, as above, but the group HAS active members: a consumer holds the partition
+          and makes no progress (hung, crash-looping, or stuck on a poison message).
+OK        the lag was 0 in at least one sample of the window (Burrow rule 1: low-volume
+          topics bounce between 0 and a little lag, and that is healthy).
+WARN      at least 3 samples with a lag, and the lag grew strictly at every step of the
+          window: the consumer commits, but falls further behind on each refresh.
+OK        anything else: lag > 0 but not steadily growing, so it is keeping up.
+========  =================================================================================
+
+Samples whose lag is unknown (a refresh where one of the offsets was missing) are skipped
+by every rule after ERR.
+
+Group status is the worst partition status, by this severity (worst first):
+ERR > STOP > STALL > REWIND > WARN > OK > UNKNOWN. UNKNOWN ranks lowest on purpose: a
+partition we know nothing about yet should not hide a verdict on the others; the group is
+UNKNOWN only when every partition is (or it has no committed offsets at all).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from kafkatui.model import LagStatus
+
+DEFAULT_WINDOW = 10
+DEFAULT_STOP_AFTER_S = 20.0
+"""Seconds without commit progress, while behind, before a partition is STOP or STALL.
+
+Kafka consumers auto-commit every 5 s by default, so four missed commits is a real sign.
+"""
+DEFAULT_FORGET_AFTER_S = 600.0
+WARN_MIN_SAMPLES = 3
+
+SEVERITY: tuple[LagStatus, ...] = (
+    LagStatus.UNKNOWN,
+    LagStatus.OK,
+    LagStatus.WARN,
+    LagStatus.REWIND,
+    LagStatus.STALL,
+    LagStatus.STOP,
+    LagStatus.ERR,
+)
+"""Statuses from least to most severe; `severity(s)` is the index here."""
+
+PartitionKey = tuple[str, int]
+PartitionOffsets = tuple[str, int, int | None, int | None]  # topic, partition, committed, latest
+Verdict = tuple[LagStatus, str]
+
+
+def severity(status: LagStatus) -> int:
+    """Rank used to pick the worst partition of a group; higher is worse."""
+    return SEVERITY.index(status)
+
+
+@dataclass(frozen=True)
+class LagSample:
+    """Offsets of one partition for one group at one refresh.
+
+    `at` is seconds on any one clock (epoch or monotonic; only differences matter, and
+    `now` must come from the same clock). `committed` is None (or negative, Kafka's -1)
+    when the group has no committed offset for the partition; `latest` is None when the
+    log end offset could not be read.
+    """
+
+    at: float
+    committed: int | None
+    latest: int | None
+
+    @property
+    def lag(self) -> int | None:
+        """Same definition as `GroupPartition.lag`, so the list and the status agree."""
+        if self.committed is None or self.latest is None or self.committed < 0:
+            return None
+        return max(0, self.latest - self.committed)
+
+
+def _usable(samples: Sequence[LagSample]) -> list[LagSample]:
+    return [s for s in samples if s.lag is not None]
+
+
+def _find_rewind(usable: Sequence[LagSample]) -> tuple[int, int] | None:
+    """The first (before, after) committed pair where the offset went backwards."""
+    for prev, cur in pairwise(usable):
+        if cur.committed is not None and prev.committed is not None and cur.committed < prev.committed:
+            return prev.committed, cur.committed
+    return None
+
+
+def stuck_run(usable: Sequence[LagSample]) -> list[LagSample]:
+    """The trailing samples with the newest committed offset and lag > 0 (oldest first)."""
+    if not usable:
+        return []
+    newest = usable[-1]
+    run: list[LagSample] = []
+    for s in reversed(usable):
+        if s.committed != newest.committed or not s.lag:
+            break
+        run.append(s)
+    run.reverse()
+    return run
+
+
+def _steadily_growing(usable: Sequence[LagSample]) -> bool:
+    lags = [s.lag or 0 for s in usable]
+    return len(lags) >= WARN_MIN_SAMPLES and all(b > a for a, b in pairwise(lags))
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
+
+
+def _stuck_verdict(newest: LagSample, stuck_for: float, has_members: bool) -> Verdict:
+    lag = newest.lag or 0
+    if has_members:
+        why = f"committed offset stuck at {newest.committed:,} for {_fmt_s(stuck_for)} with lag {lag:,}"
+        return LagStatus.STALL, why + " while members are connected"
+    return LagStatus.STOP, f"no commit progress for {_fmt_s(stuck_for)} with lag {lag:,} and no members"
+
+
+def evaluate_partition(
+    samples: Sequence[LagSample],
+    *,
+    now: float,
+    has_members: bool = True,
+    stop_after_s: float = DEFAULT_STOP_AFTER_S,
+    stuck_since: float | None = None,
+) -> Verdict:
+    """Judge one partition's window by the rules in the module docstring.
+
+    `stuck_since` lets a caller that keeps longer history (`LagTracker`) say when the
+    current stuck run began, so STOP/STALL still fire when the window is shorter than
+    `stop_after_s` (fast refresh).
+    """
+    if not samples:
+        return LagStatus.UNKNOWN, "no samples yet"
+    window = sorted(samples, key=lambda s: s.at)
+    newest = window[-1]
+    if newest.latest is None:
+        return LagStatus.ERR, "log end offset could not be read (no leader, or the request failed)"
+    if newest.committed is None or newest.committed < 0:
+        return LagStatus.UNKNOWN, "no committed offset"
+    usable = _usable(window)
+    if len(usable) < 2:
+        return LagStatus.UNKNOWN, f"{len(usable)} sample so far, need 2"
+    rewind = _find_rewind(usable)
+    if rewind is not None:
+        return LagStatus.REWIND, f"committed offset went back from {rewind[0]:,} to {rewind[1]:,}"
+    run = stuck_run(usable)
+    if len(run) >= 2:
+        start = run[0].at if stuck_since is None else min(stuck_since, run[0].at)
+        if now - start >= stop_after_s:
+            return _stuck_verdict(newest, now - start, has_members)
+    if any(s.lag == 0 for s in usable):
+        return LagStatus.OK, "caught up" if newest.lag == 0 else "lag was 0 within the window"
+    if _steadily_growing(usable):
+        return LagStatus.WARN, f"lag grew in every one of the last {len(usable)} samples, now {newest.lag:,}"
+    return LagStatus.OK, f"lag {newest.lag:,}, not growing steadily"
+
+
+def _newest_lag(samples: Sequence[LagSample]) -> int:
+    if not samples:
+        return 0
+    return max(samples, key=lambda s: s.at).lag or 0
+
+
+def _group_ok_reason(partition_samples: Mapping[PartitionKey, Sequence[LagSample]]) -> str:
+    total = sum(_newest_lag(s) for s in partition_samples.values())
+    count = len(partition_samples)
+    return f"{count} partition{'s' if count != 1 else ''} OK, total lag {total:,}"
+
+
+def evaluate_group(
+    partition_samples: Mapping[PartitionKey, Sequence[LagSample]],
+    *,
+    has_members: bool,
+    now: float,
+    stop_after_s: float = DEFAULT_STOP_AFTER_S,
+    stuck_since: Mapping[PartitionKey, float] | None = None,
+) -> Verdict:
+    """The worst partition verdict (see `SEVERITY`), naming the partition it came from.
+
+    Ties go to the partition with the most lag; the reason counts the other partitions
+    in the same state so one line says how widespread it is.
+    """
+    if not partition_samples:
+        return LagStatus.UNKNOWN, "no committed offsets"
+    since = stuck_since or {}
+    verdicts = {
+        key: evaluate_partition(
+            samples, now=now, has_members=has_members, stop_after_s=stop_after_s, stuck_since=since.get(key)
+        )
+        for key, samples in partition_samples.items()
+    }
+    # max() keeps the first of equals, so iterating sorted keys makes ties deterministic.
+    worst_key = max(sorted(verdicts), key=lambda k: (severity(verdicts[k][0]), _newest_lag(partition_samples[k])))
+    status, reason = verdicts[worst_key]
+    if status is LagStatus.OK:
+        return status, _group_ok_reason(partition_samples)
+    others = sum(1 for k, v in verdicts.items() if v[0] is status and k != worst_key)
+    more = f" (+{others} more partition{'s' if others != 1 else ''})" if others else ""
+    return status, f"{worst_key[0]}-{worst_key[1]}: {reason}{more}"
+
+
+@dataclass
+class _PartitionHistory:
+    """Mutable per-partition state of the tracker: the window and the stuck run's start."""
+
+    samples: deque[LagSample]
+    stuck_since: float | None = None
+
+    def add(self, sample: LagSample) -> None:
+        prev = self.samples[-1] if self.samples else None
+        if not sample.lag:
+            self.stuck_since = None
+        elif prev is None or prev.committed != sample.committed or not prev.lag:
+            self.stuck_since = sample.at
+        self.samples.append(sample)
+
+
+@dataclass
+class _GroupHistory:
+    window: int
+    last_seen: float = 0.0
+    partitions: dict[PartitionKey, _PartitionHistory] = field(default_factory=dict)
+    totals: deque[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.totals = deque(maxlen=self.window)
+
+
+class LagTracker:
+    """Bounded lag history per (group, topic, partition), and its Burrow-style verdicts.
+
+    Memory stays bounded: `window` samples per partition, partitions missing from a
+    group's latest `record` are dropped, and groups not recorded for `forget_after_s` are
+    forgotten. Not thread-safe: keep it in the one worker that polls groups.
+    """
+
+    def __init__(
+        self,
+        window: int = DEFAULT_WINDOW,
+        *,
+        forget_after_s: float = DEFAULT_FORGET_AFTER_S,
+        stop_after_s: float = DEFAULT_STOP_AFTER_S,
+    ) -> None:
+        if window < 2:
+            raise ValueError("a lag window needs at least 2 samples")
+        self.window = window
+        self.forget_after_s = forget_after_s
+        self.stop_after_s = stop_after_s
+        self._groups: dict[str, _GroupHistory] = {}
+
+    def record(self, group_id: str, at: float, partitions: Iterable[PartitionOffsets]) -> None:
+        """Add one refresh's offsets for a group; `partitions` is its complete current set."""
+        history = self._groups.get(group_id) or _GroupHistory(self.window)
+        self._groups[group_id] = history
+        history.last_seen = at
+        seen: dict[PartitionKey, _PartitionHistory] = {}
+        total = 0
+        for topic, partition, committed, latest in partitions:
+            key = (topic, partition)
+            part = history.partitions.get(key) or _PartitionHistory(deque(maxlen=self.window))
+            sample = LagSample(at, committed, latest)
+            part.add(sample)
+            total += sample.lag or 0
+            seen[key] = part
+        history.partitions = seen
+        history.totals.append(total)
+        self._forget_older_than(at - self.forget_after_s)
+
+    def _forget_older_than(self, cutoff: float) -> None:
+        for gid in [g for g, h in self._groups.items() if h.last_seen < cutoff]:
+            del self._groups[gid]
+
+    def evaluate(self, group_id: str, has_members: bool, now: float) -> Verdict:
+        """The group's status now; UNKNOWN when it has never been recorded."""
+        history = self._groups.get(group_id)
+        if history is None:
+            return LagStatus.UNKNOWN, "no samples yet"
+        samples = {k: list(p.samples) for k, p in history.partitions.items()}
+        since = {k: p.stuck_since for k, p in history.partitions.items() if p.stuck_since is not None}
+        return evaluate_group(
+            samples, has_members=has_members, now=now, stop_after_s=self.stop_after_s, stuck_since=since
+        )
+
+    def trend(self, group_id: str) -> list[int]:
+        """Total lag of the group at each recorded refresh, oldest first (for a sparkline)."""
+        history = self._groups.get(group_id)
+        return list(history.totals) if history else []
+
+    def samples(self, group_id: str, topic: str, partition: int) -> list[LagSample]:
+        """The window kept for one partition, oldest first."""
+        history = self._groups.get(group_id)
+        part = history.partitions.get((topic, partition)) if history else None
+        return list(part.samples) if part else []
+
+    def groups(self) -> list[str]:
+        """Ids of the groups currently remembered."""
+        return sorted(self._groups)
+
+    def forget(self, group_id: str) -> None:
+        """Drop a group's history at once (for example, when it was deleted)."""
+        self._groups.pop(group_id, None)
