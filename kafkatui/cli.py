@@ -34,10 +34,15 @@ def _common_options() -> argparse.ArgumentParser:
     """Options accepted both before and after a subcommand (defaults suppressed so either works)."""
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     conn = common.add_argument_group("connection")
-    conn.add_argument("--bootstrap", "-b", metavar="HOST:PORT[,...]",
-                      help="Kafka bootstrap servers (env KAFKATUI_BOOTSTRAP)")
-    conn.add_argument("--zookeeper", "-z", metavar="HOST:PORT[/chroot]",
-                      help="ZooKeeper connect string (env KAFKATUI_ZOOKEEPER); omit on KRaft")
+    conn.add_argument(
+        "--bootstrap", "-b", metavar="HOST:PORT[,...]", help="Kafka bootstrap servers (env KAFKATUI_BOOTSTRAP)"
+    )
+    conn.add_argument(
+        "--zookeeper",
+        "-z",
+        metavar="HOST:PORT[/chroot]",
+        help="ZooKeeper connect string (env KAFKATUI_ZOOKEEPER); omit on KRaft",
+    )
     conn.add_argument("--cluster", "-c", metavar="NAME", help="profile from the config file (env KAFKATUI_CLUSTER)")
     conn.add_argument("--config", metavar="PATH", help="config file (default $XDG_CONFIG_HOME/kafkatui/config.toml)")
     sec = common.add_argument_group("security (passed to kafka-python)")
@@ -61,15 +66,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kafkatui {__version__}")
     ui = parser.add_argument_group("display")
-    ui.add_argument("--refresh", "-r", type=float, metavar="SECONDS", default=argparse.SUPPRESS,
-                    help="refresh interval, minimum 1 (default 5; env KAFKATUI_REFRESH)")
+    ui.add_argument(
+        "--refresh",
+        "-r",
+        type=float,
+        metavar="SECONDS",
+        default=argparse.SUPPRESS,
+        help="refresh interval, minimum 1 (default 5; env KAFKATUI_REFRESH)",
+    )
     ui.add_argument("--theme", metavar="NAME", default=argparse.SUPPRESS, help="colour theme (env KAFKATUI_THEME)")
-    ui.add_argument("--color", choices=COLOR_CHOICES, default=argparse.SUPPRESS,
-                    help="colour system; NO_COLOR is honoured")
-    ui.add_argument("--no-mouse", action="store_true", default=argparse.SUPPRESS,
-                    help="leave the mouse to the terminal (text selection)")
-    ui.add_argument("--wait", action="store_true", default=argparse.SUPPRESS,
-                    help="open even when no bootstrap server answers, and keep retrying")
+    ui.add_argument(
+        "--color", choices=COLOR_CHOICES, default=argparse.SUPPRESS, help="colour system; NO_COLOR is honoured"
+    )
+    ui.add_argument(
+        "--no-mouse",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="leave the mouse to the terminal (text selection)",
+    )
+    ui.add_argument(
+        "--wait",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="open even when no bootstrap server answers, and keep retrying",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     snap = sub.add_parser("snapshot", parents=[common], help="one full refresh of every source, printed")
     snap.add_argument("--json", action="store_true", help="print one JSON document (the only format)")
@@ -187,11 +207,25 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
     return EXIT_OK
 
 
+TEXTUAL_COLOR_SYSTEMS = {"auto": "auto", "truecolor": "truecolor", "256": "256", "16": "standard"}
+
+
+def apply_color_choice(color: str) -> None:
+    """Textual reads its colour system from the environment at import time, so set it first."""
+    import os
+
+    if color == "none":
+        os.environ["NO_COLOR"] = "1"
+    else:
+        os.environ["TEXTUAL_COLOR_SYSTEM"] = TEXTUAL_COLOR_SYSTEMS[color]
+
+
 def run_tui(settings: Settings, *, wait: bool) -> int:
     if not wait:
         problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
         if problem:
             return _fail(f"{problem}; check --bootstrap, or use --wait to keep retrying")
+    apply_color_choice(settings.color)
     from kafkatui.app import KafkaTuiApp
     from kafkatui.logging_setup import configure_logging
 

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench` against the local cluster; results go to bench/results.json."""
