@@ -85,6 +85,7 @@ class Topic:
     internal: bool
     partitions: tuple[Partition, ...]
     msgs_per_s: float | None = None
+    rate_history: tuple[float, ...] = ()  # recent msgs/s of the topic, oldest first (sparklines)
 
     @property
     def replication_factor(self) -> int:
@@ -162,6 +163,7 @@ class ClusterSnapshot:
     kraft: bool = False
     requests: int = 0  # Kafka requests this refresh sent, for the benchmark
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    errors: tuple[str, ...] = ()  # parts of the refresh that failed (data kept for the rest)
 
     @property
     def partitions(self) -> int:
@@ -260,6 +262,7 @@ class Group:
     status: LagStatus = LagStatus.UNKNOWN
     status_reason: str = ""
     coordinator: int | None = None
+    lag_trend: tuple[int, ...] = ()  # total lag at each recent refresh, oldest first (sparklines)
 
     @property
     def total_lag(self) -> int:
@@ -272,6 +275,8 @@ class GroupsSnapshot:
     duration_s: float
     groups: tuple[Group, ...]
     requests: int = 0
+    errors: tuple[str, ...] = ()  # groups or brokers that could not be described (the rest is kept)
+    timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
 
     def group(self, group_id: str) -> Group | None:
         return next((g for g in self.groups if g.id == group_id), None)
@@ -335,6 +340,7 @@ class ZkServerStats:
     approximate_data_size: int | None = None
     zxid: str | None = None
     missing_whitelist: tuple[str, ...] = ()
+    host: str | None = None  # the `host:port` that answered (the first reachable one of an ensemble)
 
 
 @dataclass(frozen=True)
@@ -355,6 +361,7 @@ class DiskUsage:
     used_bytes: int | None  # bytes used by this log dir's contents
     free_bytes: int | None  # free space on its filesystem
     total_bytes: int | None
+    partial: bool = False  # the bounded walk stopped early, so used_bytes is a lower bound
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,198 @@
+"""The JSON document of `kafkatui snapshot --json`, built from snapshots by pure functions.
+
+The shape is a contract (documented in the README); keep it stable. Ordering is
+deterministic: brokers by id, topics by name, partitions by id, groups by id, members by
+client id, processes by pid. Unknown values are `null`, never guessed.
+
+    {
+      "cluster":    {"id", "controller", "mode": "zookeeper"|"kraft", "quorum": {...}|null, "errors": [str]},
+      "brokers":    [{"id", "host", "port", "rack"}],
+      "topics":     [{"name", "internal", "partitions": [{"partition", "leader", "replicas", "isr",
+                      "offline_replicas", "earliest", "latest", "messages", "size_bytes"}],
+                      "messages", "under_replicated"}],
+      "groups":     [{"id", "state", "protocol_type", "members": [{"client_id", "host", "assignments"}],
+                      "partitions": [{"topic", "partition", "committed", "latest", "lag"}],
+                      "total_lag", "status", "status_reason"}] | null,
+      "zookeeper":  {"connected", "state", "hosts", "server": {...}|null} | null,
+      "processes":  [{"pid", "role", "broker_id", "cpu", "rss", "threads", "ports", "user", "xmx",
+                      "log_dirs"}] | null,
+      "timing":     {"kafka", "groups", "zookeeper", "processes"}   # seconds, null if not run
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from kafkatui.model import (
+    ClusterSnapshot,
+    Group,
+    GroupsSnapshot,
+    JvmProcess,
+    Partition,
+    ProcessesSnapshot,
+    Quorum,
+    QuorumVoter,
+    Topic,
+    ZkSnapshot,
+    ZkState,
+)
+
+TIMING_KEYS = ("kafka", "groups", "zookeeper", "processes")
+
+
+def _voter(v: QuorumVoter) -> dict[str, Any]:
+    return {
+        "replica_id": v.replica_id,
+        "log_end_offset": v.log_end_offset,
+        "lag": v.lag,
+        "last_fetch_ms_ago": v.last_fetch_ms_ago,
+        "last_caught_up_ms_ago": v.last_caught_up_ms_ago,
+        "leader": v.is_leader,
+    }
+
+
+def quorum_json(quorum: Quorum | None) -> dict[str, Any] | None:
+    if quorum is None:
+        return None
+    return {
+        "leader_id": quorum.leader_id,
+        "leader_epoch": quorum.leader_epoch,
+        "high_watermark": quorum.high_watermark,
+        "voters": [_voter(v) for v in sorted(quorum.voters, key=lambda v: v.replica_id)],
+        "observers": [_voter(v) for v in sorted(quorum.observers, key=lambda v: v.replica_id)],
+    }
+
+
+def partition_json(p: Partition) -> dict[str, Any]:
+    return {
+        "partition": p.partition,
+        "leader": p.leader,
+        "replicas": list(p.replicas),
+        "isr": list(p.isr),
+        "offline_replicas": list(p.offline_replicas),
+        "earliest": p.earliest,
+        "latest": p.latest,
+        "messages": p.messages,
+        "size_bytes": p.size_bytes,
+    }
+
+
+def topic_json(t: Topic) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "internal": t.internal,
+        "partitions": [partition_json(p) for p in sorted(t.partitions, key=lambda p: p.partition)],
+        "messages": t.messages,
+        "under_replicated": t.under_replicated,
+    }
+
+
+def group_json(g: Group) -> dict[str, Any]:
+    members = sorted(g.members, key=lambda m: (m.client_id, m.member_id))
+    return {
+        "id": g.id,
+        "state": g.state,
+        "protocol_type": g.protocol_type,
+        "members": [
+            {
+                "client_id": m.client_id,
+                "host": m.host,
+                "assignments": [{"topic": t, "partition": p} for t, p in sorted(m.assignments)],
+            }
+            for m in members
+        ],
+        "partitions": [
+            {"topic": p.topic, "partition": p.partition, "committed": p.committed, "latest": p.latest, "lag": p.lag}
+            for p in sorted(g.partitions, key=lambda p: (p.topic, p.partition))
+        ],
+        "total_lag": g.total_lag,
+        "status": g.status.value,
+        "status_reason": g.status_reason,
+    }
+
+
+def zookeeper_json(zk: ZkSnapshot | None) -> dict[str, Any] | None:
+    if zk is None:
+        return None
+    server = None
+    if zk.server is not None:
+        server = asdict(zk.server)
+        server["missing_whitelist"] = list(zk.server.missing_whitelist)
+    return {
+        "connected": zk.state is ZkState.CONNECTED,
+        "state": zk.state.value,
+        "hosts": zk.hosts,
+        "server": server,
+    }
+
+
+def process_json(p: JvmProcess) -> dict[str, Any]:
+    return {
+        "pid": p.pid,
+        "role": p.role,
+        "broker_id": p.broker_id,
+        "cpu": p.cpu_percent,
+        "rss": p.rss_bytes,
+        "threads": p.threads,
+        "ports": sorted(p.ports),
+        "user": p.user,
+        "xmx": p.xmx,
+        "log_dirs": [
+            {"path": d.path, "used_bytes": d.used_bytes, "free_bytes": d.free_bytes, "total_bytes": d.total_bytes}
+            for d in sorted(p.log_dirs, key=lambda d: d.path)
+        ],
+    }
+
+
+def timing_json(
+    cluster: ClusterSnapshot,
+    groups: GroupsSnapshot | None,
+    zookeeper: ZkSnapshot | None,
+    processes: ProcessesSnapshot | None,
+    timing: Mapping[str, float],
+) -> dict[str, float | None]:
+    """Seconds per source: what the caller measured, else the snapshot's own duration."""
+    derived: dict[str, float | None] = {
+        "kafka": cluster.duration_s,
+        "groups": groups.duration_s if groups is not None else None,
+        "zookeeper": zookeeper.duration_s if zookeeper is not None else None,
+        "processes": processes.duration_s if processes is not None else None,
+    }
+    derived.update({k: v for k, v in timing.items() if k in TIMING_KEYS})
+    return {k: (round(float(v), 4) if v is not None else None) for k in TIMING_KEYS for v in [derived.get(k)]}
+
+
+def build_document(
+    cluster: ClusterSnapshot,
+    groups: GroupsSnapshot | None,
+    zookeeper: ZkSnapshot | None,
+    processes: ProcessesSnapshot | None,
+    timing: Mapping[str, float],
+) -> dict[str, Any]:
+    """The whole `snapshot --json` document; `json.dumps` of it is stable for equal input."""
+    errors = list(cluster.errors)
+    if groups is not None:
+        errors.extend(f"groups: {e}" for e in groups.errors)
+    return {
+        "cluster": {
+            "id": cluster.cluster_id,
+            "controller": cluster.controller_id,
+            "mode": "kraft" if cluster.kraft else "zookeeper",
+            "quorum": quorum_json(cluster.quorum),
+            "errors": errors,
+        },
+        "brokers": [
+            {"id": b.id, "host": b.host, "port": b.port, "rack": b.rack}
+            for b in sorted(cluster.brokers, key=lambda b: b.id)
+        ],
+        "topics": [topic_json(t) for t in sorted(cluster.topics, key=lambda t: t.name)],
+        "groups": [group_json(g) for g in sorted(groups.groups, key=lambda g: g.id)] if groups is not None else None,
+        "zookeeper": zookeeper_json(zookeeper),
+        "processes": [process_json(p) for p in sorted(processes.processes, key=lambda p: p.pid)]
+        if processes is not None
+        else None,
+        "timing": timing_json(cluster, groups, zookeeper, processes, timing),
+    }

@@ -1,0 +1,127 @@
+"""Proof that KafkaSource changes nothing on the cluster.
+
+A test-only admin client takes a digest of what a writer could change: the topics with
+their partition counts, the consumer groups, and the committed offsets of every group.
+Excluded, by name, because the demo daemons change them all the time: the committed
+offsets of the `billing` group (its consumer commits) and every log end offset (the demo
+producer writes). Topics created by other tests (`t-...`, `bench-...`) are excluded too.
+The brokers run with auto.create.topics.enable=true, so a careless Metadata request for a
+missing topic WOULD create it: the trap test asks about one and checks it is still absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kafka import KafkaAdminClient
+
+from kafkatui.config import Settings, parse_bootstrap
+from kafkatui.model import SourceError
+from kafkatui.sources import kafka as kafka_source
+from kafkatui.sources.kafka import KafkaSource
+
+pytestmark = pytest.mark.live
+
+MOVING_GROUPS = {"billing"}  # committed offsets advance while the demo consumer runs
+TEST_TOPIC = re.compile(r"^(t-|bench-)")
+
+
+@pytest.fixture(scope="module")
+def admin(cluster) -> Iterator[KafkaAdminClient]:
+    client = KafkaAdminClient(
+        bootstrap_servers=cluster.bootstrap,
+        client_id="kafkatui-readonly-test",
+        request_timeout_ms=15000,
+        bootstrap_timeout_ms=15000,
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def source(cluster) -> Iterator[KafkaSource]:
+    src = KafkaSource(Settings(bootstrap=parse_bootstrap(cluster.bootstrap), connect_timeout_s=4.0))
+    yield src
+    src.close()
+
+
+def state(admin: KafkaAdminClient) -> dict:
+    topics = {t["name"]: len(t["partitions"]) for t in admin.describe_topics() if not TEST_TOPIC.match(t["name"] or "")}
+    groups = sorted(g["group_id"] for g in admin.list_groups())
+    stable = [g for g in groups if g not in MOVING_GROUPS]
+    offsets = admin.list_group_offsets(stable) if stable else {}
+    committed = {
+        g: sorted((tp.topic, tp.partition, om.offset) for tp, om in offsets.get(g, {}).items()) for g in stable
+    }
+    return {"topics": topics, "groups": groups, "committed": committed}
+
+
+def digest(snapshot: dict) -> str:
+    return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+
+
+def test_full_refresh_changes_nothing(admin: KafkaAdminClient, source: KafkaSource) -> None:
+    before = state(admin)
+    cluster_snap = source.refresh()
+    groups_snap = source.groups()
+    source.refresh()
+    source.groups()
+    source.configs("topic", "customers")
+    source.configs("topic", "orders")
+    source.configs("broker", str(cluster_snap.brokers[0].id))
+    after = state(admin)
+    assert after == before, "the source changed topics, groups or committed offsets"
+    assert digest(after) == digest(before)
+    # the source saw the same groups, and did not add one of its own
+    assert {g.id for g in groups_snap.groups} == set(before["groups"])
+    assert not any("kafkatui" in g for g in after["groups"])
+
+
+def test_describing_a_missing_topic_does_not_create_it(
+    admin: KafkaAdminClient, source: KafkaSource, unique_name: str
+) -> None:
+    groups_before = sorted(g["group_id"] for g in admin.list_groups())
+    assert unique_name not in admin.list_topics()
+    with pytest.raises(SourceError) as info:
+        source.configs("topic", unique_name)
+    assert "does not exist" in str(info.value)
+    # the source's metadata path by name (used for group lag) must not create it either
+    source.refresh()
+    source.groups()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:  # auto-creation would show up within moments
+        assert unique_name not in admin.list_topics()
+        time.sleep(0.5)
+    snap = source.refresh()
+    assert snap.topic(unique_name) is None
+    assert sorted(g["group_id"] for g in admin.list_groups()) == groups_before
+
+
+def test_source_sends_only_read_requests() -> None:
+    """Static check: the module names no mutating API, request or consumer."""
+    text = Path(kafka_source.__file__).read_text()
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    code = re.sub(r'"""(?:.|\n)*?"""', "", code)  # docstrings may mention what we never do
+    forbidden = [
+        r"\bcreate_\w+\(",
+        r"\bdelete_\w+\(",
+        r"\balter_\w+\(",
+        r"\belect_leaders\(",
+        r"\breset_group_offsets\(",
+        r"\bremove_group_members\(",
+        r"\bupdate_features\(",
+        r"(Create|Delete|Alter|IncrementalAlter|Elect|OffsetCommit|OffsetDelete|JoinGroup|SyncGroup|"
+        r"Heartbeat|LeaveGroup|Produce|InitProducerId|AddPartitionsToTxn|EndTxn)\w*Request",
+        r"\bKafkaConsumer\b",
+        r"\bKafkaProducer\b",
+    ]
+    for pattern in forbidden:
+        assert not re.search(pattern, code), pattern
+    assert "allow_auto_topic_creation=False" in code
+    assert "allow_auto_topic_creation=True" not in code
