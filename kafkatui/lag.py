@@ -16,7 +16,8 @@ UNKNOWN   no samples at all.
 ERR       the newest sample has no log end offset: the partition has no leader or the
           offsets request for it failed, so its lag cannot be known.
 UNKNOWN   the newest sample has no committed offset (None or Kafka's -1: the group never
-          committed this partition), or fewer than 2 samples have a lag.
+          committed this partition), or fewer than 2 samples have a lag (except that a
+          single sample with lag 0 is already OK, by the OK rule below).
 REWIND    the committed offset went backwards between two consecutive samples in the window
           (an offset reset, or a consumer restarted from an older position).
 STOP      stuck: the committed offset has not moved while lag > 0, over at least 2 samples
@@ -168,6 +169,8 @@ def evaluate_partition(
         return LagStatus.UNKNOWN, "no committed offset"
     usable = _usable(window)
     if len(usable) < 2:
+        if usable and usable[-1].lag == 0:
+            return LagStatus.OK, "caught up (lag 0)"  # rule 1 needs only one sample
         return LagStatus.UNKNOWN, f"{len(usable)} sample so far, need 2"
     rewind = _find_rewind(usable)
     if rewind is not None:

@@ -199,7 +199,7 @@ def test_group_ok_summarises_total_lag() -> None:
 
 def test_group_unknown_only_when_all_unknown() -> None:
     assert evaluate_group({}, has_members=True, now=0) == (LagStatus.UNKNOWN, "no committed offsets")
-    parts = {("t", 0): window((1, 1)), ("t", 1): window((1, 1))}
+    parts = {("t", 0): window((1, 3)), ("t", 1): window((1, 4))}
     assert evaluate_group(parts, has_members=True, now=0)[0] is LagStatus.UNKNOWN
     parts[("t", 2)] = window((1, 1), (2, 2))
     assert evaluate_group(parts, has_members=True, now=1005)[0] is LagStatus.OK
@@ -270,3 +270,14 @@ def test_tracker_forget() -> None:
     tracker.record("g", 1.0, [("t", 0, 0, 0)])
     tracker.forget("g")
     assert tracker.groups() == []
+
+
+def test_single_sample_at_zero_lag_is_already_ok() -> None:
+    from kafkatui.lag import LagSample, evaluate_partition
+    from kafkatui.model import LagStatus
+
+    status, reason = evaluate_partition([LagSample(at=1.0, committed=10, latest=10)], now=1.0)
+    assert status is LagStatus.OK
+    assert "lag 0" in reason
+    status, _ = evaluate_partition([LagSample(at=1.0, committed=5, latest=10)], now=1.0)
+    assert status is LagStatus.UNKNOWN
