@@ -1,0 +1,227 @@
+"""Pure parts of the process source: properties parsing, cmdline facts, broker matching, du walk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kafkatui.model import Broker, JvmProcess
+from kafkatui.sources.processes import (
+    DEFAULT_KAFKA_LOG_DIR,
+    config_arg,
+    config_broker_id,
+    disk_usage,
+    heap_flags,
+    jvm_kind,
+    kafka_role,
+    log_dir_paths,
+    match_broker_ids,
+    overrides,
+    parse_properties,
+    walk_usage,
+)
+
+# --------------------------------------------------------------------------- server.properties
+
+
+def test_properties_separators_and_comments() -> None:
+    text = """
+# a comment
+! also a comment
+   # indented comment
+broker.id=1
+listeners: PLAINTEXT://127.0.0.1:9092
+log.dirs   =   /data/a,/data/b
+zookeeper.connect 127.0.0.1:2181/kafka
+empty=
+novalue
+"""
+    assert parse_properties(text) == {
+        "broker.id": "1",
+        "listeners": "PLAINTEXT://127.0.0.1:9092",
+        "log.dirs": "/data/a,/data/b",
+        "zookeeper.connect": "127.0.0.1:2181/kafka",
+        "empty": "",
+        "novalue": "",
+    }
+
+
+def test_properties_line_continuations() -> None:
+    text = "log.dirs=/data/a,\\\n         /data/b,\\\n   /data/c\nnext=1\n"
+    assert parse_properties(text) == {"log.dirs": "/data/a,/data/b,/data/c", "next": "1"}
+
+
+def test_escaped_backslash_at_end_is_not_a_continuation() -> None:
+    text = "path=C:\\\\kafka\\\\\nnext=2\n"
+    assert parse_properties(text) == {"path": "C:\\kafka\\", "next": "2"}
+
+
+def test_comment_ending_in_backslash_does_not_continue() -> None:
+    assert parse_properties("# comment \\\nkey=v\n") == {"key": "v"}
+
+
+def test_escapes_in_keys_and_values() -> None:
+    text = "my\\=key=va\\:lue\\u00e9\\t!\nspace\\ key : x\n"
+    assert parse_properties(text) == {"my=key": "va:lueé\t!", "space key": "x"}
+
+
+def test_later_keys_win_and_value_may_contain_separators() -> None:
+    assert parse_properties("a=1\na=2\nurl=http://h:1/x=y\n") == {"a": "2", "url": "http://h:1/x=y"}
+
+
+def test_windows_line_endings() -> None:
+    assert parse_properties("a=1\r\nb=2\r\n") == {"a": "1", "b": "2"}
+
+
+# --------------------------------------------------------------------------- cmdline facts
+
+KAFKA_CMD = ["/usr/bin/java", "-Xmx1g", "-Xms256m", "-Xmx384m", "-Dlog4j.configuration=file:/x/log4j.properties",
+             "-cp", "libs/*", "kafka.Kafka", "config/server.properties", "--override", "broker.id=7"]
+ZK_CMD = ["java", "-Xmx128m", "-cp", "x", "org.apache.zookeeper.server.quorum.QuorumPeerMain", "/etc/zk/zoo.cfg"]
+
+
+def test_jvm_kind() -> None:
+    assert jvm_kind(KAFKA_CMD) == "kafka"
+    assert jvm_kind(ZK_CMD) == "zookeeper"
+    assert jvm_kind(["java", "-jar", "other.jar", "kafka.Kafkaesque"]) is None
+    assert jvm_kind([]) is None
+
+
+def test_config_arg_is_after_the_main_class() -> None:
+    assert config_arg(KAFKA_CMD) == "config/server.properties"  # not the log4j.properties before it
+    assert config_arg(ZK_CMD) == "/etc/zk/zoo.cfg"
+    assert config_arg(["java", "kafka.Kafka"]) is None
+
+
+def test_overrides() -> None:
+    assert overrides(KAFKA_CMD) == {"broker.id": "7"}
+    assert overrides(["java", "kafka.Kafka", "s.properties", "--override"]) == {}
+
+
+def test_heap_flags_last_wins() -> None:
+    assert heap_flags(KAFKA_CMD) == ("384m", "256m")
+    assert heap_flags(["java"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [("", "broker"), ("broker", "broker"), ("controller", "controller"),
+     ("broker,controller", "broker+controller"), ("controller, broker", "broker+controller")],
+)
+def test_kafka_role(roles: str, expected: str) -> None:
+    assert kafka_role({"process.roles": roles} if roles else {}) == expected
+
+
+def test_config_broker_id() -> None:
+    assert config_broker_id({"broker.id": "3"}) == 3
+    assert config_broker_id({"node.id": "101"}) == 101
+    assert config_broker_id({"broker.id": "-1"}) is None  # auto-generated: unknown from config
+    assert config_broker_id({"broker.id": "x"}) is None
+    assert config_broker_id({}) is None
+
+
+def test_log_dir_paths() -> None:
+    assert log_dir_paths("kafka", {"log.dirs": "/a, /b,/a", "log.dir": "/c"}) == ("/a", "/b")
+    assert log_dir_paths("kafka", {"log.dir": "/c"}) == ("/c",)
+    assert log_dir_paths("kafka", {}) == (DEFAULT_KAFKA_LOG_DIR,)
+    assert log_dir_paths("zookeeper", {"dataDir": "/zk", "dataLogDir": "/zklog"}) == ("/zk", "/zklog")
+    assert log_dir_paths("zookeeper", {}) == ()
+
+
+# --------------------------------------------------------------------------- broker matching
+
+
+def jvm(pid: int, ports: tuple[int, ...], broker_id: int | None, role: str = "broker") -> JvmProcess:
+    return JvmProcess(pid=pid, role=role, user="kafka", cpu_percent=None, rss_bytes=None, threads=None,
+                      create_time=None, ports=ports, open_fds=None, xmx=None, xms=None, config_path=None,
+                      broker_id=broker_id)
+
+
+BROKERS = [Broker(1, "127.0.0.1", 19092), Broker(2, "127.0.0.1", 19093), Broker(3, "127.0.0.1", 19094)]
+
+
+def ids(processes: tuple[JvmProcess, ...]) -> list[int | None]:
+    return [p.broker_id for p in processes]
+
+
+def test_match_by_listening_port_beats_config() -> None:
+    procs = [jvm(10, (19093, 9999), broker_id=1), jvm(11, (19092,), broker_id=None)]
+    assert ids(match_broker_ids(procs, BROKERS)) == [2, 1]
+
+
+def test_no_metadata_keeps_config_ids() -> None:
+    procs = [jvm(10, (19093,), broker_id=5), jvm(11, (), broker_id=None)]
+    assert ids(match_broker_ids(procs, [])) == [5, None]
+
+
+def test_unknown_ports_fall_back_to_config() -> None:
+    assert ids(match_broker_ids([jvm(10, (), broker_id=3)], BROKERS)) == [3]
+
+
+def test_claimed_id_is_not_reused_by_a_second_cluster() -> None:
+    """Two local clusters both numbering brokers 1..3: only the port match may claim id 1."""
+    procs = [jvm(10, (19092,), broker_id=1), jvm(20, (29092,), broker_id=1), jvm(21, (29093,), broker_id=7)]
+    assert ids(match_broker_ids(procs, BROKERS)) == [1, None, 7]
+
+
+def test_same_port_on_many_hosts_uses_local_host_then_config() -> None:
+    brokers = [Broker(1, "kafka-1", 9092), Broker(2, "kafka-2", 9092), Broker(3, "kafka-3", 9092)]
+    assert ids(match_broker_ids([jvm(10, (9092,), None)], brokers, {"kafka-2"})) == [2]
+    assert ids(match_broker_ids([jvm(10, (9092,), 3)], brokers, {"elsewhere"})) == [3]
+    assert ids(match_broker_ids([jvm(10, (9092,), None)], brokers, ())) == [None]
+
+
+def test_zookeeper_is_never_a_broker() -> None:
+    procs = [jvm(5, (19092,), None, role="zookeeper")]
+    assert ids(match_broker_ids(procs, BROKERS)) == [None]
+
+
+def test_matching_keeps_order_and_other_fields() -> None:
+    procs = [jvm(12, (19094,), None), jvm(11, (19093,), None)]
+    out = match_broker_ids(procs, BROKERS)
+    assert [p.pid for p in out] == [12, 11]
+    assert out[0].ports == (19094,) and out[0].user == "kafka"
+
+
+# --------------------------------------------------------------------------- disk usage
+
+
+def test_walk_usage_counts_nested_files(tmp_path: Path) -> None:
+    (tmp_path / "p-0").mkdir()
+    (tmp_path / "p-0" / "00000.log").write_bytes(b"x" * 10_000)
+    (tmp_path / "meta.properties").write_text("broker.id=1\n")
+    used, partial = walk_usage(str(tmp_path))
+    assert used is not None and used >= 10_000 and partial is False
+
+
+def test_walk_usage_is_bounded(tmp_path: Path) -> None:
+    for i in range(50):
+        (tmp_path / f"f{i}").write_bytes(b"y" * 5000)
+    used, partial = walk_usage(str(tmp_path), max_entries=10)
+    assert partial is True
+    assert used is not None and used < 50 * 5000
+
+
+def test_missing_dir_is_unknown(tmp_path: Path) -> None:
+    usage = disk_usage(str(tmp_path / "nope"))
+    assert usage.used_bytes is None and usage.free_bytes is None and usage.total_bytes is None
+
+
+def test_disk_usage_has_filesystem_numbers(tmp_path: Path) -> None:
+    usage = disk_usage(str(tmp_path))
+    assert usage.total_bytes and usage.free_bytes is not None and usage.free_bytes <= usage.total_bytes
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_unreadable_subdir_is_skipped(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "f").write_bytes(b"z" * 100)
+    locked.chmod(0)
+    try:
+        used, _ = walk_usage(str(tmp_path))
+        assert used is not None
+    finally:
+        locked.chmod(0o755)
