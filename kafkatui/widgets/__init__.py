@@ -1,0 +1,1 @@
+"""Reusable widgets. Views import what they need from the submodules directly."""

@@ -1,0 +1,85 @@
+"""UI test helpers: a live app factory against the real cluster, and condition-polling waits.
+
+Why polling waits: refreshes take a variable time on a loaded 2-core box, so tests wait for
+the condition they need (with a deadline), never for a fixed number of seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kafkatui.app import KafkaTuiApp
+from kafkatui.config import load_settings
+
+KEY_NAMES = {
+    " ": "space",
+    ":": "colon",
+    "?": "question_mark",
+    "/": "slash",
+    "-": "minus",
+    "_": "underscore",
+    ".": "full_stop",
+}
+
+WaitUntil = Callable[..., Awaitable[None]]
+
+
+async def _wait_until(
+    pilot: Pilot[Any],
+    predicate: Callable[[], object],
+    timeout: float = 20.0,
+    what: str = "condition",
+    interval: float = 0.1,
+) -> None:
+    """Poll `predicate` between UI turns until it is truthy; errors while the UI settles count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while True:
+        try:
+            if predicate():
+                return
+            last_error = None
+        except Exception as exc:  # e.g. NoMatches while a screen is still composing
+            last_error = exc
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout:g}s waiting for {what}"
+                + (f" (last error: {last_error!r})" if last_error else "")
+            )
+        await pilot.pause(interval)
+
+
+@pytest.fixture
+def wait_until() -> WaitUntil:
+    return _wait_until
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type characters one key at a time (pilot.press wants key names for punctuation)."""
+    await pilot.press(*(KEY_NAMES.get(ch, ch) for ch in text))
+
+
+@pytest.fixture
+def typist() -> Callable[[Pilot[Any], str], Awaitable[None]]:
+    return type_text
+
+
+@pytest.fixture
+def make_app(cluster: Any, tmp_path: Path) -> Callable[..., KafkaTuiApp]:
+    """Build the real app for the local cluster; the user's own config file is never read."""
+
+    def make(refresh: float = 1.0, **args: Any) -> KafkaTuiApp:
+        settings = load_settings(
+            {"bootstrap": cluster.bootstrap, "zookeeper": cluster.zookeeper, "refresh": refresh, **args},
+            env={},
+            path=tmp_path / "no-config.toml",
+        )
+        return KafkaTuiApp(settings)
+
+    return make

@@ -1,0 +1,207 @@
+"""The app shell over frozen AppState (`live=False`): no cluster, no workers, deterministic.
+
+These guard what the operator sees when data is good, stale, missing or from a KRaft cluster,
+at both terminal sizes we support, plus the palette's theme hook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.theme import Theme
+
+from kafkatui.app import KafkaTuiApp
+from kafkatui.config import Settings
+from kafkatui.palette import BASE, semantic, variable_name
+from kafkatui.screens.help import HelpScreen
+from kafkatui.state import AppState, Source, SourceHealth
+from kafkatui.widgets.stale import StaleBanner
+from kafkatui.widgets.table import FilterTable
+from tests.ui.fixtures import BROKERS, frozen_state, kraft_state, screen_text, stale
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def make(state: AppState, *, zookeeper: bool = True) -> KafkaTuiApp:
+    settings = Settings(
+        bootstrap=("127.0.0.1:19092",), zookeeper="127.0.0.1:2181" if zookeeper else None, cluster_name="local"
+    )
+    return KafkaTuiApp(settings, initial_state=state, live=False)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_overview_renders_frozen_state(size: tuple[int, int]) -> None:
+    state = frozen_state()
+    app = make(state)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "overview" in text and "local" in text and "READ-ONLY" in text
+        assert state.cluster.cluster_id in text
+        assert "Brokers 3" in text and "Under-replicated" in text
+        table = app.screen.query_one("#overview-brokers", FilterTable)
+        assert table.visible_keys() == ["1", "2", "3"]
+        for broker in BROKERS:
+            proc = state.processes.for_broker(broker.id)
+            assert f"{proc.pid:,}" in table.plain_row(str(broker.id))
+        assert "ZooKeeper" in text and "CONNECTED" in text
+        assert "? Help" in text and "Q Quit" in text  # the footer's key hints fit at 80 columns
+        assert app.view_errors == []
+
+
+async def test_stale_cluster_shows_banner_and_header_mark() -> None:
+    app = make(stale(frozen_state(), Source.CLUSTER, "kafka: timed out after 4.0s"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        banner = app.screen.query_one(StaleBanner)
+        assert banner.text.startswith("Kafka STALE since ")
+        assert "timed out after 4.0s" in banner.text
+        text = screen_text(app)
+        assert "STALE since" in text
+        assert "Kafka STALE" in text
+        assert app.state.cluster is not None  # last good data kept
+        assert "Brokers 3" in text
+
+
+async def test_recovery_clears_the_banner() -> None:
+    good = frozen_state()
+    app = make(stale(good, Source.CLUSTER))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(StaleBanner).text
+        app.set_state(good)
+        await settle(pilot)
+        assert app.screen.query_one(StaleBanner).text == ""
+        assert "STALE" not in screen_text(app)
+
+
+async def test_cluster_down_at_start_reads_as_connecting_not_empty() -> None:
+    down = AppState(cluster_name="local").with_health(
+        Source.CLUSTER, SourceHealth().failed(100.0, "kafka: cannot reach 127.0.0.1:19092 within 4 s", None)
+    )
+    app = make(down)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Kafka DOWN" in text
+        assert "Kafka: connecting" in text and "cannot reach" in text
+        assert "Waiting for the first Kafka refresh" in text
+        assert app.view_errors == []
+
+
+async def test_vanished_broker_stays_as_gone() -> None:
+    state = frozen_state()
+    app = make(state)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        two = replace(state.cluster, brokers=BROKERS[:2])
+        procs = replace(state.processes, processes=tuple(p for p in state.processes.processes if p.broker_id != 3))
+        app.set_state(replace(state, cluster=two, processes=procs))
+        await settle(pilot)
+        table = app.screen.query_one("#overview-brokers", FilterTable)
+        assert table.visible_keys() == ["1", "2", "3"]
+        assert "GONE" in table.plain_row("3")
+        assert "GONE" not in table.plain_row("1")
+
+
+async def test_kraft_cluster_shows_quorum_and_no_zookeeper_errors() -> None:
+    app = make(kraft_state(), zookeeper=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "KRaft quorum" in text and "leader" in text
+        assert "ZK KRaft" in text
+        await pilot.press("5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QuorumScreen"
+        assert app.view_errors == []
+
+
+async def test_no_zookeeper_configured_is_not_an_error() -> None:
+    state = frozen_state(zookeeper=None, zookeeper_configured=False)
+    app = make(state, zookeeper=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "ZK not configured" in text
+        assert "not configured" in text
+        await pilot.press("5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QuorumScreen"
+        assert app.view_errors == []
+
+
+async def test_every_view_renders_frozen_state_at_80x24() -> None:
+    app = make(frozen_state())
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key, name in zip("23451", ("processes", "topics", "groups", "zookeeper", "overview"), strict=True):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.current_mode == name
+            assert f"{name} · local" in screen_text(app)
+        assert app.view_errors == []
+
+
+async def test_processes_sort_key_reorders_rows() -> None:
+    app = make(frozen_state())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(FilterTable)
+        assert table.total_count == 4
+        await pilot.press("s")  # sort by the first column (PID) ascending
+        await settle(pilot)
+        pids = [int(k) for k in table.visible_keys()]
+        assert pids == sorted(pids)
+        await pilot.press("S")
+        await settle(pilot)
+        assert [int(k) for k in table.visible_keys()] == sorted(pids, reverse=True)
+
+
+async def test_pause_key_marks_the_header_in_frozen_mode() -> None:
+    app = make(frozen_state())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.state.paused and "PAUSED" in screen_text(app)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        await settle(pilot)
+        assert not isinstance(app.screen, HelpScreen) and app.is_running
+
+
+async def test_request_in_frozen_mode_answers_with_an_error_not_an_exception() -> None:
+    app = make(frozen_state())
+    results: list[object] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.request("configs", "topic", "orders", on_done=results.append)
+        await settle(pilot)
+    assert len(results) == 1 and "snapshot mode" in str(results[0])
+
+
+async def test_palette_follows_the_theme_and_its_overrides() -> None:
+    app = make(frozen_state())
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name in BASE:
+            assert semantic(app, name).startswith(("#", "color(")), name
+        before = semantic(app, "critical")
+        variables = app.theme_variables
+        assert before == (variables.get(variable_name("critical")) or variables["error"])[:7].lower()
+        app.register_theme(
+            Theme(name="kt-test", primary="#004578", error="#ff0000", variables={variable_name("lag-STALL"): "#123456"})
+        )
+        app.theme = "kt-test"
+        await pilot.pause()
+        assert semantic(app, "critical") != before
+        assert semantic(app, "critical") == app.theme_variables["error"][:7].lower()  # ~#ff0000
+        assert semantic(app, "lag-STALL") == "#123456"
+        assert semantic(app, "no-such-name") == "default"
