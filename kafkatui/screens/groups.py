@@ -1,0 +1,165 @@
+"""Consumer groups: who is consuming, how far behind, and whether that is a problem.
+
+Why a status next to the lag: a big lag on a busy topic can be healthy and a small one on a
+dead consumer is not, so the Burrow-style status (kafkatui.lag) is the column to read. It is
+written as a word with a symbol, coloured by the lag-* palette names, so it survives a
+monochrome terminal. The table sorts worst status first by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static
+
+from kafkatui.decode import escape_text
+from kafkatui.model import Group, GroupsSnapshot, LagStatus
+from kafkatui.palette import lag_colour, semantic
+from kafkatui.state import AppState, Source
+from kafkatui.widgets.filter_input import FilterInput
+from kafkatui.widgets.stale import StaleBanner
+from kafkatui.widgets.table import Col, FilterTable, update_static
+
+SYMBOLS = {
+    LagStatus.OK: "✓",
+    LagStatus.WARN: "▲",
+    LagStatus.STALL: "‖",
+    LagStatus.STOP: "■",
+    LagStatus.REWIND: "↺",
+    LagStatus.ERR: "✗",
+    LagStatus.UNKNOWN: "?",
+}
+SEVERITY = {
+    LagStatus.ERR: 6,
+    LagStatus.STOP: 5,
+    LagStatus.STALL: 4,
+    LagStatus.REWIND: 3,
+    LagStatus.WARN: 2,
+    LagStatus.OK: 1,
+    LagStatus.UNKNOWN: 0,
+}
+
+
+def status_text(app: Any, status: LagStatus) -> Text:
+    """ "■ STOP" in the status's lag-* colour; shared with the group detail view."""
+    bold = "bold " if SEVERITY[status] >= 3 else ""
+    return Text(f"{SYMBOLS[status]} {status.value}", style=f"{bold}{lag_colour(app, status)}")
+
+
+def _status(value: Any) -> Text:
+    return value[1].copy()
+
+
+COLUMNS = (
+    Col("id", "Group", min_width=12),
+    Col("state", "State", width=19),
+    Col("members", "Members", width=7, justify="right"),
+    Col("topics", "Topics", min_width=10, hide_below=100),
+    Col("lag", "Total lag", width=11, justify="right"),
+    Col("status", "Status", width=9, render=_status, sort_key=lambda v: -v[0]),
+)
+
+
+class GroupsScreen(Screen):
+    """All consumer groups with lag and status; Enter opens one group."""
+
+    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.GROUPS, Source.CLUSTER})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open group", show=False),
+        Binding("slash", "filter", "Filter (regex, !inverts)"),
+        Binding("s", "sort", "Sort column"),
+        Binding("S", "reverse", "Reverse sort"),
+    ]
+
+    DEFAULT_CSS = """
+    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="groups")
+        self._ready = False
+        self._snapshot: GroupsSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StaleBanner(Source.GROUPS, Source.CLUSTER, id="groups-stale")
+        yield Static("Waiting for the first refresh…", id="groups-title", classes="view-title", markup=False)
+        yield FilterTable(COLUMNS, id="groups-table")
+        yield FilterInput("groups-table")
+
+    def on_mount(self) -> None:
+        self._ready = True
+        table = self.query_one(FilterTable)
+        table.sort_by("status")
+        table.focus()
+        state = getattr(self.app, "state", None)
+        if isinstance(state, AppState):
+            self.show_state(state)
+
+    def show_state(self, state: AppState) -> None:
+        if not self._ready:  # not composed yet; on_mount renders app.state
+            return
+        self.query_one(StaleBanner).show(state)
+        self._snapshot = state.groups
+        if state.groups is None:
+            return
+        self.query_one(FilterTable).set_rows([(g.id, self._row(g)) for g in state.groups.groups])
+        self._title()
+
+    def _row(self, g: Group) -> tuple[Any, ...]:
+        topics = sorted({p.topic for p in g.partitions})
+        return (
+            Text(escape_text(g.id)),
+            g.state,
+            len(g.members),
+            Text(escape_text(", ".join(topics))),
+            g.total_lag if g.partitions else None,
+            (SEVERITY[g.status], status_text(self.app, g.status)),
+        )
+
+    def _title(self) -> None:
+        snap = self._snapshot
+        table = self.query_one(FilterTable)
+        text = Text.assemble(("Consumer groups ", "bold"))
+        if snap is not None:
+            text.append(f"{len(snap.groups)} groups", style=semantic(self.app, "accent"))
+            for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND):
+                n = sum(1 for g in snap.groups if g.status is status)
+                if n:
+                    text.append(f"  {SYMBOLS[status]} {n} {status.value}", style=lag_colour(self.app, status))
+            if not snap.groups:
+                text.append("  (no consumer groups)", style=semantic(self.app, "muted"))
+        if table.filter_pattern:
+            text.append(f"  /{table.filter_pattern}: {table.visible_count} match", style=semantic(self.app, "muted"))
+        if table.filter_error:
+            text.append(f"  {table.filter_error}", style=semantic(self.app, "warning"))
+        update_static(self.query_one("#groups-title", Static), text)
+
+    def on_filter_table_filter_changed(self, event: FilterTable.FilterChanged) -> None:
+        self._title()
+
+    def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
+        event.stop()
+        self._open(event.row_key)
+
+    def action_open(self) -> None:
+        key = self.query_one(FilterTable).cursor_key
+        if key is not None:
+            self._open(key)
+
+    def _open(self, group_id: str) -> None:
+        from kafkatui.screens.group_detail import GroupDetailScreen
+
+        self.app.push_screen(GroupDetailScreen(group_id))
+
+    def action_filter(self) -> None:
+        self.query_one(FilterTable).action_open_filter()
+
+    def action_sort(self) -> None:
+        self.query_one(FilterTable).action_cycle_sort()
+
+    def action_reverse(self) -> None:
+        self.query_one(FilterTable).action_reverse_sort()
