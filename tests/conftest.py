@@ -62,8 +62,17 @@ def read_env(path: Path) -> dict[str, str]:
     return env
 
 
+def state_dir_for(kraft: bool) -> Path:
+    """`.localcluster` by default; KAFKATUI_TEST_STATE_DIR (with KAFKATUI_CLUSTER_PORT_BASE) gives
+    a developer a private cluster so fault tests don't disturb someone else's run."""
+    override = os.environ.get("KAFKATUI_TEST_STATE_DIR")
+    if override:
+        return Path(override + ("-kraft" if kraft else "")).resolve()
+    return REPO / (".localcluster-kraft" if kraft else ".localcluster")
+
+
 def _start(kraft: bool) -> LocalCluster:
-    state = REPO / (".localcluster-kraft" if kraft else ".localcluster")
+    state = state_dir_for(kraft)
     cmd = [sys.executable, str(CLUSTER_TOOL), "--state-dir", str(state)]
     if kraft:
         cmd.append("--kraft")
@@ -88,7 +97,7 @@ def cluster() -> LocalCluster:
 def kraft_cluster() -> Iterator[LocalCluster]:
     """The KRaft variant; started only by tests that ask for it, stopped at session end
     unless it was already running (so a developer's cluster is left alone)."""
-    state = REPO / ".localcluster-kraft"
+    state = state_dir_for(kraft=True)
     was_up = (state / "env").exists()
     started = _start(kraft=True)
     yield started
