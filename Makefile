@@ -8,7 +8,7 @@ STATE := .localcluster
 KRAFT_STATE := .localcluster-kraft
 PYTEST_ARGS ?=
 
-.PHONY: help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
+.PHONY: bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
 
 help:
 	@echo "make demo | make test | cluster | cluster-down | cluster-status | kraft | kraft-down | lint | bench | screenshots"
@@ -62,7 +62,14 @@ unit: venv
 test: venv tools lint cluster
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
-bench: cluster
+# kcat is the metadata floor the scale benchmark compares against.
+bench-tools: tools
+	@command -v kcat >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq kcat) >/dev/null; \
+	  else echo "kafkatui: kcat not found; install it (apt-get install kcat) for the tool comparison"; fi; }
+
+bench: cluster bench-tools
 	$(VPY) -m bench $(BENCH_ARGS)
 
 screenshots: cluster
