@@ -10,7 +10,14 @@ import json
 import subprocess
 import sys
 
-ALWAYS = ["kafkatui.sources.kafka", "kafkatui.model", "kafkatui.config"]
+ALWAYS = [
+    "kafkatui.sources.kafka",
+    "kafkatui.sources.kafka_convert",
+    "kafkatui.sources.kafka_fetch",
+    "kafkatui.sources.kafka_wire",
+    "kafkatui.model",
+    "kafkatui.config",
+]
 IF_PRESENT = [
     "kafkatui.sources.zookeeper",
     "kafkatui.sources.processes",

@@ -1,4 +1,4 @@
-"""Pure helpers of kafkatui.sources.kafka and the `snapshot --json` document.
+"""Pure helpers of the Kafka source (kafka_convert, kafka_wire's request builders) and `snapshot --json`.
 
 The inputs are kafka-python's own response classes, built by hand in the shape the broker
 returns (no cluster, no mock client): the helpers read attributes off exactly these objects.
@@ -29,7 +29,7 @@ from kafkatui.model import (
     ZkState,
 )
 from kafkatui.snapshot_json import build_document
-from kafkatui.sources.kafka import (
+from kafkatui.sources.kafka_convert import (
     brokers_from_metadata,
     committed_from_offset_fetch,
     config_entries,
@@ -40,11 +40,11 @@ from kafkatui.sources.kafka import (
     log_dirs_from_response,
     members_from_description,
     offsets_from_response,
-    offsets_request,
     quorum_from_response,
     summarize,
     topics_from_metadata,
 )
+from kafkatui.sources.kafka_wire import offset_fetch_requests, offsets_request
 
 # --------------------------------------------------------------------------- builders
 
@@ -140,6 +140,21 @@ def test_offsets_request_batches_partitions_per_topic() -> None:
     assert {p.timestamp for t in request.topics for p in t.partitions} == {-1}
     earliest = offsets_request([("a", 0)], OffsetSpec.EARLIEST)
     assert earliest.topics[0].partitions[0].timestamp == -2
+
+
+def test_offset_fetch_is_one_request_per_coordinator_or_one_per_group_before_v8() -> None:
+    [(batched, tag)] = offset_fetch_requests(["a", "b"], batched=True)
+    assert tag is None and [g.group_id for g in batched.groups] == ["a", "b"]
+    assert all(g.topics is None for g in batched.groups)  # all partitions the group committed
+    single = offset_fetch_requests(["a", "b"], batched=False)
+    assert [(r.group_id, r.topics, tag) for r, tag in single] == [("a", None, "a"), ("b", None, "b")]
+
+
+def test_describe_error_stays_importable_from_the_source_module() -> None:
+    """kafkatui.sources.tail imports it from kafkatui.sources.kafka."""
+    from kafkatui.sources import kafka
+
+    assert kafka.describe_error is describe_error
 
 
 def test_offsets_keep_good_partitions_and_count_errors() -> None:
