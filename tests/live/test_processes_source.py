@@ -43,8 +43,8 @@ def source() -> Iterator[ProcessSource]:
 
 
 def ours(snapshot: ProcessesSnapshot, cluster) -> list[JvmProcess]:
-    state = str(Path(cluster.state_dir).resolve())
-    return [p for p in snapshot.processes if p.config_path and str(Path(p.config_path).resolve()).startswith(state)]
+    state = Path(cluster.state_dir).resolve()
+    return [p for p in snapshot.processes if p.config_path and state in Path(p.config_path).resolve().parents]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
