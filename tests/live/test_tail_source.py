@@ -1,0 +1,393 @@
+"""TailReader against the real local cluster: start positions, decoding, read-only proof, failover.
+
+Each test creates its own topic (unique_name) and writes known records with a test-only
+producer; only the TailReader under test is read-only. Nothing here mocks Kafka.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
+
+from kafkatui.config import Settings, parse_bootstrap
+from kafkatui.sources.tail import TailReader
+from kafkatui.tailbuffer import TailRecord, parse_start
+
+pytestmark = pytest.mark.live
+
+T = TypeVar("T")
+CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
+MOVING_GROUPS = {"billing"}  # the demo consumer commits all the time
+PARTITIONS = 3
+PER_PARTITION = 10
+HOUR_MS = 3_600_000
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.05) -> T:
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last: {last!r})")
+
+
+@pytest.fixture(scope="module")
+def admin(cluster) -> Iterator[KafkaAdminClient]:
+    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-test", **CLIENT_LIMITS)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def producer(cluster) -> Iterator[KafkaProducer]:
+    prod = KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-test", acks="all",
+                         linger_ms=0, allow_auto_create_topics=False, **CLIENT_LIMITS)
+    yield prod
+    prod.close(timeout=5)
+
+
+@pytest.fixture
+def settings(cluster) -> Settings:
+    return Settings(bootstrap=parse_bootstrap(cluster.bootstrap), connect_timeout_s=4.0)
+
+
+@pytest.fixture
+def topic(admin: KafkaAdminClient, unique_name: str) -> Iterator[str]:
+    admin.create_topics({unique_name: {"num_partitions": PARTITIONS, "replication_factor": 1}},
+                        wait_for_metadata=True)
+    yield unique_name
+    try:
+        admin.delete_topics([unique_name])
+    except Exception as exc:  # cleanup must not hide the test's own failure
+        print(f"could not delete {unique_name}: {exc}")
+
+
+@pytest.fixture
+def seeded(topic: str, producer: KafkaProducer) -> tuple[str, int]:
+    """PER_PARTITION records per partition: the first half 2 h old, the second half 1 h old;
+    partition 2 only has the old half (so a time in between starts it at the end)."""
+    now = int(time.time() * 1000)
+    for p in range(PARTITIONS):
+        for i in range(PER_PARTITION):
+            old = i < PER_PARTITION // 2 or p == 2
+            ts = now - 2 * HOUR_MS + i if old else now - HOUR_MS + i
+            producer.send(topic, key=f"p{p}-{i}".encode(), value=f"seed {p}/{i}".encode(), partition=p,
+                          timestamp_ms=ts)
+    producer.flush(timeout=15)
+    return topic, now
+
+
+def start_reader(settings: Settings, topic: str, spec: str, **kwargs) -> TailReader:
+    reader = TailReader(settings, topic, start=parse_start(spec), **kwargs)
+    reader.start()
+    return reader
+
+
+def running(reader: TailReader) -> bool:
+    status = reader.status()
+    return status.state == "running" and bool(status.partitions)
+
+
+class Collector:
+    """Drains a reader like the UI would and keeps every record it got."""
+
+    def __init__(self, reader: TailReader) -> None:
+        self.reader = reader
+        self.records: list[TailRecord] = []
+
+    def poll(self) -> list[TailRecord]:
+        for batch in self.reader.drain():
+            self.records.extend(batch.records)
+        return self.records
+
+    def until(self, count: int, timeout: float = 20) -> list[TailRecord]:
+        wait_for(f"{count} records", lambda: len(self.poll()) >= count, timeout)
+        return self.records
+
+    def settle(self, quiet: float = 1.0) -> list[TailRecord]:
+        """Keep draining for `quiet` seconds, to catch records that should not come."""
+        deadline = time.monotonic() + quiet
+        while time.monotonic() < deadline:
+            self.poll()
+            time.sleep(0.05)
+        return self.records
+
+
+def offsets(records: list[TailRecord]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for r in records:
+        out.setdefault(r.partition, []).append(r.offset)
+    return {p: sorted(v) for p, v in sorted(out.items())}
+
+
+@pytest.fixture
+def readers() -> Iterator[list[TailReader]]:
+    made: list[TailReader] = []
+    yield made
+    for reader in made:
+        assert reader.close(timeout=10), "the reader thread did not stop"
+
+
+# --------------------------------------------------------------------------- start positions
+
+
+def test_end_sees_only_new_records(settings, seeded, producer, readers) -> None:
+    topic, _ = seeded
+    reader = start_reader(settings, topic, "end")
+    readers.append(reader)
+    wait_for("the reader to be positioned", lambda: running(reader), 20)
+    got = Collector(reader)
+    assert got.settle(0.5) == [], "end must not replay existing records"
+    producer.send(topic, key=b"new", value=b"fresh", partition=1)
+    producer.flush(timeout=15)
+    records = got.until(1)
+    assert [(r.partition, r.offset, r.value) for r in records] == [(1, PER_PARTITION, b"fresh")]
+
+
+def test_last_n_per_partition(settings, seeded, readers) -> None:
+    topic, _ = seeded
+    reader = start_reader(settings, topic, "last:3")
+    readers.append(reader)
+    got = Collector(reader)
+    got.until(3 * PARTITIONS)
+    assert offsets(got.settle(0.5)) == {p: [7, 8, 9] for p in range(PARTITIONS)}
+
+
+def test_earliest_reads_everything(settings, seeded, readers) -> None:
+    topic, _ = seeded
+    reader = start_reader(settings, topic, "earliest")
+    readers.append(reader)
+    got = Collector(reader)
+    got.until(PER_PARTITION * PARTITIONS)
+    assert offsets(got.settle(0.5)) == {p: list(range(PER_PARTITION)) for p in range(PARTITIONS)}
+    assert reader.status().received == PER_PARTITION * PARTITIONS
+
+
+def test_offset_n_is_clamped(settings, seeded, admin, readers) -> None:
+    topic, _ = seeded
+    admin.delete_records({TopicPartition(topic, 0): 8})  # partition 0 now starts at 8
+    reader = start_reader(settings, topic, "offset:6")
+    readers.append(reader)
+    got = Collector(reader)
+    got.until(2 + 4 + 4)
+    assert offsets(got.settle(0.5)) == {0: [8, 9], 1: [6, 7, 8, 9], 2: [6, 7, 8, 9]}
+
+
+def test_offset_beyond_end_starts_at_end(settings, seeded, producer, readers) -> None:
+    topic, _ = seeded
+    reader = start_reader(settings, topic, "offset:1000", partitions=[0])
+    readers.append(reader)
+    wait_for("the reader to be positioned", lambda: running(reader), 20)
+    got = Collector(reader)
+    assert got.settle(0.5) == []
+    producer.send(topic, value=b"after", partition=0)
+    producer.flush(timeout=15)
+    assert [(r.partition, r.offset) for r in got.until(1)] == [(0, PER_PARTITION)]
+    assert reader.status().partitions == (0,)
+
+
+def test_time_relative_and_absolute(settings, seeded, readers) -> None:
+    topic, now = seeded
+    half = PER_PARTITION // 2
+    expected = {0: list(range(half, PER_PARTITION)), 1: list(range(half, PER_PARTITION))}  # partition 2: at end
+    for spec in ("time:-90m", f"time:{now - 90 * 60_000}"):
+        reader = start_reader(settings, topic, spec)
+        readers.append(reader)
+        got = Collector(reader)
+        got.until(2 * half)
+        assert offsets(got.settle(0.5)) == expected, spec
+
+
+def test_seek_restarts_with_a_new_generation(settings, seeded, readers) -> None:
+    topic, _ = seeded
+    reader = start_reader(settings, topic, "last:1")
+    readers.append(reader)
+    got = Collector(reader)
+    got.until(PARTITIONS)
+    generation = reader.seek(parse_start("last:2"))
+    assert generation == 1
+    again = Collector(reader)
+    again.until(2 * PARTITIONS)
+    assert offsets(again.settle(0.5)) == {p: [8, 9] for p in range(PARTITIONS)}
+    assert reader.status().received == 2 * PARTITIONS  # counters restart at a seek
+
+
+def test_set_partitions_keeps_place_and_adds_new(settings, seeded, producer, readers) -> None:
+    topic, _ = seeded
+    reader = start_reader(settings, topic, "last:2", partitions=[0])
+    readers.append(reader)
+    got = Collector(reader)
+    got.until(2)
+    reader.set_partitions([0, 1])
+    got.until(4)
+    assert offsets(got.settle(0.5)) == {0: [8, 9], 1: [8, 9]}
+    assert reader.status().partitions == (0, 1)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def test_record_with_key_headers_and_json_value_arrives_decoded(settings, topic, producer, readers) -> None:
+    reader = start_reader(settings, topic, "end", partitions=[2])
+    readers.append(reader)
+    wait_for("the reader to be positioned", lambda: running(reader), 20)
+    value = json.dumps({"order": 7, "items": [{"sku": "A", "qty": 2}]}, indent=2).encode()
+    producer.send(topic, key=b"order-7", value=value, partition=2,
+                  headers=[("trace-id", b"abc123"), ("bin", b"\x00\xff"), ("empty", b"")])
+    producer.flush(timeout=15)
+    (record,) = Collector(reader).until(1)
+    assert record.key == b"order-7" and record.key_text == "order-7" and record.key_kind == "text"
+    assert record.value_kind == "json"
+    assert record.value_text == '{"order":7,"items":[{"sku":"A","qty":2}]}'
+    assert record.headers == (("trace-id", b"abc123"), ("bin", b"\x00\xff"), ("empty", b""))
+    assert record.header_texts == ("trace-id=abc123", "bin=00 ff", "empty=(empty)")
+    assert record.timestamp_type_name == "CreateTime" and record.timestamp > 0
+    assert record.size >= len(value) + len(b"order-7")
+
+
+# --------------------------------------------------------------------------- honest counters
+
+
+def burst(producer: KafkaProducer, topic: str, count: int, partition: int = 0) -> None:
+    for i in range(count):
+        producer.send(topic, value=f"burst {i}".encode(), partition=partition)
+    producer.flush(timeout=60)
+
+
+def test_full_queue_drops_oldest_and_counts_it(settings, topic, producer, readers) -> None:
+    reader = start_reader(settings, topic, "end", partitions=[0], max_queue_batches=1)
+    readers.append(reader)
+    wait_for("the reader to be positioned", lambda: running(reader), 20)
+    for _ in range(5):  # several fetches while nobody drains: only the newest batch can wait
+        burst(producer, topic, 20)
+        time.sleep(0.3)
+    wait_for("all 100 received", lambda: reader.status().received == 100, 20)
+    got = Collector(reader).settle(0.3)
+    status = reader.status()
+    assert status.skipped > 0 and status.received == status.delivered + status.skipped == 100
+    assert len(got) == status.delivered and got[-1].offset == 99  # what is shown is the newest
+
+
+def test_falling_behind_a_flood_skips_ahead_and_counts_it(settings, topic, producer, readers) -> None:
+    reader = start_reader(settings, topic, "end", partitions=[0], skip_behind=100)
+    readers.append(reader)
+    wait_for("the reader to be positioned", lambda: running(reader), 20)
+    got = Collector(reader)
+    burst(producer, topic, 10)
+    got.until(10)  # caught up with the partition: from now on it is a live tail
+    burst(producer, topic, 20_000)
+    wait_for("the reader to reach the end", lambda: got.poll() and got.records[-1].offset == 20_009, 60)
+    status = reader.status()
+    offsets_seen = [r.offset for r in got.records]
+    assert offsets_seen == sorted(set(offsets_seen)), "no duplicates, always forward"
+    assert status.skipped > 0, "a 20,000-record burst should put the reader more than 100 behind"
+    assert status.received + status.skipped == 20_010 and status.received == len(got.records)
+    assert any("skipped" in note for _, note in status.notes)
+
+
+# --------------------------------------------------------------------------- read-only proof
+
+
+def cluster_state(admin: KafkaAdminClient) -> dict:
+    groups = sorted(g["group_id"] for g in admin.list_groups())
+    stable = [g for g in groups if g not in MOVING_GROUPS]
+    committed = admin.list_group_offsets(stable) if stable else {}
+    return {
+        "groups": groups,
+        "committed": {g: sorted((tp.topic, tp.partition, om.offset) for tp, om in committed.get(g, {}).items())
+                      for g in stable},
+    }
+
+
+def test_tail_joins_no_group_and_commits_nothing(settings, seeded, admin, readers) -> None:
+    topic, _ = seeded
+    before = cluster_state(admin)
+    for spec in ("earliest", "end"):
+        reader = start_reader(settings, topic, spec)
+        readers.append(reader)
+    got = Collector(readers[0])
+    got.until(PER_PARTITION * PARTITIONS)
+    orders = start_reader(settings, "orders", "last:5")  # a topic that existing groups consume
+    readers.append(orders)
+    Collector(orders).until(5)
+    readers[0].seek(parse_start("last:1"))
+    readers[0].set_partitions([0])
+    Collector(readers[0]).until(1)
+    time.sleep(1.0)  # long enough for an auto-commit or a group join to have happened
+    for reader in readers:
+        assert reader.close(timeout=10)
+    after = cluster_state(admin)
+    assert after["groups"] == before["groups"], "the tail created or removed a consumer group"
+    assert after == before, "a committed offset changed"
+
+
+def test_missing_topic_is_reported_and_not_created(settings, admin, unique_name, readers) -> None:
+    reader = start_reader(settings, unique_name, "end")
+    readers.append(reader)
+    status = wait_for("an error", lambda: reader.status() if reader.status().state == "error" else None, 20)
+    assert unique_name in (status.error or "") and "does not exist" in (status.error or "")
+    names = {t["name"] for t in admin.describe_topics()}
+    assert unique_name not in names, "tailing a missing topic must not auto-create it"
+
+
+# --------------------------------------------------------------------------- failover
+
+
+@pytest.mark.faults
+def test_leader_failover_continues_without_gaps(settings, cluster, admin, unique_name, readers) -> None:
+    admin.create_topics({unique_name: {"num_partitions": 1, "replication_factor": 3}}, wait_for_metadata=True)
+    producer = KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-failover", acks=1,
+                             retries=100, retry_backoff_ms=200, linger_ms=0, allow_auto_create_topics=False,
+                             **CLIENT_LIMITS)
+    killed = None
+    try:
+        def current_leader() -> int | None:
+            partitions = admin.describe_topics([unique_name])[0]["partitions"]  # empty until metadata settles
+            leader_id = partitions[0]["leader_id"] if partitions else -1
+            return leader_id if leader_id >= 0 else None
+
+        leader = wait_for("a leader", current_leader, 20)
+        reader = start_reader(settings, unique_name, "earliest")
+        readers.append(reader)
+        got = Collector(reader)
+        sent = 0
+
+        def send(n: int) -> None:
+            nonlocal sent
+            for _ in range(n):
+                producer.send(unique_name, value=f"m{sent}".encode(), partition=0)
+                sent += 1
+            producer.flush(timeout=60)
+
+        send(20)
+        got.until(20)
+        killed = f"broker-{leader}"
+        cluster.kill(killed)
+        send(20)  # waits until a new leader took over (ZooKeeper session timeout ~10 s)
+        got.until(40, timeout=60)
+        note = wait_for("a leader-change note", lambda: [t for _, t in reader.status().notes
+                                                         if "partition 0: leader" in t], 30)
+        send(10)
+        records = got.until(50, timeout=30)
+        got.settle(0.5)
+        seen = [r.offset for r in got.records]
+        assert seen == list(range(sent)), "offsets must continue without gaps or duplicates"
+        assert [r.value for r in records[:3]] == [b"m0", b"m1", b"m2"]
+        print("leader-change notes:", note)
+        assert any(f"leader {leader} →" in t and "continuing at offset" in t for t in note), note
+    finally:
+        producer.close(timeout=5)
+        if killed:
+            cluster.restart(killed)
+        try:
+            admin.delete_topics([unique_name])
+        except Exception as exc:
+            print(f"could not delete {unique_name}: {exc}")
