@@ -3,84 +3,54 @@
 How data flows (toolong's model): a `TailReader` thread fetches and decodes; each batch it
 queues triggers a `BatchReady` message that coalesces (`can_replace`) with any still
 pending, and the handler drains the queue at most every MIN_DRAIN_S (~20 updates a
-second), so a flood costs the UI a bounded amount of work. Everything received goes into a
-`RingBuffer` (settings.tail_buffer records); the list shows the buffer through the filter.
+second), so a flood costs the UI a bounded amount of work. What was received goes into a
+`TailView` (`kafkatui.tailview`: the ring buffer, follow/pause, the filter, the counters);
+this screen wires the keys, the reader and the widgets to it.
 
-Counters, all honest: received (by the reader), shown (put in the list), skipped (went by
-unshown: dropped because the UI queue was full, or jumped over when the reader fell more than
-a buffer behind a live flood), evicted (pushed out of the ring buffer), plus msgs/s and how
-far the reader is behind the high watermark.
+Counters, all honest: received, shown, skipped (went by unshown: the UI queue was full, the
+reader jumped ahead of a flood, or records could not be decoded; each says so in a note),
+evicted from the buffer, msgs/s, and how far the reader is behind the high watermark.
 
-Follow/pause (`f`/space): paused, the list stops moving but records keep arriving into the
-buffer and are counted ("+N new"); resuming shows the buffer, and says how many records
-were evicted before they could be shown. Moving the cursor up also pauses.
-
-Keys: f/space follow/pause · / filter (regex, invalid -> substring, ! inverts) · P
-partitions · F start position · Enter details · y copy JSON (OSC 52) · w save JSONL.
-Esc/q/backspace go back (the app's bindings; Esc clears an active filter first).
+Keys: f/space follow/pause (moving the cursor up also pauses) · / filter (regex, invalid ->
+substring, ! inverts) · P partitions · F start position · Enter details · y copy JSON
+(OSC 52) · w save JSONL. Esc/q/backspace go back (the app's bindings; Esc clears an active
+filter first).
 """
 
 from __future__ import annotations
 
-import gc
-import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
-from kafkatui.config import DEFAULT_TAIL_BUFFER, Settings, state_dir
+from kafkatui.config import DEFAULT_TAIL_BUFFER, Settings
 from kafkatui.decode import escape_text
 from kafkatui.sources.tail import TailReader, TailStatus
-from kafkatui.tailbuffer import (
-    END,
-    START_HELP,
-    RecordFilter,
-    RingBuffer,
-    StartSpec,
-    TailRecord,
-    compile_filter,
-    parse_partitions,
-    parse_start,
-    to_jsonl,
-)
+from kafkatui.tailbuffer import RingBuffer
+from kafkatui.tailgc import freeze_gc
+from kafkatui.tailrecord import TailRecord
+from kafkatui.tailstart import END, StartSpec
+from kafkatui.tailview import TailView
 from kafkatui.widgets.record_detail import RecordDetailScreen, copy_record
-from kafkatui.widgets.table import update_static
 from kafkatui.widgets.tail_filter import TailFilterInput
-from kafkatui.widgets.tail_prompt import TailPrompt
-from kafkatui.widgets.tail_status import TailCounts, counters_text, new_notes, note_text, title_text
+from kafkatui.widgets.tail_prompt import partitions_prompt, start_prompt
+from kafkatui.widgets.tail_save import TailSaved, saved_text, start_save
+from kafkatui.widgets.tail_status import TailCounts, TailHeader, counters_text, new_notes, note_text, title_text
 from kafkatui.widgets.tail_table import TailTable
 
 MIN_DRAIN_S = 0.05  # at most 20 list updates a second: a new record shows within ~50 ms
 FLOOD_DRAIN_S = 0.1  # 10 a second while batches are big: each update redraws every row
 FLOOD_RECORDS = 200
 TICK_S = 0.5  # status line (msgs/s, reader state) and a safety-net drain
-_frozen_by = 0  # open tails that froze the GC's view of older objects (see _freeze_gc)
-
-
-def _freeze_gc(freeze: bool) -> None:
-    """While a tail runs, keep the objects that existed before it out of full GC passes.
-
-    A flood allocates records that live just long enough to reach the oldest generation, so
-    full collections come every few seconds; scanning every Textual and client object each
-    time cost key presses 200-400 ms in the benchmark. `gc.freeze()` moves what exists now
-    to a permanent generation; `gc.unfreeze()` hands it back when the last tail closes.
-    """
-    global _frozen_by
-    _frozen_by += 1 if freeze else -1
-    if freeze and _frozen_by == 1:
-        gc.freeze()
-    elif not freeze and _frozen_by == 0:
-        gc.unfreeze()
 
 
 class TailScreen(Screen):
@@ -96,22 +66,11 @@ class TailScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    DEFAULT_CSS = """
-    TailScreen .tail-line { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    TailScreen #tail-note { display: none; }
-    TailScreen.-note #tail-note { display: block; }
-    """
-
     class BatchReady(Message):
         """The reader queued records. Coalesces: one pending is enough to trigger a drain."""
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, TailScreen.BatchReady)
-
-    class Saved(Message):
-        def __init__(self, path: Path | None, count: int, error: str | None) -> None:
-            super().__init__()
-            self.path, self.count, self.error = path, count, error
 
     def __init__(
         self,
@@ -127,15 +86,9 @@ class TailScreen(Screen):
         self.start = start
         self._settings = settings
         self.reader: TailReader | None = None
-        self.ring = RingBuffer(settings.tail_buffer if settings else DEFAULT_TAIL_BUFFER)
-        self.filter: RecordFilter = compile_filter("")
-        self.following = True
-        self.shown = 0
-        self.new_while_paused = 0
+        self.view = TailView(settings.tail_buffer if settings else DEFAULT_TAIL_BUFFER)
         self.last_saved: Path | None = None
         self.render_hook: Callable[[Sequence[TailRecord]], None] | None = None  # bench: after paint
-        self._frozen: list[TailRecord] | None = None
-        self._paused_at_seq = 0
         self._generation = 0
         self._last_drain = 0.0
         self._drain_interval = MIN_DRAIN_S
@@ -149,12 +102,23 @@ class TailScreen(Screen):
         """The reader's status as of the last UI update (counters, state, notes)."""
         return self._status
 
+    @property
+    def ring(self) -> RingBuffer:
+        """Every record received and still kept (the list shows it through the filter)."""
+        return self.view.ring
+
+    @property
+    def following(self) -> bool:
+        return self.view.following
+
+    @property
+    def shown(self) -> int:
+        return self.view.shown
+
     # ------------------------------------------------------------------ lifecycle
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="tail-title", classes="tail-line")
-        yield Static("", id="tail-status", classes="tail-line")
-        yield Static("", id="tail-note", classes="tail-line")
+        yield TailHeader(id="tail-header")
         yield TailTable(id="tail-table")
         yield TailFilterInput(id="tail-filter")
 
@@ -163,12 +127,12 @@ class TailScreen(Screen):
         if not isinstance(settings, Settings):
             raise RuntimeError("TailScreen needs Settings (pass settings= or use an app with .settings)")
         if self._settings is None and settings.tail_buffer != self.ring.capacity:
-            self.ring = RingBuffer(settings.tail_buffer)
+            self.view = TailView(settings.tail_buffer)
         # Construction and start() do not block: the consumer is built on the reader thread.
         self.reader = TailReader(settings, self.topic, partitions=self.partitions, start=self.start,
                                  on_batch=self._on_batch, skip_behind=self.ring.capacity)
         self.reader.start()
-        _freeze_gc(True)
+        freeze_gc(True)
         self.query_one(TailTable).focus()
         self.set_interval(TICK_S, self._tick, name="tail-tick")
         self._render_status()
@@ -178,7 +142,7 @@ class TailScreen(Screen):
         if reader is not None:
             reader.on_batch = None
             reader.close(timeout=0)  # signal only; the thread closes its consumer itself
-            _freeze_gc(False)
+            freeze_gc(False)
 
     def _on_batch(self) -> None:
         """Reader thread: ask the UI to drain (thread-safe; coalesced)."""
@@ -208,16 +172,12 @@ class TailScreen(Screen):
         self._drain_interval = FLOOD_DRAIN_S if len(records) > FLOOD_RECORDS else MIN_DRAIN_S
         if not records:
             return
-        self.ring.extend(records)
-        if self.following:
-            self.shown += len(records)
-            tail = records[-self.ring.capacity:]
-            self.query_one(TailTable).append(self.filter.apply(tail), oldest_seq=self.ring.oldest_seq,
+        tail = self.view.add(records)
+        if tail:
+            self.query_one(TailTable).append(self.view.filter.apply(tail), oldest_seq=self.ring.oldest_seq,
                                               limit=self.ring.capacity)
             if self.render_hook is not None:
                 self.call_after_refresh(self.render_hook, tail)
-        else:
-            self.new_while_paused += len(records)
         self._render_status()
 
     def _tick(self) -> None:
@@ -229,23 +189,19 @@ class TailScreen(Screen):
     def _render_status(self) -> None:
         if self.reader is not None:
             self._status = self.reader.status()
-        status = self._status
+        status, view = self._status, self.view
         self._render_title()
-        counts = TailCounts(self.following, self.new_while_paused, self.shown, len(self.ring), self.ring.capacity,
-                            self.ring.evicted)
-        line = counters_text(self.app, counts, status, compact=self.size.width < 110)
-        update_static(self.query_one("#tail-status", Static), line)
+        counts = TailCounts(view.following, view.new_while_paused, view.shown, len(view.ring), view.ring.capacity,
+                            view.ring.evicted)
         for note in new_notes(status, self._notes_seen):
             self.notify(escape_text(note), title=f"Tail {escape_text(self.topic)}", severity="warning", markup=False)
         self._notes_seen = status.note_count
-        note = note_text(self.app, status, self._saved_note)
-        self.set_class(note is not None, "-note")
-        update_static(self.query_one("#tail-note", Static), note or Text())
+        self.query_one(TailHeader).show_status(counters_text(self.app, counts, status, compact=self.size.width < 110),
+                                               note_text(self.app, status, self._saved_note))
 
     def _render_title(self) -> None:
-        text = title_text(self.app, self.topic, self.partitions, self.start, self.filter,
-                          self.query_one(TailTable).row_count)
-        update_static(self.query_one("#tail-title", Static), text)
+        self.query_one(TailHeader).show_title(title_text(self.app, self.topic, self.partitions, self.start,
+                                                         self.view.filter, self.query_one(TailTable).row_count))
 
     # ------------------------------------------------------------------ follow / pause
 
@@ -260,22 +216,16 @@ class TailScreen(Screen):
             self._resume()
 
     def _pause(self) -> None:
-        self.following = False
+        self.view.pause()
         self.query_one(TailTable).following = False
-        self._frozen = self.ring.snapshot()
-        self._paused_at_seq = self._frozen[-1].seq if self._frozen else 0
-        self.new_while_paused = 0
         self._render_status()
 
     def _resume(self) -> None:
         self._drain()
-        kept = sum(1 for r in self.ring if r.seq > self._paused_at_seq)
-        lost = self.new_while_paused - kept
-        self.shown += kept
-        self.following, self._frozen, self.new_while_paused = True, None, 0
+        lost = self.view.resume()
         table = self.query_one(TailTable)
         table.following = True
-        table.set_records(self.filter.apply(self.ring))
+        table.set_records(self.view.visible())
         if lost > 0:
             self.notify(f"{lost:,} records arrived and left the {self.ring.capacity:,}-record buffer while paused",
                         title="Tail resumed", severity="warning")
@@ -284,7 +234,7 @@ class TailScreen(Screen):
     # ------------------------------------------------------------------ filter
 
     def action_filter(self) -> None:
-        self.query_one(TailFilterInput).open(self.filter.pattern)
+        self.query_one(TailFilterInput).open(self.view.filter.pattern)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, TailFilterInput):
@@ -298,16 +248,12 @@ class TailScreen(Screen):
 
     def set_filter(self, pattern: str) -> None:
         """Show only records whose key, value or headers match (see RecordFilter)."""
-        new = compile_filter(pattern)
-        if new == self.filter and new.error == self.filter.error:
-            return
-        self.filter = new
-        source = self.ring if self.following else (self._frozen or [])
-        self.query_one(TailTable).set_records(new.apply(source))
-        self._render_title()
+        if self.view.set_filter(pattern):
+            self.query_one(TailTable).set_records(self.view.visible())
+            self._render_title()
 
     def action_clear_filter(self) -> None:
-        if not self.filter.active:
+        if not self.view.filter.active:
             raise SkipAction()
         self.query_one(TailFilterInput).value = ""
         self.set_filter("")
@@ -315,11 +261,7 @@ class TailScreen(Screen):
     # ------------------------------------------------------------------ partitions / start position
 
     def action_partitions(self) -> None:
-        available = self._status.available
-        have = f"the topic has 0-{max(available)}" if available else "partitions not known yet"
-        current = "all" if self.partitions is None else ",".join(map(str, self.partitions))
-        prompt = TailPrompt(f"Partitions of {self.topic}", f"e.g. 0,2,5 or 0-3 or all ({have})", current,
-                            lambda text: parse_partitions(text, available or None))
+        prompt = partitions_prompt(self.topic, self.partitions, self._status.available)
         self.app.push_screen(prompt, self._partitions_chosen)
 
     def _partitions_chosen(self, result: Any) -> None:
@@ -328,19 +270,12 @@ class TailScreen(Screen):
         self.partitions = result[0]
         self.reader.set_partitions(self.partitions)
         if self.partitions is not None:
-            wanted = set(self.partitions)
-            kept = [r for r in self.ring if r.partition in wanted]
-            self.ring.clear()
-            self.ring.extend(kept)
-            if self._frozen is not None:
-                self._frozen = [r for r in self._frozen if r.partition in wanted]
-            source = self.ring if self.following else self._frozen or []
-            self.query_one(TailTable).set_records(self.filter.apply(source))
+            self.view.keep_partitions(self.partitions)
+            self.query_one(TailTable).set_records(self.view.visible())
         self._render_status()
 
     def action_start_from(self) -> None:
-        prompt = TailPrompt("Start position", START_HELP, str(self.start), parse_start)
-        self.app.push_screen(prompt, self._start_chosen)
+        self.app.push_screen(start_prompt(self.start), self._start_chosen)
 
     def _start_chosen(self, result: Any) -> None:
         if result is None or self.reader is None:
@@ -353,10 +288,7 @@ class TailScreen(Screen):
             return
         self.start = start
         self._generation = self.reader.seek(start)
-        self.ring = RingBuffer(self.ring.capacity, self.ring.max_bytes)
-        self.shown = self.new_while_paused = 0
-        self._frozen = None
-        self.following = True
+        self.view.restart()
         table = self.query_one(TailTable)
         table.following = True
         table.set_records([])
@@ -375,33 +307,20 @@ class TailScreen(Screen):
             return
         copy_record(self.app, record, self.topic)
 
-    def save_path(self) -> Path:
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.topic) or "topic"
-        return state_dir() / "tail" / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
-
     def action_save(self) -> None:
-        records = self.filter.apply(self.ring)
+        records = self.view.filter.apply(self.ring)
         if not records:
             self.notify("nothing to save: the buffer is empty", severity="warning")
             return
-        path = self.save_path()
-        self.run_worker(lambda: self._save(records, path), thread=True, group="tail-save", exit_on_error=False)
+        start_save(self, records, self.topic)
 
-    def _save(self, records: list[TailRecord], path: Path) -> None:
-        """Worker thread: write the file, then report back with a message."""
-        try:
-            self.post_message(self.Saved(to_jsonl(records, path, self.topic), len(records), None))
-        except OSError as exc:
-            self.post_message(self.Saved(None, len(records), f"{path}: {exc.strerror or exc}"))
-
-    def on_tail_screen_saved(self, message: Saved) -> None:
+    def on_tail_saved(self, message: TailSaved) -> None:
         if message.error is not None or message.path is None:
             self.notify(escape_text(message.error or "save failed"), title="Save failed", severity="error",
                         markup=False)
             return
         self.last_saved = message.path
-        what = f"{message.count:,} records" + (f" matching /{self.filter.pattern}" if self.filter.active else "")
-        line = f"saved {escape_text(what)} → {escape_text(str(message.path))}"
+        line = saved_text(message.count, self.view.filter, message.path)
         self._saved_note = (time.time(), line)
         self.notify(line, title="Saved JSONL", markup=False, timeout=10)
         self._render_status()

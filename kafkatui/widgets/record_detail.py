@@ -28,7 +28,8 @@ from kafkatui import osc52
 from kafkatui.decode import decode_bytes, escape_text, truncation_note
 from kafkatui.fmt import human_bytes
 from kafkatui.palette import semantic
-from kafkatui.tailbuffer import TailRecord, record_to_dict
+from kafkatui.tailbuffer import record_to_dict
+from kafkatui.tailrecord import TailRecord, header_name_text
 
 COPY_VALUE_CHARS = 60_000  # a value cut for the clipboard keeps the copy under osc52.MAX_COPY_BYTES
 
@@ -93,7 +94,7 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
     label("Headers")
     text.append(f"{len(record.headers)}\n" if record.headers else "none\n", style=muted if not record.headers else "")
     for name, value in record.headers:
-        text.append(f"  {escape_text(name)}", style=accent)
+        text.append(f"  {header_name_text(name)}", style=accent)
         text.append(" = ")
         text.append(decode_bytes(value).summary + "\n")
     value = decode_bytes(record.value)

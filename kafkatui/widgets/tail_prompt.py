@@ -8,7 +8,7 @@ a value the parser accepted. Esc (or the app's back key) cancels.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from kafkatui.decode import escape_text
 from kafkatui.palette import semantic
+from kafkatui.tailstart import START_HELP, StartSpec, parse_partitions, parse_start
 
 
 class TailPrompt(ModalScreen[Any]):
@@ -85,3 +86,16 @@ class TailPrompt(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def partitions_prompt(topic: str, current: Sequence[int] | None, available: Sequence[int]) -> TailPrompt:
+    """Which partitions to follow; checked against the topic's partitions once they are known."""
+    have = f"the topic has 0-{max(available)}" if available else "partitions not known yet"
+    value = "all" if current is None else ",".join(map(str, current))
+    return TailPrompt(f"Partitions of {topic}", f"e.g. 0,2,5 or 0-3 or all ({have})", value,
+                      lambda text: parse_partitions(text, available or None))
+
+
+def start_prompt(current: StartSpec) -> TailPrompt:
+    """Where to start over (end, earliest, last:N, offset:N, time:...)."""
+    return TailPrompt("Start position", START_HELP, str(current), parse_start)

@@ -1,9 +1,9 @@
-"""The tail's three header lines: what is tailed, the honest counters, and the latest note.
+"""TailHeader: the tail's three header lines: what is tailed, the honest counters, the latest note.
 
 Why separate from the screen: these are render-only functions of a small frozen `TailCounts`
 plus the reader's `TailStatus`, so the screen keeps the behaviour and this module keeps the
 wording. Every string from the cluster (topic, filter, error, notes) is escaped and handed
-over as Text, never as markup.
+over as Text, never as markup. The note line takes no room while there is nothing to say.
 
 The counters line, in order of importance so a narrow terminal cuts the least useful part:
 follow state (and "+N new" while paused), msgs/s, received, shown, skipped, buffer fill,
@@ -16,13 +16,17 @@ import time
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import App
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_count, rate
 from kafkatui.palette import semantic
-from kafkatui.sources.tail import TailStatus
-from kafkatui.tailbuffer import RecordFilter, StartSpec
+from kafkatui.sources.tail_status import TailStatus
+from kafkatui.tailbuffer import RecordFilter
+from kafkatui.tailstart import StartSpec
+from kafkatui.widgets.table import update_static
 
 
 @dataclass(frozen=True)
@@ -91,3 +95,27 @@ def new_notes(status: TailStatus, seen: int) -> list[str]:
     """Notes the reader made since `seen` notes (some may have left its bounded list)."""
     fresh = min(len(status.notes), status.note_count - seen)
     return [note for _, note in status.notes[len(status.notes) - fresh:]] if fresh > 0 else []
+
+
+class TailHeader(Vertical):
+    """#tail-title, #tail-status and #tail-note (shown only when there is a note)."""
+
+    DEFAULT_CSS = """
+    TailHeader { height: auto; }
+    TailHeader .tail-line { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TailHeader #tail-note { display: none; }
+    TailHeader.-note #tail-note { display: block; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="tail-title", classes="tail-line")
+        yield Static("", id="tail-status", classes="tail-line")
+        yield Static("", id="tail-note", classes="tail-line")
+
+    def show_title(self, title: Text) -> None:
+        update_static(self.query_one("#tail-title", Static), title)
+
+    def show_status(self, counters: Text, note: Text | None) -> None:
+        update_static(self.query_one("#tail-status", Static), counters)
+        self.set_class(note is not None, "-note")
+        update_static(self.query_one("#tail-note", Static), note or Text())

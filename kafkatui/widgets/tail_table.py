@@ -32,7 +32,7 @@ from textual.strip import Strip
 from kafkatui.decode import cell_width, truncate
 from kafkatui.fmt import human_bytes
 from kafkatui.palette import semantic
-from kafkatui.tailbuffer import TailRecord
+from kafkatui.tailrecord import TailRecord
 
 TIME_WIDTH = 14  # "HH:MM:SS.mmm C"
 

@@ -253,6 +253,134 @@ def test_record_with_key_headers_and_json_value_arrives_decoded(settings, topic,
     assert record.size >= len(value) + len(b"order-7")
 
 
+# --------------------------------------------------------------------------- compression, undecodable records
+
+CODECS = ("gzip", "snappy", "lz4", "zstd")
+
+
+class RawName(str):
+    """A header name kafka-python's producer writes as these exact bytes (its record builder
+    calls `name.encode("utf-8")`): the one way to produce a name that is not UTF-8 from Python."""
+
+    def __new__(cls, raw: bytes) -> RawName:
+        name = super().__new__(cls, raw.decode("utf-8", "surrogateescape"))
+        name.raw = raw
+        return name
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self.raw
+
+
+def codec_producer(cluster, codec: str | None) -> KafkaProducer:
+    return KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id=f"kafkatui-tail-{codec or 'none'}",
+                         acks="all", compression_type=codec, linger_ms=20, batch_size=256 * 1024,
+                         allow_auto_create_topics=False, **CLIENT_LIMITS)
+
+
+def partition_sizes(admin: KafkaAdminClient, topic: str) -> dict[int, int]:
+    sizes: dict[int, int] = {}
+    for broker in admin.describe_log_dirs([topic]):
+        for log_dir in broker["log_dirs"]:
+            for t in log_dir["topics"]:
+                for p in t["partitions"]:
+                    sizes[p["partition_index"]] = p["partition_size"]
+    return sizes
+
+
+@pytest.fixture
+def codec_topic(admin: KafkaAdminClient, unique_name: str) -> Iterator[str]:
+    """Partition 0 uncompressed, then one partition per codec."""
+    admin.create_topics({unique_name: {"num_partitions": 1 + len(CODECS), "replication_factor": 1}},
+                        wait_for_metadata=True)
+    yield unique_name
+    try:
+        admin.delete_topics([unique_name])
+    except Exception as exc:
+        print(f"could not delete {unique_name}: {exc}")
+
+
+def test_compressed_topics_are_decoded(settings, cluster, admin, codec_topic, readers) -> None:
+    per_codec = 20
+    sent: dict[int, list[bytes]] = {}
+    for p, codec in enumerate((None, *CODECS)):
+        prod = codec_producer(cluster, codec)
+        try:
+            values = [json.dumps({"codec": codec or "none", "n": i, "pad": "compressible " * 150}).encode()
+                      for i in range(per_codec)]
+            for i, value in enumerate(values):
+                prod.send(codec_topic, key=f"{codec}-{i}".encode(), value=value, partition=p)
+            prod.flush(timeout=15)
+            sent[p] = values
+        finally:
+            prod.close(timeout=5)
+    sizes = partition_sizes(admin, codec_topic)
+    for p, codec in enumerate(CODECS, start=1):  # the broker keeps what the producer compressed
+        assert sizes[p] * 3 < sizes[0], f"{codec}: partition {p} is {sizes[p]} bytes, uncompressed {sizes[0]}"
+    reader = start_reader(settings, codec_topic, "earliest")
+    readers.append(reader)
+    got = Collector(reader)
+    got.until(per_codec * len(sent))
+    by_partition = {p: [r for r in got.settle(0.5) if r.partition == p] for p in sent}
+    for p, codec in enumerate((None, *CODECS)):
+        records = by_partition[p]
+        assert [r.value for r in records] == sent[p], codec
+        assert {r.value_kind for r in records} == {"json"} and records[0].key_text == f"{codec}-0"
+        assert f'"codec":"{codec or "none"}"' in records[0].value_text
+    status = reader.status()
+    assert status.state == "running" and status.skipped == 0 and status.received == per_codec * len(sent)
+
+
+@pytest.mark.parametrize("codec", [None, "lz4"])
+def test_header_name_that_is_not_utf8_is_shown_not_fatal(settings, cluster, topic, readers, codec) -> None:
+    """kafka-python alone fails on such a record at every poll; the tail shows it and goes on."""
+    bad = b"k\xff\xfe\x1b[2J"
+    prod = codec_producer(cluster, codec)
+    try:
+        prod.send(topic, key=b"a", value=b"before " * 40, partition=1)
+        prod.send(topic, key=b"b", value=b"poison", partition=1, headers=[(RawName(bad), b"v"), ("ok", b"1")])
+        prod.send(topic, key=b"c", value=b"after", partition=1)
+        prod.flush(timeout=15)
+    finally:
+        prod.close(timeout=5)
+    reader = start_reader(settings, topic, "earliest", partitions=[1])
+    readers.append(reader)
+    records = Collector(reader).until(3)
+    assert [(r.offset, r.key) for r in records] == [(0, b"a"), (1, b"b"), (2, b"c")]
+    poison = records[1]
+    assert poison.headers == (("k\udcff\udcfe\x1b[2J", b"v"), ("ok", b"1"))  # the bytes, surrogate-escaped
+    assert poison.header_texts == ("k\\xff\\xfe\\x1b[2J=v", "ok=1")  # shown as \xNN, ESC escaped
+    assert poison.size >= len(bad) + len(b"v") + len(b"poison")
+    status = reader.status()
+    assert status.state == "running" and status.error is None and status.skipped == 0
+
+
+def test_undecodable_batch_is_skipped_with_a_note(settings, cluster, topic, readers, monkeypatch) -> None:
+    """A batch the client cannot decode (here: zstd, as on a machine without zstandard) is
+    skipped, counted and noted, and the tail carries on with what follows."""
+    zstd = codec_producer(cluster, "zstd")
+    try:
+        for i in range(5):
+            zstd.send(topic, value=f"zstd {i} ".encode() * 50, partition=2)
+        zstd.flush(timeout=15)
+    finally:
+        zstd.close(timeout=5)
+    plain = codec_producer(cluster, None)
+    try:
+        plain.send(topic, value=b"readable", partition=2)
+        plain.flush(timeout=15)
+    finally:
+        plain.close(timeout=5)
+    monkeypatch.setattr("kafka.codec.has_zstd", lambda: False)
+    reader = start_reader(settings, topic, "earliest", partitions=[2])
+    readers.append(reader)
+    (record,) = Collector(reader).until(1)
+    assert (record.offset, record.value) == (5, b"readable")
+    status = wait_for("the skip to be counted", lambda: reader.status() if reader.status().skipped == 5 else None, 10)
+    notes = [text for _, text in status.notes if "undecodable" in text]
+    assert notes and all("p2@" in n and "zstd" in n for n in notes), notes
+    assert status.state == "running" and status.received == 1
+
+
 # --------------------------------------------------------------------------- honest counters
 
 

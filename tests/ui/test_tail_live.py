@@ -8,6 +8,7 @@ keys do not collide with the app's own (space, p, q).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from textual.widgets import Input, Static
 
 from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.screens.tail import TailScreen
-from kafkatui.tailbuffer import StartSpec, parse_start
+from kafkatui.tailstart import StartSpec, parse_start
 from kafkatui.widgets.record_detail import RecordDetailScreen
 from kafkatui.widgets.tail_prompt import TailPrompt
 from kafkatui.widgets.tail_table import TailTable
@@ -36,6 +37,18 @@ OSC52 = b"\x1b]52;c;aGVsbG8=\x07"
 HOSTILE = b"evil " + OSC52 + b" clear \x1b[2J bell \x07 c1 \xc2\x9b - and some ordinary text after it"
 NOT_UTF8 = b"\xff\xfe\x1b[2J\x07 raw bytes \x9b not utf-8"
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b")
+
+
+class RawName(str):
+    """A header name kafka-python's producer writes as these exact bytes (not UTF-8)."""
+
+    def __new__(cls, raw: bytes) -> RawName:
+        name = super().__new__(cls, raw.decode("utf-8", "surrogateescape"))
+        name.raw = raw
+        return name
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self.raw
 
 
 class TailHost(App[None]):
@@ -251,6 +264,27 @@ async def test_hostile_bytes_are_shown_escaped(settings, topic, producer) -> Non
         await pilot.press("y")
         assert json.loads(app.clipboard)["value"] == HOSTILE.decode()  # the copy is the exact value...
         assert all(raw not in app.clipboard for raw in RAW_CONTROLS)  # ...but JSON-escaped
+
+
+async def test_header_name_that_is_not_utf8_is_shown(settings, topic, producer) -> None:
+    """kafka-python cannot parse such a record by itself; the tail shows it, escaped, and goes on."""
+    bad = b"t\xff\x1b[J"
+    app = TailHost(settings, topic, parse_start("end"))
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await produce(producer, topic, [{"key": b"k1", "value": b"poison", "headers": [(RawName(bad), b"v")]},
+                                        {"key": b"k2", "value": b"after it"}])
+        await until(pilot, "both rows", lambda: table(app).row_count == 2)
+        assert "1 t\\xff\\x1b[J=v" in table(app).row_plain(0)  # the headers column
+        assert "after it" in table(app).row_plain(1) and "skipped 0" in status_line(app)
+        svg = app.export_screenshot()
+        assert all(raw not in svg for raw in RAW_CONTROLS)
+        await pilot.press("g", "enter")
+        await until(pilot, "the detail view", lambda: isinstance(app.screen, RecordDetailScreen))
+        assert "t\\xff\\x1b[J = v" in str(app.screen.query_one("#record-detail", Static).content)
+        await pilot.press("y")
+        (header,) = json.loads(app.clipboard)["headers"]
+        assert header["key_encoding"] == "base64" and base64.b64decode(header["key"]) == bad
 
 
 # --------------------------------------------------------------------------- save, partitions, start

@@ -261,3 +261,13 @@ def test_parse_partitions() -> None:
 def test_parse_partitions_bad(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_partitions(text, available=range(6))
+
+
+def test_names_moved_out_of_tailbuffer_are_still_importable_from_it() -> None:
+    """cli.py, app.py and older callers import these from kafkatui.tailbuffer."""
+    from kafkatui import tailbuffer, tailrecord, tailstart
+
+    for name in ("END", "StartSpec", "START_HELP", "parse_start", "parse_partitions"):
+        assert getattr(tailbuffer, name) is getattr(tailstart, name)
+    for name in ("TailRecord", "make_record", "summarize", "header_text", "KEY_CAP", "VALUE_CAP"):
+        assert getattr(tailbuffer, name) is getattr(tailrecord, name)
