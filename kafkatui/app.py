@@ -11,6 +11,7 @@ kafkatui/polling.py; this module wires it to screens.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +25,6 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from kafkatui import commands, palette
 from kafkatui.config import Settings
@@ -33,11 +33,24 @@ from kafkatui.polling import PollingMixin
 from kafkatui.refresh import SourceHub
 from kafkatui.screens import view_screen
 from kafkatui.screens.help import HelpScreen, collect_bindings
+from kafkatui.screens.too_small import TooSmallScreen, is_too_small
 from kafkatui.state import AppState, DataView, Source
+from kafkatui.widgets.footer import AppFooter
 from kafkatui.widgets.header import AppHeader
 from kafkatui.widgets.stale import StaleBanner
 
 log = logging.getLogger(__name__)
+
+
+def freeze_heap() -> None:
+    """Once, after start-up (modules, CSS, the first screen and kafka-python are loaded): move every
+    object alive now out of the garbage collector's sight. A full collection walks every tracked
+    object while the UI thread waits; with ~250,000 of them that took 150-300 ms on a busy 2-core
+    host, longer than the 200 ms a key press may take. Frozen, the walk covers only what the
+    session allocates later."""
+    gc.collect()
+    gc.freeze()
+
 
 MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper")
 
@@ -64,10 +77,18 @@ class KafkaTuiApp(PollingMixin, App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, *, initial_state: AppState | None = None, live: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        initial_state: AppState | None = None,
+        live: bool = True,
+        tail: tuple[str, tuple[int, ...] | None, object] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.live = live
+        self._startup_tail = tail  # (topic, partitions, StartSpec) from --tail, opened once mounted
         base = initial_state or AppState()
         self._state = replace(base, refresh_s=settings.refresh_s, cluster_name=settings.cluster_name,
                               zookeeper_configured=bool(settings.zookeeper)) if initial_state is None else base
@@ -76,6 +97,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._in_flight: dict[Source, float] = {}  # source -> when its poll started
         self._slow_marked: set[Source] = set()
         self.view_errors: list[str] = []  # show_state failures, logged and kept for tests
+        self._heap_frozen = False
+        self.theme_names: list[str] = []  # kafkatui's bundled and user themes, once loaded
         self._hub = SourceHub({
             "kafka": self._new_kafka, "zookeeper": self._new_zookeeper, "processes": self._new_processes,
         })
@@ -115,21 +138,62 @@ class KafkaTuiApp(PollingMixin, App[int]):
         # More threads than asyncio's default (cpu+4): a hung call per source must not starve the rest.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(16, thread_name_prefix="kafkatui"))
         self.screen_change_signal.subscribe(self, self._on_screen_change)
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.switch_mode("overview")
+        if self._startup_tail is not None:
+            topic, partitions, start = self._startup_tail
+            # after the mode switch has settled, or the push lands on the wrong stack
+            self.call_after_refresh(self.open_tail, topic, partitions=partitions, start=start)
+        self.call_later(self.check_size)
         if self.live:
             self.set_interval(1.0, self._tick, name="header-tick")
+
+    def on_resize(self) -> None:
+        self.call_later(self._resized)
+
+    def _resized(self) -> None:
+        if self.screen_stack:  # not before the first mode is up, nor while shutting down
+            self.check_size()
+            self._render_header()  # it drops or adds parts at AppHeader.WIDE columns
+
+    def check_size(self) -> None:
+        """Cover the view with TooSmallScreen below MIN_COLS x MIN_ROWS; give it back when larger."""
+        if not self.screen_stack:
+            return
+        small, showing = is_too_small(self.size), isinstance(self.screen, TooSmallScreen)
+        if small and showing:
+            self.screen.show_size(self.size)
+        elif small:
+            self.push_screen(TooSmallScreen(self.size))
+        elif showing:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the window is too small, only quit, pause and refresh work (no hidden navigation)."""
+        stack = self.screen_stack
+        if stack and isinstance(stack[-1], TooSmallScreen):
+            return action in ("quit", "toggle_pause", "refresh_now")
+        return True
+
+    def _on_theme_changed(self, _theme: object) -> None:
+        """Views and the header carry palette colours in their Text: re-render them in the new theme
+        (after the other subscribers, e.g. FilterTable marking its cells for repaint)."""
+        self.call_later(self._render_view)
+        self.call_later(self._render_header)
 
     def _apply_theme(self) -> None:
         """Register the bundled and user themes and pick settings.theme; bad files only warn."""
         try:
-            from kafkatui.themes import load_themes, resolve_theme_name
+            from kafkatui.themes import is_theme_path, load_themes, resolve_theme_name
 
-            themes = load_themes()
+            requested = self.settings.theme
+            themes = load_themes(extra=(Path(requested).expanduser(),) if is_theme_path(requested) else ())
         except Exception:  # themes are cosmetic: never fail start-up over them
             log.exception("loading themes failed; using Textual's default theme")
             return
         for theme in themes.themes.values():
             self.register_theme(theme)
+        self.theme_names = themes.names()  # offered as `:theme NAME` in the jump palette
         name, problem = resolve_theme_name(self.settings.theme, themes)
         if name in self.available_themes:
             self.theme = name
@@ -138,6 +202,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
             self.notify(message, title="theme", severity="warning", timeout=10)
 
     async def on_unmount(self) -> None:
+        if self._heap_frozen:
+            gc.unfreeze()  # let this app's objects be collected (tests run many apps in one process)
         for timer in self._poll_timers.values():
             timer.stop()
         try:
@@ -173,7 +239,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
             return
         if not screen.query(AppHeader):
             await screen.mount(AppHeader(), before=0)
-            await screen.mount(Footer(compact=True))
+            await screen.mount(AppFooter(compact=True))
             screen.refresh_bindings()  # a Footer mounted late only fills in on the next bindings signal
         if isinstance(screen, DataView):
             self._view_sources = frozenset(screen.SOURCES)
@@ -203,6 +269,9 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._state = state
         self._render_view()
         self._render_header()
+        if not self._heap_frozen and state.cluster is not None and self.live:
+            self._heap_frozen = True
+            self.call_after_refresh(freeze_heap)
 
     def _tick(self) -> None:
         """Once a second: the header's age, and stale-marking of polls that hang (SIGSTOP'd broker)."""
@@ -255,6 +324,13 @@ class KafkaTuiApp(PollingMixin, App[int]):
             root.call_later(select, path)
         else:
             self.notify("ZooKeeper is not available for this cluster", severity="warning")
+
+    def open_tail(self, topic: str, *, partitions: tuple[int, ...] | None = None, start: object = None) -> None:
+        """Open the live tail of `topic` on top of the topics view."""
+        from kafkatui.screens.tail import TailScreen
+        from kafkatui.tailbuffer import END
+
+        self._drill("topics", TailScreen(topic, partitions=partitions, start=start or END))
 
     def _drill(self, mode: str, screen: Screen) -> None:
         """Switch to `mode` and show `screen` on top of its root (replacing an earlier drill-in)."""

@@ -90,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="open even when no bootstrap server answers, and keep retrying",
     )
+    tail = parser.add_argument_group("tail")
+    tail.add_argument("--tail", "-t", metavar="TOPIC", default=argparse.SUPPRESS,
+                      help="open straight into the live tail of TOPIC")
+    tail.add_argument("--from", dest="tail_from", metavar="POS", default=argparse.SUPPRESS,
+                      help="where the tail starts: end (default), earliest, last:N (per partition), offset:N, "
+                           "time:ISO-8601|epoch-ms|-5m")
+    tail.add_argument("--partitions", dest="tail_partitions", metavar="LIST", default=argparse.SUPPRESS,
+                      help="tail only these partitions: 0,2,5 or 0-3 (default all)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     snap = sub.add_parser("snapshot", parents=[common], help="one full refresh of every source, printed")
     snap.add_argument("--json", action="store_true", help="print one JSON document (the only format)")
@@ -220,7 +228,23 @@ def apply_color_choice(color: str) -> None:
         os.environ["TEXTUAL_COLOR_SYSTEM"] = TEXTUAL_COLOR_SYSTEMS[color]
 
 
-def run_tui(settings: Settings, *, wait: bool) -> int:
+def tail_request(args: argparse.Namespace) -> tuple[str, tuple[int, ...] | None, object] | None:
+    """(topic, partitions, StartSpec) from --tail/--from/--partitions; ValueError -> one line, exit 2."""
+    from kafkatui.tailbuffer import parse_partitions, parse_start
+
+    topic = getattr(args, "tail", None)
+    if topic is None:
+        if hasattr(args, "tail_from") or hasattr(args, "tail_partitions"):
+            raise ValueError("--from and --partitions need --tail TOPIC")
+        return None
+    if not topic.strip():
+        raise ValueError("--tail needs a topic name")
+    start = parse_start(getattr(args, "tail_from", "end"))
+    partitions = parse_partitions(getattr(args, "tail_partitions", "all"))
+    return topic, partitions, start
+
+
+def run_tui(settings: Settings, *, wait: bool, tail: tuple[str, tuple[int, ...] | None, object] | None = None) -> int:
     if not wait:
         problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
         if problem:
@@ -230,7 +254,7 @@ def run_tui(settings: Settings, *, wait: bool) -> int:
     from kafkatui.logging_setup import configure_logging
 
     configure_logging()
-    app = KafkaTuiApp(settings)
+    app = KafkaTuiApp(settings, tail=tail)
     app.run(mouse=settings.mouse)
     return app.return_code or EXIT_OK
 
@@ -251,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not getattr(args, "json", False):
                 return _fail("snapshot needs --json (JSON is the only output format)")
             return run_snapshot(settings, processes=not getattr(args, "no_processes", False))
-        return run_tui(settings, wait=bool(getattr(args, "wait", False)))
+        try:
+            tail = tail_request(args)
+        except ValueError as exc:
+            return _fail(str(exc))
+        return run_tui(settings, wait=bool(getattr(args, "wait", False)), tail=tail)
     except KeyboardInterrupt:
         return 130

@@ -1,4 +1,4 @@
-"""`:` jump (k9s style) on top of Textual's command palette: views, topics, groups, znodes.
+"""`:` jump (k9s style) on top of Textual's command palette: views, topics, groups, znodes, themes.
 
 Why the command palette: it already does fuzzy matching, keyboard selection and async search;
 we only supply the candidates. They come from the last AppState (topic and group names, broker
@@ -53,7 +53,7 @@ class JumpPalette(CommandPalette):
 
 
 class JumpProvider(Provider):
-    """Candidates: `view NAME`, `topic NAME`, `group ID`, `znode /PATH` (or just `/PATH`)."""
+    """Candidates: `view NAME`, `topic NAME`, `group ID`, `znode /PATH` (or just `/PATH`), `theme NAME`."""
 
     @property
     def kt(self) -> KafkaTuiApp:
@@ -67,6 +67,7 @@ class JumpProvider(Provider):
         if state.cluster is not None:
             for topic in state.cluster.topics:
                 yield f"topic {topic.name}", partial(app.open_topic, topic.name), "open the topic"
+                yield f"tail {topic.name}", partial(app.open_tail, topic.name), "follow its messages live"
             if not state.cluster.kraft and state.zookeeper_configured:
                 for broker in state.cluster.brokers:
                     path = f"/brokers/ids/{broker.id}"
@@ -77,6 +78,9 @@ class JumpProvider(Provider):
         if state.zookeeper_configured:
             for path in KNOWN_ZNODES:
                 yield f"znode {path}", partial(app.open_znode, path), "ZooKeeper node"
+        for name in getattr(app, "theme_names", ()):
+            yield f"theme {name}", partial(setattr, app, "theme", name), "switch the colour theme"
+        yield "theme… (all themes, with preview)", app.search_themes, "Textual's theme picker"
 
     def _typed(self, query: str) -> Iterator[tuple[str, Callable[[], Any], str]]:
         """Exact names the user typed that the snapshot may not contain yet."""
@@ -90,6 +94,8 @@ class JumpProvider(Provider):
             yield f"znode {rest}", partial(app.open_znode, rest), "jump to this ZooKeeper path"
         elif word == "topic" and rest:
             yield f"topic {rest}", partial(app.open_topic, rest), "open this topic"
+        elif word == "tail" and rest:
+            yield f"tail {rest}", partial(app.open_tail, rest), "follow this topic's messages live"
         elif word == "group" and rest:
             yield f"group {rest}", partial(app.open_group, rest), "open this consumer group"
 

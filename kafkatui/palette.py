@@ -47,7 +47,7 @@ BASE: dict[str, str] = {
 }
 
 _FALLBACK = "default"
-_cache: dict[tuple[int, str, int], dict[str, str]] = {}
+_cache: dict[int, tuple[dict[str, str], dict[str, str]]] = {}  # id(app) -> (its variables, table)
 
 
 def variable_name(name: str) -> str:
@@ -81,13 +81,20 @@ def _resolve(variables: dict[str, str]) -> dict[str, str]:
 
 
 def _table(app: App) -> dict[str, str]:
+    """The resolved colours for the app's current CSS variables.
+
+    Cached per app against the variables dict itself (identity, and the cache keeps it alive so
+    its id cannot be reused): Textual replaces that dict whenever the theme's CSS is refreshed,
+    so a theme switch can never be served colours resolved for the previous theme.
+    """
     variables = app.theme_variables or app.get_css_variables()
-    key = (id(app), app.theme, id(variables))
-    table = _cache.get(key)
-    if table is None:
-        if len(_cache) > 32:  # theme switches are rare; keep the cache bounded anyway
-            _cache.clear()
-        table = _cache[key] = _resolve(variables)
+    entry = _cache.get(id(app))
+    if entry is not None and entry[0] is variables:
+        return entry[1]
+    if len(_cache) > 32:  # one entry per live app; keep it bounded anyway
+        _cache.clear()
+    table = _resolve(variables)
+    _cache[id(app)] = (variables, table)
     return table
 
 

@@ -21,7 +21,15 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kafkatui.messages import RequestDone, SourcePolled
 from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError
-from kafkatui.refresh import SourceHub, delay_on_activate, lag_trends, next_delay, slow_after, topic_rate_history
+from kafkatui.refresh import (
+    MAX_BACKOFF_S,
+    SourceHub,
+    delay_on_activate,
+    lag_trends,
+    next_delay,
+    slow_after,
+    topic_rate_history,
+)
 from kafkatui.state import AppState, Source
 
 if TYPE_CHECKING:
@@ -34,6 +42,18 @@ REQUESTS: dict[str, tuple[str, str]] = {  # request kind -> (hub source name, so
     "zk_children": ("zookeeper", "children"),
     "zk_node": ("zookeeper", "node"),
 }
+
+# A failed ZooKeeper poll costs one refused TCP connect, and kazoo itself retries at most every
+# 5 s (sources/zookeeper.py RETRY_MAX_DELAY_S): back off no further, so a restarted ZooKeeper
+# shows as connected within seconds instead of after the general 30 s cap.
+ZOOKEEPER_BACKOFF_CAP_S = 5.0
+PARTIAL_ERRORS_SHOWN = 3
+
+
+def partial_error(errors: tuple[str, ...]) -> str:
+    """One line for a refresh that kept some data but lost parts of it (snapshot.errors)."""
+    more = len(errors) - PARTIAL_ERRORS_SHOWN
+    return "partial refresh: " + "; ".join(errors[:PARTIAL_ERRORS_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
 
 
 class PollingMixin:
@@ -130,12 +150,21 @@ class PollingMixin:
         if message.error is None and message.snapshot is not None:
             state = self._fold(state, source, message.snapshot)
             duration = getattr(message.snapshot, "duration_s", message.finished_at - message.started_at)
+            previous = health
             health = health.succeeded(message.finished_at, duration)
+            partial = tuple(getattr(message.snapshot, "errors", ()) or ())
+            if partial:  # e.g. a SIGSTOP'd broker timed out: its part is missing, so say so (not "ok")
+                health = replace(health, error=partial_error(partial),
+                                 stale_since=previous.stale_since or message.finished_at)
             delay = state.refresh_s
         else:
             error = message.error or SourceError(source.value, "no data")
-            delay = next_delay(state.refresh_s, health.failures + 1, jitter=0.1)
+            cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
+            delay = next_delay(state.refresh_s, health.failures + 1, cap=cap, jitter=0.1)
             health = health.failed(message.finished_at, str(error), time.time() + delay)
+            session = getattr(error, "session_state", None)
+            if source is Source.ZOOKEEPER and session is not None and state.zookeeper is not None:
+                state = replace(state, zookeeper=replace(state.zookeeper, state=session))  # last stats, live state
             log.info("poll %s failed (%d in a row): %s", source.value, health.failures, error)
         self._set_state(state.with_health(source, health))
         self._arm(source, delay)

@@ -23,7 +23,7 @@ Schema (all keys but `name` and `colors.primary` optional):
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ class ThemeSet:
     themes: dict[str, Theme]
     errors: tuple[str, ...]
     origins: dict[str, Path]
+    failed: dict[Path, str] = field(default_factory=dict)  # theme file -> its error line
 
     def names(self) -> list[str]:
         return sorted(self.themes)
@@ -128,30 +129,56 @@ def user_theme_dir() -> Path:
     return config_dir() / "themes"
 
 
-def load_themes(user_dir: Path | None = None) -> ThemeSet:
-    """Every bundled theme, then the user's (same name overrides), plus errors for bad files."""
+def is_theme_path(requested: str) -> bool:
+    """`--theme ./mine.toml` names a file rather than a theme."""
+    return requested.endswith(".toml") or "/" in requested
+
+
+def load_themes(user_dir: Path | None = None, extra: tuple[Path, ...] = ()) -> ThemeSet:
+    """Every bundled theme, then the user's (same name overrides), then `extra` files (a `--theme
+    PATH`), plus one error line per bad file."""
     themes: dict[str, Theme] = {}
     origins: dict[str, Path] = {}
     errors: list[str] = []
+    failed: dict[Path, str] = {}
     user_dir = user_theme_dir() if user_dir is None else user_dir
     user_files = sorted(user_dir.glob("*.toml")) if user_dir.is_dir() else []
-    for path in [*bundled_theme_files(), *user_files]:
+    for path in [*bundled_theme_files(), *user_files, *extra]:
         try:
             theme = parse_theme(path, path.read_text(encoding="utf-8"))
         except ThemeError as exc:
             errors.append(str(exc))
+            failed[path] = str(exc)
             continue
         except (OSError, UnicodeDecodeError) as exc:
-            errors.append(f"theme {path}: cannot read: {exc}")
+            message = f"theme {path}: cannot read: {exc}"
+            errors.append(message)
+            failed[path] = message
             continue
         themes[theme.name] = theme
         origins[theme.name] = path
-    return ThemeSet(themes=themes, errors=tuple(errors), origins=origins)
+    return ThemeSet(themes=themes, errors=tuple(errors), origins=origins, failed=failed)
 
 
 def resolve_theme_name(requested: str, available: ThemeSet) -> tuple[str, str | None]:
-    """The theme to use and, if `requested` is unknown, the message listing the available ones."""
+    """The theme to use and, when `requested` cannot be used, one line saying why.
+
+    `requested` is a theme name or a theme file's path. A file that failed to load is named with
+    its error (its problem is already in `available.errors`, so the line only says what is used
+    instead); an unknown name lists the available ones.
+    """
     if requested in available.themes:
         return requested, None
+    if is_theme_path(requested):
+        wanted = Path(requested).expanduser()
+        for name, origin in available.origins.items():
+            if origin == wanted:
+                return name, None
+        if wanted in available.failed:
+            return DEFAULT_THEME, f"theme file {wanted} is broken (see above); using {DEFAULT_THEME}"
+        return DEFAULT_THEME, f"theme file {wanted} was not loaded; using {DEFAULT_THEME}"
+    broken = [path for path in available.failed if path.stem == requested]
+    if broken:
+        return DEFAULT_THEME, f"theme {requested!r} is broken ({broken[0]}, see above); using {DEFAULT_THEME}"
     names = ", ".join(available.names())
     return DEFAULT_THEME, f"unknown theme {requested!r}; available: {names}"

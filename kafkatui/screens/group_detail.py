@@ -73,7 +73,7 @@ class GroupDetailScreen(Screen):
     """
 
     def __init__(self, group_id: str) -> None:
-        super().__init__(id="group-detail")
+        super().__init__()  # no fixed id: a `:` jump from one group to another briefly holds both
         self._ready = False
         self.group_id = group_id
 

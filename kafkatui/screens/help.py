@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,12 +17,14 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kafkatui.palette import semantic
+from kafkatui.widgets.pairs import PLAIN
 
 # Keys that are not Textual bindings of ours but belong in the list (palette, tables).
 EXTRA_APP_KEYS: tuple[tuple[str, str], ...] = (
     ("j/k ↑/↓", "move in tables and trees"),
     ("g/G", "top / bottom"),
     ("enter", "drill in"),
+    (": theme", "switch the colour theme"),
 )
 
 
@@ -79,19 +82,32 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._text(), id="help-text", markup=False)
 
     def _text(self) -> Text:
+        """Keys in an aligned column; spaces are unstyled runs so no styled run starts with one."""
         accent = semantic(self.app, "accent")
         muted = semantic(self.app, "muted")
         text = Text()
         text.append("kafkatui keys", style="bold")
-        text.append("  (read-only: no key changes the cluster)\n", style=muted)
+        text.append("  ")
+        text.append("read-only: no key changes the cluster", style=muted)
+        text.append("\n")
+        text.append("esc q ? close · j k scroll", style=muted)
+        text.append("\n")
+        width = max((cell_len(key) for key, _ in (*self.view_keys, *self.app_keys)), default=8) + 3
         for title, pairs in ((f"This view: {self.view_name}", self.view_keys), ("Everywhere", self.app_keys)):
-            text.append(f"\n{title}\n", style="bold underline")
+            text.append("\n")
+            text.append(title, style="bold underline")
+            text.append("\n")
             if not pairs:
-                text.append("  (no keys of its own)\n", style=muted)
+                text.append("  ")
+                text.append("(no keys of its own)", style=muted)
+                text.append("\n")
             for key, label in pairs:
-                text.append(f"  {key:<14}", style=f"bold {accent}")
-                text.append(f"{label}\n")
-        text.append("\nesc/q/? closes this help", style=muted)
+                text.append("  ")
+                text.append(key, style=f"bold {accent}")
+                text.append(" " * (width - cell_len(key)))
+                text.append(label, style=PLAIN)
+                text.append("\n")
+        text.rstrip()
         return text
 
     def action_dismiss_help(self) -> None:

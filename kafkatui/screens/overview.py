@@ -19,7 +19,8 @@ from kafkatui.fmt import MISSING, human_bytes, human_duration
 from kafkatui.model import Broker, ClusterSnapshot, JvmProcess, ProcessesSnapshot
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source
-from kafkatui.widgets.cluster_info import count_span, zk_or_quorum_text
+from kafkatui.widgets.cluster_info import count_pair, zk_or_quorum_text
+from kafkatui.widgets.pairs import Pair, append_pairs, pairs_text
 from kafkatui.widgets.quiet import QuietStatic
 from kafkatui.widgets.stale import StaleBanner
 from kafkatui.widgets.table import Col, FilterTable
@@ -79,46 +80,61 @@ class OverviewScreen(Screen):
         yield QuietStatic("", id="overview-zk")
 
     def show_state(self, state: AppState) -> None:
+        width = max(20, self.app.size.width - 2)  # the Statics have one cell of padding each side
         self.query_one(StaleBanner).show(state)
-        self.query_one("#overview-summary", QuietStatic).show(self._summary(state))
+        self.query_one("#overview-summary", QuietStatic).show(self._summary(state, width))
         self.query_one(FilterTable).set_rows(self._rows(state.cluster, state.processes))
-        self.query_one("#overview-zk", QuietStatic).show(zk_or_quorum_text(self.app, state))
+        self.query_one("#overview-zk", QuietStatic).show(zk_or_quorum_text(self.app, state, width))
+
+    def on_resize(self) -> None:
+        """Summary lines are packed to the width; repack them when it changes."""
+        state = getattr(self.app, "state", None)
+        if isinstance(state, AppState):
+            self.call_after_refresh(self.show_state, state)
 
     # ------------------------------------------------------------------ pieces
 
-    def _summary(self, state: AppState) -> Text:
+    def _summary(self, state: AppState, width: int | None = None) -> Text:
+        """ "Cluster X · controller 1 · mode ZooKeeper", then the counts, pairs never split."""
         snap = state.cluster
         if snap is None:
             return Text("Waiting for the first Kafka refresh…", style=semantic(self.app, "muted"))
-        muted = semantic(self.app, "muted")
-        text = Text()
-        text.append("Cluster ", style=muted)
-        text.append(escape_text(snap.cluster_id or MISSING), style="bold")
-        text.append("  controller ", style=muted)
-        text.append(
-            str(snap.controller_id) if snap.controller_id is not None else "none",
-            style="bold" if snap.controller_id is not None else semantic(self.app, "critical"),
+        app = self.app
+        muted = semantic(app, "muted")
+        controller = (
+            Pair("controller", str(snap.controller_id))
+            if snap.controller_id is not None
+            else Pair("controller", "none", f"bold {semantic(app, 'critical')}")
         )
-        text.append("  mode ", style=muted)
-        text.append("KRaft" if snap.kraft else "ZooKeeper", style="bold")
+        text = pairs_text([
+            Pair("Cluster", escape_text(snap.cluster_id or MISSING)),
+            controller,
+            Pair("mode", "KRaft" if snap.kraft else "ZooKeeper"),
+        ], muted, width=width)
         text.append("\n")
-        count_span(self.app, text, "Brokers", len(snap.brokers), bad=None)
-        count_span(self.app, text, "Topics", len(snap.topics), bad=None)
-        count_span(self.app, text, "Partitions", snap.partitions, bad=None)
-        count_span(self.app, text, "Under-replicated", snap.under_replicated, bad="warning")
-        count_span(self.app, text, "Offline", snap.offline, bad="critical")
-        count_span(self.app, text, "Leaderless", snap.leaderless, bad="critical")
-        return text
+        return append_pairs(text, [
+            count_pair(app, "Brokers", len(snap.brokers), bad=None),
+            count_pair(app, "Topics", len(snap.topics), bad=None),
+            count_pair(app, "Partitions", snap.partitions, bad=None),
+            count_pair(app, "Under-replicated", snap.under_replicated, bad="warning"),
+            count_pair(app, "Offline", snap.offline, bad="critical"),
+            count_pair(app, "Leaderless", snap.leaderless, bad="critical"),
+        ], muted, width=width)
 
     def _same_cluster(self, proc: JvmProcess) -> bool:
-        """A local broker JVM belongs to this cluster if metadata knew its id or it uses our ZooKeeper.
+        """Does this local broker JVM belong to the monitored cluster?
 
-        Another cluster on the same host (the KRaft test cluster, say) must not show up as GONE.
+        Other clusters on the same host (a test cluster, the KRaft one) reuse broker ids 1, 2, 3, so
+        an id alone proves nothing: when metadata gave the id's port and the JVM's listening ports
+        are readable, the port decides; else our ZooKeeper connect string; else the id.
         """
-        if proc.broker_id in self._seen:
-            return True
+        broker = self._seen.get(proc.broker_id) if proc.broker_id is not None else None
+        if broker is not None and proc.ports:
+            return broker.port in proc.ports
         ours = getattr(getattr(self.app, "settings", None), "zookeeper", None)
-        return bool(ours and proc.zookeeper_connect and proc.zookeeper_connect.strip() == ours.strip())
+        if ours and proc.zookeeper_connect:
+            return proc.zookeeper_connect.strip() == ours.strip()
+        return proc.broker_id in self._seen
 
     def _rows(self, snap: ClusterSnapshot | None, procs: ProcessesSnapshot | None) -> list[tuple[str, list]]:
         live = {b.id: b for b in snap.brokers} if snap is not None else {}

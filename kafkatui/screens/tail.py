@@ -80,7 +80,7 @@ class TailScreen(Screen):
         start: StartSpec = END,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(id="tail")
+        super().__init__()  # no fixed id: opening a tail from a tail (`:` jump) briefly holds both
         self.topic = topic
         self.partitions: tuple[int, ...] | None = tuple(partitions) if partitions is not None else None
         self.start = start

@@ -65,6 +65,8 @@ class TopicDetailScreen(Screen):
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "tail", "Tail"),
+        Binding("T", "tail_partition", "Tail partition"),
         Binding("c", "reload_configs", "Reload configs"),
         Binding("tab", "app.focus_next", "Partitions/configs", show=False),
         Binding("slash", "filter", "Filter (regex, !inverts)"),
@@ -82,7 +84,7 @@ class TopicDetailScreen(Screen):
     """
 
     def __init__(self, topic: str) -> None:
-        super().__init__(id="topic-detail")
+        super().__init__()  # no fixed id: a `:` jump from one topic to another briefly holds both
         self._ready = False
         self.topic = topic
         self.configs: ConfigSnapshot | SourceError | None = None
@@ -175,6 +177,14 @@ class TopicDetailScreen(Screen):
         update_static(self.query_one("#topic-title", Static), text)
 
     # ------------------------------------------------------------------ configs
+
+    def action_tail(self) -> None:
+        self.app.open_tail(self.topic)  # type: ignore[attr-defined]
+
+    def action_tail_partition(self) -> None:
+        key = self.query_one("#topic-partitions", FilterTable).cursor_key
+        if key is not None:
+            self.app.open_tail(self.topic, partitions=(int(key),))  # type: ignore[attr-defined]
 
     def action_reload_configs(self) -> None:
         request = getattr(self.app, "request", None)

@@ -62,6 +62,7 @@ class TopicsScreen(Screen):
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open topic", show=False),
+        Binding("t", "tail", "Tail"),
         Binding("i", "toggle_internal", "Show/hide internal"),
         Binding("slash", "filter", "Filter (regex, !inverts)"),
         Binding("s", "sort", "Sort column"),
@@ -181,6 +182,11 @@ class TopicsScreen(Screen):
         from kafkatui.screens.topic_detail import TopicDetailScreen
 
         self.app.push_screen(TopicDetailScreen(name))
+
+    def action_tail(self) -> None:
+        key = self.query_one(FilterTable).cursor_key
+        if key is not None:
+            self.app.open_tail(key)  # type: ignore[attr-defined]
 
     def action_toggle_internal(self) -> None:
         self.show_internal = not self.show_internal

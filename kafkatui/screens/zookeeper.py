@@ -25,6 +25,7 @@ from kafkatui.fmt import human_bytes, zxid_hex
 from kafkatui.model import SourceError, ZkState, ZNode, ZStat
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source
+from kafkatui.widgets.pairs import PLAIN, Pair, append_pair, append_pairs, pairs_text
 from kafkatui.widgets.stale import StaleBanner
 from kafkatui.widgets.table import update_static
 from kafkatui.widgets.znode_tree import ZnodeTree
@@ -63,22 +64,10 @@ def stat_fields(stat: ZStat) -> list[tuple[str, str]]:
     ]
 
 
-def stat_text(stat: ZStat, width: int) -> Text:
+def stat_text(stat: ZStat, width: int, muted: str = "") -> Text:
     """Pack "key value" pairs into lines of at most `width` cells, never splitting a pair."""
-    text = Text()
-    used = 0
-    for key, value in stat_fields(stat):
-        cells = len(key) + 1 + len(value)
-        if used and used + 3 + cells > width:
-            text.append("\n")
-            used = 0
-        elif used:
-            text.append("   ")
-            used += 3
-        text.append(key, style="bold")
-        text.append(f" {value}")
-        used += cells
-    return text
+    pairs = [Pair(key, value, PLAIN) for key, value in stat_fields(stat)]
+    return pairs_text(pairs, muted or "bold", width=width, sep="   ")
 
 
 class ZooKeeperScreen(Screen):
@@ -95,7 +84,8 @@ class ZooKeeperScreen(Screen):
     DEFAULT_CSS = """
     .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ZooKeeperScreen #zk-body { height: 1fr; }
-    ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $foreground 20%; }
+    ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $foreground 20%; scrollbar-size: 1 1; }
+    ZooKeeperScreen #zk-data-scroll { scrollbar-size-vertical: 1; }
     ZooKeeperScreen #zk-side { width: 3fr; padding: 0 0 0 1; }
     ZooKeeperScreen #zk-data-scroll { height: 1fr; }
     ZooKeeperScreen #zk-stat { height: auto; margin-top: 1; }
@@ -108,6 +98,7 @@ class ZooKeeperScreen(Screen):
         self.node: ZNode | SourceError | None = None
         self.selected_path: str | None = None
         self._fetched_at: float | None = None
+        self._zk_healthy = False
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.ZOOKEEPER, id="zk-stale")
@@ -138,26 +129,37 @@ class ZooKeeperScreen(Screen):
             return
         self.query_one(StaleBanner).show(state)
         snap = state.zookeeper
-        status = Text.assemble(("ZooKeeper ", "bold"))
+        muted = self._c("muted")
+        status = Text.assemble(("ZooKeeper", "bold"))
         if snap is None:
+            status.append(" ")
             if not state.zookeeper_configured:
                 status.append(
-                    "not configured (KRaft clusters keep metadata in the quorum view)", style=self._c("muted")
+                    "not configured (KRaft clusters keep metadata in the quorum view)", style=muted
                 )
             else:
-                status.append("connecting…", style=self._c("muted"))
+                status.append("connecting…", style=muted)
         else:
-            status.append(snap.state.value, style=f"bold {self._c(STATE_COLOURS.get(snap.state, 'muted'))}")
-            status.append(f"  {escape_text(snap.hosts)}")
+            pairs = [
+                Pair("", snap.state.value, f"bold {self._c(STATE_COLOURS.get(snap.state, 'muted'))}"),
+                Pair("", escape_text(snap.hosts), PLAIN),
+            ]
             server = snap.server
             if server is not None:
                 if server.mode:
-                    status.append(f" · {escape_text(server.mode)}")
-                if server.version:
-                    status.append(f" · {escape_text(server.version)}", style=self._c("muted"))
+                    pairs.append(Pair("", escape_text(server.mode), PLAIN))
                 if server.znode_count is not None:
-                    status.append(f" · {server.znode_count:,} znodes")
+                    pairs.append(Pair("znodes", f"{server.znode_count:,}", PLAIN))
+                if server.version:
+                    pairs.append(Pair("", "v" + escape_text(server.version.split("-")[0]), muted))
+            status.append(" ")
+            append_pair(status, pairs[0], muted)
+            append_pairs(status, pairs[1:], muted)
         update_static(self.query_one("#zk-status", Static), status)
+        healthy = snap is not None and snap.state is ZkState.CONNECTED and not state.health[Source.ZOOKEEPER].stale
+        if healthy and not self._zk_healthy:  # back after an outage: reload what failed meanwhile
+            self.query_one(ZnodeTree).retry_failed()
+        self._zk_healthy = healthy
         # a new poll is a good moment to re-read the shown node: it may have changed or gone
         fetched = snap.fetched_at if snap is not None else None
         if fetched != self._fetched_at:
@@ -238,7 +240,7 @@ class ZooKeeperScreen(Screen):
     def _show_stat(self) -> None:
         stat = self.query_one("#zk-stat", Static)
         if isinstance(self.node, ZNode):
-            update_static(stat, stat_text(self.node.stat, max(20, stat.size.width or 60)))
+            update_static(stat, stat_text(self.node.stat, max(20, stat.size.width or 60), self._c("muted")))
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_stat)
@@ -248,12 +250,14 @@ class ZooKeeperScreen(Screen):
     def action_reload(self) -> None:
         """Re-read the highlighted node; reload its children if expanded, else its siblings.
 
-        Reloading the siblings is how a node deleted in the cluster disappears from the tree.
+        Reloading the siblings is how a node deleted in the cluster disappears from the tree, so a
+        node that could not be read (deleted under the cursor) reloads its parent even if expanded.
         """
         tree = self.query_one(ZnodeTree)
         path = tree.cursor_path or "/"
         node = tree.cursor_node
-        if path == "/" or (node is not None and node.is_expanded):
+        gone = isinstance(self.node, SourceError) and self.selected_path == path
+        if path == "/" or (node is not None and node.is_expanded and not gone):
             tree.reload(path)
         else:
             tree.reload("/" + "/".join(path.split("/")[1:-1]))

@@ -410,7 +410,13 @@ class ZooKeeperSource:
         fetched_at, began = time.time(), time.monotonic()
         if self._client is None:
             self.start()
-        stats = self.server_stats()
+        try:
+            stats = self.server_stats()
+        except SourceError as exc:
+            # kazoo's view of the session (SUSPENDED while the server is away, LOST once it expired)
+            # costs no I/O; the UI shows it next to the last, now stale, stats.
+            exc.session_state = self._state  # type: ignore[attr-defined]
+            raise
         return ZkSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - began,

@@ -1,9 +1,17 @@
 """The top bar: which cluster, what is connected, how fresh the data is, READ-ONLY, PAUSED.
 
 Why a custom header: the operator's first question is "am I looking at live data?", so the
-connection state of each source, the age of the last refresh and the permanent READ-ONLY
-badge are always visible. `show` is called on every state change and once a second (for the
-age); each part is written only when its text changed, so an idle app writes almost nothing.
+connection state of each source and the permanent READ-ONLY badge are always visible.
+
+Why no ticking clock: over SSH every byte counts, and an idle monitor must write close to nothing.
+A healthy header therefore never changes between refreshes: "Kafka connected · ZK CONNECTED ·
+every 5s". Silence means fresh. What does change is shown only when it says something:
+- the data's age appears once it is older than two refresh intervals ("updated 15s ago"), in the
+  stale colour, coarsely (5 s steps under a minute, then minutes), so it rewrites at most every 5 s;
+- a refresh that took a second or more shows "took 2s", in whole seconds, so it does not jitter;
+- a poll that hangs turns "connected" into STALE (the app's slow-poll watchdog).
+`show` is called on every state change and once a second; each part is written only when its
+text changed.
 """
 
 from __future__ import annotations
@@ -17,10 +25,10 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from kafkatui.fmt import human_age, human_duration
 from kafkatui.model import ZkState
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source, SourceHealth
+from kafkatui.widgets.pairs import Pair, append_gap, pairs_text
 from kafkatui.widgets.stale import retry_hint
 
 ZK_COLOURS = {
@@ -76,8 +84,38 @@ def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
     return " │ ".join(parts)
 
 
+def coarse_age(seconds: float) -> str:
+    """Ages that change rarely: "15s" in 5 s steps under a minute, then "4m", "2h", "3d"."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole // 5 * 5}s"
+    if whole < 3600:
+        return f"{whole // 60}m"
+    if whole < 86400:
+        return f"{whole // 3600}h"
+    return f"{whole // 86400}d"
+
+
+def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
+    """ "updated 15s ago" once the last good data is older than two refreshes, else ""."""
+    if health.last_ok_at is None:
+        return ""
+    age = now - health.last_ok_at
+    if age <= max(2 * refresh_s, refresh_s + 3):
+        return ""
+    return f"updated {coarse_age(age)} ago"
+
+
+def took_note(health: SourceHealth) -> str:
+    """ "took 2s" when the last refresh was slow (>= 1 s), in whole seconds; else ""."""
+    duration = health.last_duration_s
+    if duration is None or duration < 1.0:
+        return ""
+    return f"took {round(duration):d}s"
+
+
 class AppHeader(Widget):
-    """Title, connection states, refresh age, and the READ-ONLY / PAUSED badges."""
+    """Title, connection states, slow/old data notes, and the READ-ONLY / PAUSED badges."""
 
     WIDE = 120  # below this many columns the header drops its "kafkatui" prefix and the interval
 
@@ -105,6 +143,16 @@ class AppHeader(Widget):
         self._last[part] = key
         self._parts[part].update(content)
 
+    @property
+    def status_text(self) -> str:
+        """The connection/age part as plain text (for tests)."""
+        return Text.from_markup(self._last.get("hdr-status", "")).plain
+
+    @property
+    def status_markup(self) -> str:
+        """The same with its styles, as Rich markup (for tests of theme switching)."""
+        return self._last.get("hdr-status", "")
+
     def show(self, state: AppState, now: float | None = None, view: str = "",
              covered: Iterable[Source] = ()) -> None:
         """Render `state`; `covered` are sources whose errors the view shows itself (StaleBanner)."""
@@ -114,28 +162,30 @@ class AppHeader(Widget):
         muted = semantic(app, "muted")
         title = Text()
         if wide:
-            title.append("kafkatui ", style="bold")
+            title.append("kafkatui", style="bold")
+            title.append(" ")
         if view:
             title.append(view, style="bold")
-            title.append(" · ", style=muted)
+            append_gap(title, muted)
         title.append(state.cluster_name or "?", style=semantic(app, "accent"))
         self._set("hdr-title", title)
 
-        status = Text()
         health = state.health.get(Source.CLUSTER, SourceHealth())
         label, colour = kafka_status(health, now)
-        status.append("Kafka ", style=muted)
-        status.append(label, style=f"bold {semantic(app, colour)}")
         zk_label, zk_colour = zookeeper_status(state)
-        status.append("  ZK ", style=muted)
-        status.append(zk_label, style=f"bold {semantic(app, zk_colour)}")
-        if health.last_ok_at is not None:
-            status.append(f"  {human_age(now - health.last_ok_at)}", style=muted)
-            if wide and health.last_duration_s is not None:
-                status.append(f" in {human_duration(health.last_duration_s)}", style=muted)
+        pairs = [
+            Pair("Kafka", label, f"bold {semantic(app, colour)}"),
+            Pair("ZK", zk_label, f"bold {semantic(app, zk_colour)}"),
+        ]
+        age = age_note(health, state.refresh_s, now)
+        if age:
+            pairs.append(Pair("", age, semantic(app, "stale")))
+        took = took_note(health)
+        if took:
+            pairs.append(Pair("", took, semantic(app, "warning")))
         if wide:
-            status.append(f"  every {state.refresh_s:g}s", style=muted)
-        self._set("hdr-status", status)
+            pairs.append(Pair("", f"every {state.refresh_s:g}s", muted))
+        self._set("hdr-status", pairs_text(pairs, muted))
 
         badges = Text()
         if state.paused:

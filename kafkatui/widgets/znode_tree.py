@@ -77,12 +77,22 @@ class ZnodeTree(Tree[str | None]):
         self._in_flight: str | None = None
         self._in_flight_at = 0.0
         self._waiters: dict[str, list[Callable[[], None]]] = {}
+        self._failed: set[str] = set()  # paths whose children could not be loaded (shown as a ⚠ leaf)
 
     def on_mount(self) -> None:
         self.root.expand()
         self.move_cursor(self.root)
 
     # ------------------------------------------------------------------ loading
+
+    def retry_failed(self) -> None:
+        """Load again every expanded node whose children failed (ZooKeeper was away); the screen
+        calls this when the session is healthy again, so the tree recovers without `r`."""
+        for path in sorted(self._failed):
+            self._failed.discard(path)
+            node = self._by_path.get(path)
+            if node is not None and node.is_expanded and path not in self._children:
+                self._ensure_loaded(path, lambda: None)
 
     def reload(self, path: str) -> None:
         """Forget and re-fetch the children of `path` (after a change in the cluster)."""
@@ -135,10 +145,12 @@ class ZnodeTree(Tree[str | None]):
         node.remove_children()
         if isinstance(result, SourceError) or not isinstance(result, tuple | list):
             reason = str(result) if isinstance(result, SourceError) else "unexpected answer"
+            self._failed.add(path)
             node.add_leaf(Text(f"⚠ {escape_text(reason)}"), data=None)
             for then in waiters:
                 then()
             return
+        self._failed.discard(path)
         names = tuple(sorted(str(n) for n in result))
         self._children[path] = names
         for name in names[:MAX_CHILDREN]:

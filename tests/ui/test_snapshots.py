@@ -1,4 +1,4 @@
-"""SVG snapshots of every data view at 80x24 and 160x48, over frozen data, to guard layout.
+"""SVG snapshots of every view at 80x24 and 160x48 (and the too-small screen), over frozen data.
 
 Why frozen data inside the real app shell: the point is determinism (same pixels every run)
 while still showing what the operator sees, header and footer included. Regenerate after an
@@ -17,7 +17,11 @@ import pytest
 
 from kafkatui.screens.group_detail import GroupDetailScreen
 from kafkatui.screens.groups import GroupsScreen
+from kafkatui.screens.help import HelpScreen
+from kafkatui.screens.overview import OverviewScreen
+from kafkatui.screens.processes import ProcessesScreen
 from kafkatui.screens.quorum import QuorumScreen
+from kafkatui.screens.too_small import TooSmallScreen
 from kafkatui.screens.topic_detail import TopicDetailScreen
 from kafkatui.screens.topics import TopicsScreen
 from kafkatui.screens.zookeeper import ZooKeeperScreen
@@ -124,3 +128,41 @@ def test_zookeeper(snap_compare: Any, size: tuple[int, int]) -> None:
 def test_quorum(snap_compare: Any, size: tuple[int, int]) -> None:
     app = frozen_app(kraft_state(), zookeeper=False)
     assert snap_compare(app, terminal_size=size, run_before=view("5", QuorumScreen))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(frozen_app(), terminal_size=size, run_before=view("1", OverviewScreen))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview_stale_groups_and_kraft(snap_compare: Any, size: tuple[int, int]) -> None:
+    """KRaft quorum panel under the brokers, and a failing source named in the header's error line."""
+    app = frozen_app(stale(kraft_state(), Source.GROUPS, error="groups: timed out after 4.0s"), zookeeper=False)
+    assert snap_compare(app, terminal_size=size, run_before=view("1", OverviewScreen))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_processes(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(frozen_app(), terminal_size=size, run_before=view("2", ProcessesScreen))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare: Any, size: tuple[int, int]) -> None:
+    steps = view("3", TopicsScreen, lambda pilot: pilot.press("question_mark"))
+
+    async def run(pilot: Any) -> None:
+        await steps(pilot)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), what="help")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", [pytest.param((40, 12), id="40x12"), pytest.param((59, 20), id="59x20")])
+def test_too_small(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Any) -> None:
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TooSmallScreen), what="too-small screen")
+        await wait_for(pilot, lambda: f"{size[0]}x{size[1]}" in screen_text(pilot.app), what="its message")
+
+    assert snap_compare(frozen_app(), terminal_size=size, run_before=run)

@@ -112,3 +112,31 @@ def test_probe_finds_listening_server() -> None:
         server.listen()
         port = server.getsockname()[1]
         assert probe_bootstrap([f"127.0.0.1:{free_port()}", f"127.0.0.1:{port}"], 2.0) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--tail", "orders", "--from", "yesterday"], "unknown start position 'yesterday'"),
+        (["--tail", "orders", "--partitions", "x"], "bad partition 'x'"),
+        (["--from", "earliest"], "--from and --partitions need --tail TOPIC"),
+        (["--tail", " "], "--tail needs a topic name"),
+    ],
+)
+def test_bad_tail_arguments(args: list[str], expected: str) -> None:
+    with socket.socket() as server:  # a reachable "bootstrap" so only the tail arguments can fail
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        line = assert_one_line_exit_2(run("--bootstrap", f"127.0.0.1:{port}", *args))
+    assert expected in line
+
+
+def test_tail_request_parses_every_part() -> None:
+    from kafkatui.cli import build_parser, tail_request
+
+    topic, partitions, start = tail_request(
+        build_parser().parse_args(["--tail", "orders", "--from", "last:5", "--partitions", "0-2"])
+    )
+    assert (topic, partitions, start.text) == ("orders", (0, 1, 2), "last:5")
+    assert tail_request(build_parser().parse_args([])) is None

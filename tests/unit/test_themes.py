@@ -12,6 +12,7 @@ from kafkatui.themes import (
     DEFAULT_THEME,
     ThemeError,
     bundled_theme_files,
+    is_theme_path,
     load_themes,
     parse_theme,
     resolve_theme_name,
@@ -90,3 +91,28 @@ def test_unknown_name_lists_available(tmp_path: Path) -> None:
     assert "unknown theme 'solarized'" in message
     assert all(n in message for n in SHIPPED)
     assert resolve_theme_name("kafkatui-light", themes) == ("kafkatui-light", None)
+
+
+def test_broken_theme_asked_for_by_name_says_it_is_broken_not_unknown(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text('name = "mine"\n[colors]\nprimary = "#123456"\nsecondary = 7\n')
+    themes = load_themes(user_dir=tmp_path)
+    assert themes.failed[tmp_path / "mine.toml"] == themes.errors[0]
+    assert "colors.secondary must be a colour string" in themes.errors[0]
+    name, message = resolve_theme_name("mine", themes)
+    assert name == DEFAULT_THEME and message is not None
+    assert "'mine' is broken" in message and str(tmp_path / "mine.toml") in message
+
+
+def test_theme_given_as_a_file_path(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text('name = "from-file"\n[colors]\nprimary = "#123456"\n')
+    bad.write_text('name = "x"\n[colors\n')
+    assert is_theme_path(str(good)) and is_theme_path("./x.toml") and not is_theme_path("kafkatui-dark")
+    themes = load_themes(user_dir=tmp_path / "none", extra=(good, bad))
+    assert resolve_theme_name(str(good), themes) == ("from-file", None)
+    name, message = resolve_theme_name(str(bad), themes)
+    assert name == DEFAULT_THEME and message is not None and str(bad) in message
+    assert any(str(bad) in e and "line 2" in e for e in themes.errors)
+    missing = tmp_path / "missing.toml"
+    themes = load_themes(user_dir=tmp_path / "none", extra=(missing,))
+    assert "cannot read" in themes.failed[missing]
