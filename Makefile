@@ -8,7 +8,7 @@ STATE := .localcluster
 KRAFT_STATE := .localcluster-kraft
 PYTEST_ARGS ?=
 
-.PHONY: bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
+.PHONY: soak bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
 
 help:
 	@echo "make demo | make test | cluster | cluster-down | cluster-status | kraft | kraft-down | lint | bench | screenshots"
@@ -71,6 +71,9 @@ bench-tools: tools
 
 bench: cluster bench-tools
 	$(VPY) -m bench $(BENCH_ARGS)
+
+soak: cluster
+	$(VPY) -m bench soak
 
 screenshots: cluster
 	$(VPY) -m bench.screenshots

@@ -16,6 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
+ON_REQUEST = {"bench_soak"}
 
 
 def machine() -> dict[str, object]:
@@ -29,13 +30,30 @@ def machine() -> dict[str, object]:
     }
 
 
+def merge_only() -> int:
+    results: dict[str, object] = {}
+    for out in sorted(OUT.glob("*.json")):
+        results[out.stem] = json.loads(out.read_text())
+    results["machine"] = machine()
+    path = HERE / "results.json"
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(f"merged {len(results) - 1} results into {path}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="run kafkatui benchmarks")
     parser.add_argument("only", nargs="*", help="benchmark names (e.g. refresh zookeeper); default all")
+    parser.add_argument("--merge-only", action="store_true",
+                        help="run nothing; merge the existing bench/out/*.json into bench/results.json")
     args = parser.parse_args()
+    if args.merge_only:
+        return merge_only()
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.only:
         scripts = [s for s in scripts if s.stem.removeprefix("bench_") in args.only]
+    else:  # the 10-minute soak runs only when named: python -m bench soak
+        scripts = [s for s in scripts if s.stem not in ON_REQUEST]
     OUT.mkdir(exist_ok=True)
     results_path = HERE / "results.json"
     results: dict[str, object] = json.loads(results_path.read_text()) if results_path.exists() else {}
