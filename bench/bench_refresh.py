@@ -31,6 +31,7 @@ from kafka import KafkaAdminClient, KafkaProducer  # noqa: E402
 
 from kafkatui.config import Settings, parse_bootstrap  # noqa: E402
 from kafkatui.sources.kafka import KafkaSource  # noqa: E402
+from kafkatui.sources.kafka_clients import no_auto_create  # noqa: E402
 
 
 def default_bootstrap() -> str:
@@ -88,9 +89,9 @@ def create_topics(admin: KafkaAdminClient, names: list[str], partitions: int, cr
 
 
 def write_records(bootstrap: str, names: list[str], partitions: int) -> None:
-    producer = KafkaProducer(
+    producer = no_auto_create(KafkaProducer(  # kafka-python ignores allow_auto_create_topics alone
         bootstrap_servers=bootstrap, client_id="kafkatui-bench", linger_ms=20, allow_auto_create_topics=False
-    )
+    ))
     try:
         for name in names:
             for p in range(partitions):

@@ -57,6 +57,7 @@ from bench.tools import kafka_tools  # noqa: E402
 from kafkatui.config import load_settings  # noqa: E402
 from kafkatui.model import SourceError  # noqa: E402
 from kafkatui.sources.kafka import KafkaSource  # noqa: E402
+from kafkatui.sources.kafka_clients import no_auto_create  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -186,14 +187,14 @@ class Topics:
     def produce(self, names: list[str]) -> float:
         """RECORDS_PER_TOPIC records to partition 0 of each topic: one produce batch per topic."""
         started = time.perf_counter()
-        producer = KafkaProducer(
+        producer = no_auto_create(KafkaProducer(  # kafka-python ignores allow_auto_create_topics alone
             bootstrap_servers=self.bootstrap,
             client_id=CLIENT_ID,
             acks=1,
             linger_ms=20,
             max_block_ms=30000,
             allow_auto_create_topics=False,
-        )
+        ))
         try:
             for name in names:
                 for i in range(RECORDS_PER_TOPIC):

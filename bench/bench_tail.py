@@ -50,6 +50,7 @@ from textual.binding import Binding, BindingType  # noqa: E402
 
 from kafkatui.config import Settings, parse_bootstrap  # noqa: E402
 from kafkatui.screens.tail import TailScreen  # noqa: E402
+from kafkatui.sources.kafka_clients import no_auto_create  # noqa: E402
 from kafkatui.tailrecord import TailRecord  # noqa: E402
 from kafkatui.tailstart import parse_start  # noqa: E402
 
@@ -74,9 +75,9 @@ def default_bootstrap() -> str:
 
 def produce(bootstrap: str, topic: str, rate: float, seconds: float, tag: str) -> None:
     """Child process: send `rate` msg/s for `seconds` (paced every 5 ms); print what it did."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, client_id=f"kafkatui-bench-{tag}", acks=1,
-                             linger_ms=2 if rate > 1000 else 0, batch_size=256 * 1024,
-                             allow_auto_create_topics=False)
+    producer = no_auto_create(KafkaProducer(bootstrap_servers=bootstrap, client_id=f"kafkatui-bench-{tag}", acks=1,
+                                            linger_ms=2 if rate > 1000 else 0, batch_size=256 * 1024,
+                                            allow_auto_create_topics=False))  # see kafka_clients
     pad = "x" * 60
     sent, started = 0, time.monotonic()
     while (elapsed := time.monotonic() - started) < seconds:

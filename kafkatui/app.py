@@ -28,6 +28,7 @@ from textual.timer import Timer
 
 from kafkatui import commands, palette
 from kafkatui.config import Settings
+from kafkatui.decode import escape_text
 from kafkatui.model import SourceError
 from kafkatui.polling import PollingMixin
 from kafkatui.refresh import SourceHub
@@ -35,6 +36,7 @@ from kafkatui.screens import view_screen
 from kafkatui.screens.help import HelpScreen, collect_bindings
 from kafkatui.screens.too_small import TooSmallScreen, is_too_small
 from kafkatui.state import AppState, DataView, Source
+from kafkatui.tailgc import freeze_gc
 from kafkatui.widgets.footer import AppFooter
 from kafkatui.widgets.header import AppHeader
 from kafkatui.widgets.stale import StaleBanner
@@ -47,9 +49,10 @@ def freeze_heap() -> None:
     object alive now out of the garbage collector's sight. A full collection walks every tracked
     object while the UI thread waits; with ~250,000 of them that took 150-300 ms on a busy 2-core
     host, longer than the 200 ms a key press may take. Frozen, the walk covers only what the
-    session allocates later."""
+    session allocates later. Counted with the tail's own freeze (kafkatui.tailgc), so closing a tail
+    does not unfreeze what the app froze."""
     gc.collect()
-    gc.freeze()
+    freeze_gc(True)
 
 
 MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper")
@@ -199,11 +202,12 @@ class KafkaTuiApp(PollingMixin, App[int]):
             self.theme = name
         for message in (*themes.errors, *([problem] if problem else [])):
             log.warning("%s", message)
-            self.notify(message, title="theme", severity="warning", timeout=10)
+            self.notify(escape_text(message), title="theme", severity="warning", timeout=10, markup=False)
 
     async def on_unmount(self) -> None:
         if self._heap_frozen:
-            gc.unfreeze()  # let this app's objects be collected (tests run many apps in one process)
+            self._heap_frozen = False
+            freeze_gc(False)  # let this app's objects be collected (tests run many apps in one process)
         for timer in self._poll_timers.values():
             timer.stop()
         try:
@@ -258,7 +262,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
             message = f"{type(screen).__name__}: {type(exc).__name__}: {exc}"
             if message not in self.view_errors:
                 self.view_errors.append(message)
-                self.notify(message, title="view error (see log)", severity="error")
+                self.notify(escape_text(message), title="view error (see log)", severity="error", markup=False)
 
     def _render_header(self) -> None:
         covered = {source for banner in self.screen.query(StaleBanner) for source in banner.sources}

@@ -107,7 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"kafkatui: {message}", file=sys.stderr)
+    """One line on stderr; escaped, because it may quote the cluster (a group id, a broker's
+    error message) or a config file, and stderr is the operator's terminal."""
+    from kafkatui.decode import escape_text
+
+    print(f"kafkatui: {escape_text(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 

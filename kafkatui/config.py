@@ -7,14 +7,16 @@ bad value becomes one clear line and exit code 2 before any client or UI exists.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 MIN_REFRESH_S = 1.0
 DEFAULT_REFRESH_S = 5.0
 DEFAULT_TAIL_BUFFER = 5000
@@ -135,7 +137,11 @@ def parse_zookeeper(value: str) -> str:
 
 def parse_refresh(value: Any) -> float:
     try:
+        if isinstance(value, bool):
+            raise TypeError("a bool is not a number of seconds")
         refresh = float(value)
+        if not math.isfinite(refresh):
+            raise ValueError("not finite")
     except (TypeError, ValueError):
         raise ConfigError(f"refresh must be a number of seconds, got {value!r}") from None
     if refresh < MIN_REFRESH_S:
@@ -190,7 +196,45 @@ def read_config_file(path: Path) -> dict[str, Any]:
         bad = sorted(set(profile) - _PROFILE_KEYS)
         if bad:
             raise ConfigError(f"bad config file {path}: unknown key clusters.{name}.{bad[0]}")
+    _check_types(path, data)
     return data
+
+
+# What each key's value must be; TOML's own types, so `refresh = "5"` or `mouse = "no"` is an
+# error instead of a crash or a silent surprise later. A bool is never a number here (in Python
+# it is an int: `connect_timeout = true` used to mean 1 s).
+_STR = ("a string", (str,))
+_NUMBER = ("a number", (int, float))
+_BOOL = ("true or false", (bool,))
+_TOP_TYPES = {
+    "default_cluster": _STR, "refresh": _NUMBER, "theme": _STR, "color": _STR, "mouse": _BOOL,
+    "tail_buffer": ("an integer", (int,)), "connect_timeout": _NUMBER,
+}
+_PROFILE_TYPES = {
+    **{key: _STR for key in _PROFILE_KEYS},
+    "bootstrap": ("a string or a list of strings", (str, list)),
+    "ssl_check_hostname": _BOOL,
+    "refresh": _NUMBER,
+}
+
+
+def _check_types(path: Path, data: Mapping[str, Any]) -> None:
+    """ConfigError naming the file and the key whose value has the wrong type."""
+
+    def check(key: str, value: Any, want: tuple[str, tuple[type, ...]]) -> None:
+        what, types = want
+        ok = isinstance(value, types) and (bool in types or not isinstance(value, bool))
+        if ok and isinstance(value, list):
+            ok = bool(value) and all(isinstance(item, str) for item in value)
+        if not ok:
+            raise ConfigError(f"bad config file {path}: {key} must be {what}, got {value!r}")
+
+    for key, want in _TOP_TYPES.items():
+        if key in data:
+            check(key, data[key], want)
+    for name, profile in data.get("clusters", {}).items():
+        for key, value in profile.items():
+            check(f"clusters.{name}.{key}", value, _PROFILE_TYPES[key])
 
 
 def _security(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[str, Any]) -> Security:
@@ -250,41 +294,67 @@ def load_settings(
         )
     if isinstance(bootstrap_raw, list):
         bootstrap_raw = ",".join(str(b) for b in bootstrap_raw)
-    bootstrap = parse_bootstrap(str(bootstrap_raw))
+    from_file = args.get("bootstrap") is None and not env.get("KAFKATUI_BOOTSTRAP")
+    bootstrap = _checked(path, f"[clusters.{name}] bootstrap" if from_file else None,
+                         lambda: parse_bootstrap(str(bootstrap_raw)))
 
     zk_raw = args.get("zookeeper")
     if zk_raw is None:
         zk_raw = env.get("KAFKATUI_ZOOKEEPER") if "KAFKATUI_ZOOKEEPER" in env else profile.get("zookeeper")
-    zookeeper = parse_zookeeper(zk_raw) if zk_raw else None
+    from_file = args.get("zookeeper") is None and "KAFKATUI_ZOOKEEPER" not in env
+    zookeeper = _checked(path, f"[clusters.{name}] zookeeper" if from_file else None,
+                         lambda: parse_zookeeper(zk_raw)) if zk_raw else None
+    # `is not None` / `in`, not `or`: `--refresh 0` is a value to reject, not "not given"
+    refresh_flag = args.get("refresh")
+    refresh_where = None if refresh_flag is not None or env.get("KAFKATUI_REFRESH") else (
+        f"[clusters.{name}] refresh" if "refresh" in profile else "refresh")
 
-    refresh_raw = args.get("refresh") or env.get("KAFKATUI_REFRESH") or profile.get("refresh") or data.get(
-        "refresh", DEFAULT_REFRESH_S
-    )
+    if refresh_flag is not None:
+        refresh_raw = refresh_flag
+    else:
+        refresh_raw = env.get("KAFKATUI_REFRESH") or (
+            profile["refresh"] if "refresh" in profile else data.get("refresh", DEFAULT_REFRESH_S))
     color = args.get("color") or ("none" if env.get("NO_COLOR") else None) or env.get("KAFKATUI_COLOR") or data.get(
         "color", "auto"
     )
     mouse = data.get("mouse", True)
     if args.get("no_mouse"):
         mouse = False
-    tail_buffer = args.get("tail_buffer") or data.get("tail_buffer", DEFAULT_TAIL_BUFFER)
-    if not isinstance(tail_buffer, int) or not 100 <= tail_buffer <= 1_000_000:
-        raise ConfigError(f"tail_buffer must be an integer between 100 and 1000000, got {tail_buffer!r}")
+    tail_flag = args.get("tail_buffer")
+    tail_buffer = tail_flag if tail_flag is not None else data.get("tail_buffer", DEFAULT_TAIL_BUFFER)
+    if not isinstance(tail_buffer, int) or isinstance(tail_buffer, bool) or not 100 <= tail_buffer <= 1_000_000:
+        problem = f"tail_buffer must be an integer between 100 and 1000000, got {tail_buffer!r}"
+        raise ConfigError(problem if tail_flag is not None else f"bad config file {path}: {problem}")
     timeout = data.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S)
     if not isinstance(timeout, int | float) or not 0.5 <= timeout <= 60:
-        raise ConfigError(f"connect_timeout must be 0.5-60 seconds, got {timeout!r}")
+        raise ConfigError(f"bad config file {path}: connect_timeout must be 0.5-60 seconds, got {timeout!r}")
+    refresh_s = _checked(path, refresh_where, lambda: parse_refresh(refresh_raw))
+    color_where = None if args.get("color") or env.get("NO_COLOR") or env.get("KAFKATUI_COLOR") else "color"
+    color = _checked(path, color_where, lambda: parse_color(str(color)))
     return Settings(
         bootstrap=bootstrap,
         zookeeper=zookeeper,
         cluster_name=name or (bootstrap[0] if bootstrap else "default"),
-        refresh_s=parse_refresh(refresh_raw),
+        refresh_s=refresh_s,
         connect_timeout_s=float(timeout),
         theme=args.get("theme") or env.get("KAFKATUI_THEME") or data.get("theme", DEFAULT_THEME),
-        color=parse_color(str(color)),
+        color=color,
         mouse=bool(mouse),
         tail_buffer=tail_buffer,
         security=_security(profile, env, args),
         config_path=path,
     )
+
+
+def _checked(path: Path, key: str | None, check: Callable[[], T]) -> T:
+    """Run a validator; when the value came from the config file (`key` given), say which file and key,
+    so "refresh must be a number" does not send the operator hunting through flags and env vars."""
+    try:
+        return check()
+    except ConfigError as exc:
+        if key is None:
+            raise
+        raise ConfigError(f"bad config file {path}: {key}: {exc}") from None
 
 
 def with_overrides(settings: Settings, **changes: Any) -> Settings:

@@ -21,10 +21,11 @@ UNKNOWN   the newest sample has no committed offset (None or Kafka's -1: the gro
 REWIND    the committed offset went backwards between two consecutive samples in the window
           (an offset reset, or a consumer restarted from an older position).
 STOP      stuck: the committed offset has not moved while lag > 0, over at least 2 samples
-          and for at least `stop_after_s` (until `now`), and the group has NO active
-          members. Nobody is consuming: Burrow's "last commit is older than the window".
-STALL     stuck, as above, but the group HAS active members: a consumer holds the partition
-          and makes no progress (hung, crash-looping, or stuck on a poison message).
+          and for at least `stop_after_s` (until `now`), and NO member of the group is
+          assigned the partition. Nobody is consuming it: Burrow's "last commit is older than
+          the window" (also old commits of a topic the group no longer subscribes to).
+STALL     stuck, as above, but a member IS assigned the partition: a consumer holds it and
+          makes no progress (hung, crash-looping, or stuck on a poison message).
 OK        the lag was 0 in at least one sample of the window (Burrow rule 1: low-volume
           topics bounce between 0 and a little lag, and that is healthy).
 WARN      at least 3 samples with a lag, and the lag grew strictly at every step of the
@@ -34,6 +35,11 @@ OK        anything else: lag > 0 but not steadily growing, so it is keeping up.
 
 Samples whose lag is unknown (a refresh where one of the offsets was missing) are skipped
 by every rule after ERR.
+
+"Assigned" comes from the members' assignments (`has_members` given as the set of assigned
+partitions). A group whose members carry no readable assignment (mid-rebalance, or not the
+`consumer` protocol) can only say "has members or not" for all its partitions at once
+(`has_members` given as a bool).
 
 Group status is the worst partition status, by this severity (worst first):
 ERR > STOP > STALL > REWIND > WARN > OK > UNKNOWN. UNKNOWN ranks lowest on purpose: a
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -73,6 +80,7 @@ SEVERITY: tuple[LagStatus, ...] = (
 PartitionKey = tuple[str, int]
 PartitionOffsets = tuple[str, int, int | None, int | None]  # topic, partition, committed, latest
 Verdict = tuple[LagStatus, str]
+Members = bool | AbstractSet[PartitionKey]  # is a partition assigned to a member (see the docstring)
 
 
 def severity(status: LagStatus) -> int:
@@ -141,8 +149,8 @@ def _stuck_verdict(newest: LagSample, stuck_for: float, has_members: bool) -> Ve
     lag = newest.lag or 0
     if has_members:
         why = f"committed offset stuck at {newest.committed:,} for {_fmt_s(stuck_for)} with lag {lag:,}"
-        return LagStatus.STALL, why + " while members are connected"
-    return LagStatus.STOP, f"no commit progress for {_fmt_s(stuck_for)} with lag {lag:,} and no members"
+        return LagStatus.STALL, why + " while a member holds it"
+    return LagStatus.STOP, f"no commit progress for {_fmt_s(stuck_for)} with lag {lag:,} and no members consuming it"
 
 
 def evaluate_partition(
@@ -153,7 +161,8 @@ def evaluate_partition(
     stop_after_s: float = DEFAULT_STOP_AFTER_S,
     stuck_since: float | None = None,
 ) -> Verdict:
-    """Judge one partition's window by the rules in the module docstring.
+    """Judge one partition's window by the rules in the module docstring; `has_members`:
+    whether a member of the group is assigned this partition.
 
     `stuck_since` lets a caller that keeps longer history (`LagTracker`) say when the
     current stuck run began, so STOP/STALL still fire when the window is shorter than
@@ -202,22 +211,27 @@ def _group_ok_reason(partition_samples: Mapping[PartitionKey, Sequence[LagSample
 def evaluate_group(
     partition_samples: Mapping[PartitionKey, Sequence[LagSample]],
     *,
-    has_members: bool,
+    has_members: Members,
     now: float,
     stop_after_s: float = DEFAULT_STOP_AFTER_S,
     stuck_since: Mapping[PartitionKey, float] | None = None,
 ) -> Verdict:
     """The worst partition verdict (see `SEVERITY`), naming the partition it came from.
 
-    Ties go to the partition with the most lag; the reason counts the other partitions
-    in the same state so one line says how widespread it is.
+    `has_members`: the partitions some member is assigned, or a bool for all partitions (see
+    the module docstring). Ties go to the partition with the most lag; the reason counts the
+    other partitions in the same state so one line says how widespread it is.
     """
     if not partition_samples:
         return LagStatus.UNKNOWN, "no committed offsets"
     since = stuck_since or {}
     verdicts = {
         key: evaluate_partition(
-            samples, now=now, has_members=has_members, stop_after_s=stop_after_s, stuck_since=since.get(key)
+            samples,
+            now=now,
+            has_members=has_members if isinstance(has_members, bool) else key in has_members,
+            stop_after_s=stop_after_s,
+            stuck_since=since.get(key),
         )
         for key, samples in partition_samples.items()
     }
@@ -262,8 +276,9 @@ class LagTracker:
     """Bounded lag history per (group, topic, partition), and its Burrow-style verdicts.
 
     Memory stays bounded: `window` samples per partition, partitions missing from a
-    group's latest `record` are dropped, and groups not recorded for `forget_after_s` are
-    forgotten. Not thread-safe: keep it in the one worker that polls groups.
+    group's latest `record` are dropped, and `expire(now)` (call it once per refresh, after
+    recording every group) forgets groups not recorded for `forget_after_s`. Not thread-safe:
+    keep it in the one worker that polls groups.
     """
 
     def __init__(
@@ -296,14 +311,19 @@ class LagTracker:
             seen[key] = part
         history.partitions = seen
         history.totals.append(total)
-        self._forget_older_than(at - self.forget_after_s)
 
-    def _forget_older_than(self, cutoff: float) -> None:
-        for gid in [g for g, h in self._groups.items() if h.last_seen < cutoff]:
+    def expire(self, now: float) -> list[str]:
+        """Forget groups not recorded for `forget_after_s` (deleted, or no longer listed);
+        returns their ids. One pass over the groups: call it once per refresh, not per group."""
+        cutoff = now - self.forget_after_s
+        gone = [g for g, h in self._groups.items() if h.last_seen < cutoff]
+        for gid in gone:
             del self._groups[gid]
+        return gone
 
-    def evaluate(self, group_id: str, has_members: bool, now: float) -> Verdict:
-        """The group's status now; UNKNOWN when it has never been recorded."""
+    def evaluate(self, group_id: str, has_members: Members, now: float) -> Verdict:
+        """The group's status now; UNKNOWN when it has never been recorded. `has_members` as
+        for `evaluate_group`: the assigned partitions, or a bool for all of them."""
         history = self._groups.get(group_id)
         if history is None:
             return LagStatus.UNKNOWN, "no samples yet"

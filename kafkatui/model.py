@@ -155,6 +155,8 @@ class ClusterSnapshot:
     fetched_at: float
     duration_s: float
     cluster_id: str | None
+    # ZooKeeper mode: the controller broker. KRaft: the active controller, i.e. the metadata
+    # quorum's leader (often a dedicated controller, not one of `brokers`). None: unknown.
     controller_id: int | None
     brokers: tuple[Broker, ...]
     topics: tuple[Topic, ...]
@@ -265,8 +267,11 @@ class Group:
     lag_trend: tuple[int, ...] = ()  # total lag at each recent refresh, oldest first (sparklines)
 
     @property
-    def total_lag(self) -> int:
-        return sum(p.lag or 0 for p in self.partitions)
+    def total_lag(self) -> int | None:
+        """Sum of the known partition lags; None when no partition's lag is known (no
+        committed offsets, or no log end offsets): "unknown", not a reassuring 0."""
+        lags = [p.lag for p in self.partitions if p.lag is not None]
+        return sum(lags) if lags else None
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,14 @@ def topic_rate_history(
 def lag_trends(
     history: Mapping[str, tuple[int, ...]], snapshot: GroupsSnapshot, limit: int = HISTORY_POINTS
 ) -> dict[str, tuple[int, ...]]:
-    """Append each group's total lag and drop groups that are gone."""
-    return {g.id: push_history(history.get(g.id), g.total_lag, limit) for g in snapshot.groups}
+    """Append each group's total lag (when known) and drop groups that are gone."""
+    out: dict[str, tuple[int, ...]] = {}
+    for g in snapshot.groups:
+        series = history.get(g.id, ())
+        if g.total_lag is not None:
+            series = push_history(series, g.total_lag, limit)
+        out[g.id] = series
+    return out
 
 
 # --------------------------------------------------------------------------- source ownership

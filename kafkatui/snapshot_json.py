@@ -108,7 +108,7 @@ def group_json(g: Group) -> dict[str, Any]:
             {"topic": p.topic, "partition": p.partition, "committed": p.committed, "latest": p.latest, "lag": p.lag}
             for p in sorted(g.partitions, key=lambda p: (p.topic, p.partition))
         ],
-        "total_lag": g.total_lag,
+        "total_lag": g.total_lag,  # null when no partition's lag is known
         "status": g.status.value,
         "status_reason": g.status_reason,
     }

@@ -15,12 +15,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER_TOOL = REPO / "localcluster" / "cluster.py"
 SEED = REPO / "localcluster" / "seed.py"
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,24 @@ def kraft_cluster() -> Iterator[LocalCluster]:
     yield started
     if not was_up and not os.environ.get("KAFKATUI_KEEP_KRAFT"):
         started.tool("down")
+
+
+def no_autocreate(client: C) -> C:
+    """Make a test's kafka-python producer/consumer/admin really unable to auto-create topics.
+
+    kafka-python 3.0.12 ignores `allow_auto_create_topics=False`: the client's ClusterMetadata is
+    built without it, so every metadata request it sends names its topics with auto-creation on,
+    and a producer still open when its test deletes the topic re-creates it (leaked `t-*` topics).
+    This sets the flag on the metadata itself; returns `client` for chaining."""
+    for path in (("_metadata",), ("_cluster",), ("_manager", "cluster"), ("_client", "_manager", "cluster")):
+        target: Any = client
+        for attr in path:
+            target = getattr(target, attr, None)
+        if target is not None and isinstance(getattr(target, "config", None), dict):
+            target.config["allow_auto_create_topics"] = False
+            assert target.metadata_request().allow_auto_topic_creation is False
+            return client
+    raise TypeError(f"no ClusterMetadata on {type(client).__name__}")
 
 
 @pytest.fixture

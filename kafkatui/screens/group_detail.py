@@ -183,7 +183,8 @@ class GroupDetailScreen(Screen):
                 f" over {min(len(samples), TREND_WIDTH)} refreshes",
                 style=self._c("muted"),
             )
-        text.append(f"   total lag {g.total_lag:,}", style="bold")
+        total = f"{g.total_lag:,}" if g.total_lag is not None else "unknown"
+        text.append(f"   total lag {total}", style="bold")
         update_static(self.query_one("#group-trend", Static), text)
 
     def _focused_table(self) -> FilterTable:

@@ -116,7 +116,7 @@ class GroupsScreen(Screen):
             g.state,
             len(g.members),
             Text(escape_text(", ".join(topics))),
-            g.total_lag if g.partitions else None,
+            g.total_lag,  # None (unknown) when no partition's lag is known
             (SEVERITY[g.status], status_text(self.app, g.status)),
         )
 

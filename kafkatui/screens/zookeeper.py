@@ -182,7 +182,7 @@ class ZooKeeperScreen(Screen):
         self._request_node(event.path)
 
     def on_znode_tree_jump_failed(self, event: ZnodeTree.JumpFailed) -> None:
-        self.notify(f"{event.reason}", title="ZooKeeper jump", severity="warning", markup=False)
+        self.notify(escape_text(event.reason), title="ZooKeeper jump", severity="warning", markup=False)
 
     def _request_node(self, path: str) -> None:
         request = getattr(self.app, "request", None)

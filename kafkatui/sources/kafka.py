@@ -13,7 +13,10 @@ to `SourceError`, and the assembly of snapshots (with the rate and lag trackers)
   never with partitions or groups;
 * kafka_wire — the one place requests are built and sent, counted per call, every wait
   bounded by the call's deadline;
-* kafka_convert — pure conversion of responses into kafkatui.model objects.
+* kafka_convert — pure conversion of responses into kafkatui.model objects;
+* kafka_clients — how the client is built: every bootstrap server probed at once (so one hung
+  broker cannot eat the connect budget), connection set-up bounded by the timeout, and
+  metadata that can never auto-create a topic.
 
 How it stays bounded and recovers:
 
@@ -46,10 +49,14 @@ from kafkatui.config import Settings
 from kafkatui.lag import LagTracker
 from kafkatui.model import ClusterSnapshot, ConfigSnapshot, Group, GroupsSnapshot, LogDir, Quorum, SourceError
 from kafkatui.rates import RateTracker
+from kafkatui.sources.kafka_bootstrap import bootstrap_failures, explain
+from kafkatui.sources.kafka_clients import bootstrap_kwargs, client_factory
 from kafkatui.sources.kafka_convert import (
     TopicPartitionKey,
     brokers_from_metadata,
     config_entries,
+    consuming,
+    controller_of,
     describe_error,
     group_partitions,
     log_dirs_from_response,
@@ -109,13 +116,14 @@ class KafkaSource:
     # ------------------------------------------------------------------ client lifecycle
 
     def _client_kwargs(self) -> dict[str, Any]:
+        """Probes the bootstrap servers first (see kafka_clients): a hung one is left out."""
         timeout_ms = int(self.timeout_s * 1000)
         return {
-            "bootstrap_servers": list(self.settings.bootstrap),
+            **bootstrap_kwargs(self.settings.bootstrap, self.timeout_s, self.settings.security),
             "client_id": CLIENT_ID,
             "request_timeout_ms": timeout_ms,
-            "bootstrap_timeout_ms": timeout_ms,
             "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+            "kafka_client": client_factory(self.timeout_s),
             **self.settings.security.client_kwargs(),
         }
 
@@ -125,18 +133,28 @@ class KafkaSource:
                 return self._admin
             started = time.monotonic()
             try:
-                admin = _Admin(**self._client_kwargs())
+                with bootstrap_failures() as failures:
+                    admin = _Admin(**self._client_kwargs())
             except Exception as exc:
+                where = self.settings.bootstrap_str or "(no bootstrap servers)"
+                security = self.settings.security
+                mismatch = explain(failures.errors, security.protocol, security.sasl_mechanism)
+                if mismatch:  # the brokers answered: "cannot reach" would send the operator the wrong way
+                    raise SourceError(SOURCE, f"cannot connect to {where}: {mismatch}") from None
                 # a timeout's own text only repeats the addresses; other errors (SSL, SASL) say more
                 why = type(exc).__name__ if isinstance(exc, Errors.KafkaTimeoutError) else describe_error(exc)
-                where = self.settings.bootstrap_str or "(no bootstrap servers)"
                 raise SourceError(SOURCE, f"cannot reach {where} within {self.timeout_s:g} s ({why})") from None
             self._admin = admin
             timing["connect"] = time.monotonic() - started
             return admin
 
-    def _drop(self) -> None:
+    def _drop(self, failed: _Admin | None = None) -> None:
+        """Forget and close the client. With `failed` (the client a failing call used), only if
+        it is still the current one: two calls may overlap, and one that failed on an old client
+        must not throw away the new client another call has just built."""
         with self._lock:
+            if failed is not None and self._admin is not failed:
+                return  # already dropped (and closed) by whoever replaced it
             admin, self._admin = self._admin, None
         if admin is not None:
             with contextlib.suppress(Exception):
@@ -165,10 +183,10 @@ class KafkaSource:
         except NotFound as exc:
             raise SourceError(SOURCE, str(exc)) from None
         except Fatal as exc:
-            self._drop()
+            self._drop(admin)
             raise SourceError(SOURCE, f"{what} failed: {exc}") from None
         except Exception as exc:
-            self._drop()
+            self._drop(admin)
             raise SourceError(SOURCE, f"{what} failed: {describe_error(exc)}") from None
 
     # ------------------------------------------------------------------ refresh
@@ -221,7 +239,7 @@ class KafkaSource:
             fetched_at=fetched_at,
             duration_s=time.monotonic() - started,
             cluster_id=md.cluster_id,
-            controller_id=md.controller_id if md.controller_id is not None and md.controller_id >= 0 else None,
+            controller_id=controller_of(md.controller_id, fetched.kraft, quorum),  # KRaft: the quorum leader
             brokers=brokers,
             topics=topics,
             log_dirs=tuple(log_dirs),
@@ -249,7 +267,7 @@ class KafkaSource:
             members = members_from_description(desc) if desc is not None else ()
             partitions = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
             self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions))
-            status, reason = self._lag.evaluate(group_id, bool(members), now)
+            status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
             if desc is not None:
                 state, protocol_type, protocol = desc.group_state, desc.protocol_type, desc.protocol_data
             else:  # not described (its coordinator failed): what ListGroups said
@@ -269,6 +287,7 @@ class KafkaSource:
                     lag_trend=tuple(self._lag.trend(group_id)),
                 )
             )
+        self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
         timing["build"] = time.monotonic() - build_started
         return GroupsSnapshot(
             fetched_at=fetched_at,

@@ -204,6 +204,20 @@ def topics_from_metadata(
     return tuple(topics)
 
 
+def controller_of(metadata_controller_id: int | None, kraft: bool, quorum: Quorum | None) -> int | None:
+    """The cluster's controller, or None when unknown.
+
+    ZooKeeper mode: Metadata's controller id. KRaft: Metadata names a random live broker there
+    (brokers forward controller requests), so the active controller is the metadata quorum's
+    leader, which is a dedicated controller (not a broker) unless the cluster runs combined
+    broker+controller nodes; unknown when DescribeQuorum failed."""
+    if kraft:
+        return quorum.leader_id if quorum is not None and quorum.leader_id >= 0 else None
+    if metadata_controller_id is None or metadata_controller_id < 0:
+        return None
+    return metadata_controller_id
+
+
 def decode_assignment(raw: Any) -> tuple[TopicPartitionKey, ...]:
     """A consumer-protocol member assignment as sorted (topic, partition) pairs; () if undecodable."""
     if not raw:
@@ -231,6 +245,14 @@ def members_from_description(described: Any) -> tuple[GroupMember, ...]:
     ]
     members.sort(key=lambda m: (m.client_id, m.member_id))
     return tuple(members)
+
+
+def consuming(members: tuple[GroupMember, ...]) -> bool | frozenset[TopicPartitionKey]:
+    """Which partitions a group's members consume, for the lag rules (kafkatui.lag): the
+    assigned partitions; or, when no member has a readable assignment (mid-rebalance, another
+    protocol type), just whether the group has members at all."""
+    assigned = frozenset(key for m in members for key in m.assignments)
+    return assigned if assigned else bool(members)
 
 
 def committed_from_offset_fetch(response: Any) -> tuple[dict[str, dict[TopicPartitionKey, int | None]], list[str]]:

@@ -6,7 +6,9 @@ Why it looks like this:
   so the source keeps one `psutil.Process` per (pid, create_time) across refreshes. The first
   sighting only primes the counter and reports None ("not measured yet"), never a fake 0.0.
 - What cannot change while a JVM lives (cmdline, its server.properties, heap flags) is read once
-  per process; what can (CPU, RSS, threads, fds, listening ports) is read every refresh.
+  per process; what can (CPU, RSS, threads, fds) is read every refresh. Listening ports are read
+  at most every PORTS_TTL_S per process (until the first are seen): `net_connections()` walks
+  every fd and socket of a JVM with thousands of them, and a broker's listeners do not move.
 - A JVM of another user raises AccessDenied field by field; such a field becomes None (unknown)
   and the rest of the row still shows. A process that exits mid-refresh is simply dropped.
 - Log-dir usage walks the directory like `du`, but bounded in entries and cached for a while,
@@ -41,6 +43,7 @@ CONFIG_SUFFIXES = (".properties", ".cfg")
 DEFAULT_KAFKA_LOG_DIR = "/tmp/kafka-logs"  # Kafka's default when neither log.dirs nor log.dir is set
 MAX_SCAN_ENTRIES = 20_000  # per log dir and walk; beyond this usage is reported as a lower bound
 USAGE_TTL_S = 30.0  # how long a log dir's walked size is reused before walking again
+PORTS_TTL_S = 60.0  # how long a process's listening ports are reused before asking again
 ROLE_ORDER = {"broker": 0, "broker+controller": 0, "controller": 1, "zookeeper": 2}
 
 T = TypeVar("T")
@@ -330,14 +333,20 @@ class _Tracked:
     config_path: str | None
     props: dict[str, str] = field(default_factory=dict)
     primed: bool = False
+    ports: tuple[int, ...] = ()
+    ports_at: float | None = None  # monotonic time `ports` was read
 
 
 class ProcessSource:
     """Finds Kafka and ZooKeeper JVMs on this host and reports how heavy each one is."""
 
-    def __init__(self, max_scan_entries: int = MAX_SCAN_ENTRIES, usage_ttl_s: float = USAGE_TTL_S) -> None:
+    def __init__(
+        self, max_scan_entries: int = MAX_SCAN_ENTRIES, usage_ttl_s: float = USAGE_TTL_S,
+        ports_ttl_s: float = PORTS_TTL_S,
+    ) -> None:
         self.max_scan_entries = max_scan_entries
         self.usage_ttl_s = usage_ttl_s
+        self.ports_ttl_s = ports_ttl_s
         self._tracked: dict[tuple[int, float], _Tracked] = {}
         self._ignored: set[tuple[int, float]] = set()
         self._usage: dict[str, tuple[float, DiskUsage]] = {}
@@ -426,7 +435,7 @@ class ProcessSource:
                 rss_bytes=memory.rss if memory else None,
                 threads=_field(proc.num_threads),
                 create_time=_field(proc.create_time),
-                ports=listening_ports(proc),
+                ports=self._ports_of(t),
                 open_fds=_field(proc.num_fds),
                 xmx=xmx,
                 xms=xms,
@@ -451,6 +460,14 @@ class ProcessSource:
             if found is not None:
                 t.props.setdefault("broker.id", str(found))
         return found
+
+    def _ports_of(self, t: _Tracked) -> tuple[int, ...]:
+        """Listening ports, cached per process for ports_ttl_s; none seen yet (a JVM still
+        starting, or AccessDenied) is asked again on the next refresh."""
+        now = time.monotonic()
+        if not t.ports or t.ports_at is None or now - t.ports_at >= self.ports_ttl_s:
+            t.ports, t.ports_at = listening_ports(t.proc), now
+        return t.ports
 
     def _usage_of(self, path: str) -> DiskUsage:
         """Cached bounded walk, so a refresh every few seconds does not re-walk every time."""

@@ -42,7 +42,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafkatui.config import Settings
 from kafkatui.sources.kafka_convert import describe_error
 from kafkatui.sources.tail_channel import MAX_QUEUE_BATCHES, TailChannel
-from kafkatui.sources.tail_consumer import connect
+from kafkatui.sources.tail_consumer import connect, partitions_for_topic
 from kafkatui.sources.tail_leaders import LeaderWatch
 from kafkatui.sources.tail_lenient import UndecodableRecords
 from kafkatui.sources.tail_pacing import Backoff, BusyLimiter, skip_ahead_targets
@@ -177,7 +177,8 @@ class TailReader(TailChannel):
         consumer after an error); the rest, and all of them after `seek()`, start at the
         start position.
         """
-        all_parts = consumer.partitions_for_topic(self.topic)
+        timeout_ms = int(self.settings.connect_timeout_s * 1000)
+        all_parts = partitions_for_topic(consumer, self.topic, timeout_ms)
         if not all_parts:
             raise Errors.UnknownTopicOrPartitionError(f"topic {self.topic!r} does not exist")
         available = tuple(sorted(all_parts))
@@ -190,7 +191,6 @@ class TailReader(TailChannel):
         tps = [TopicPartition(self.topic, p) for p in chosen]
         consumer.assign(tps)
         fresh = [tp for tp in tps if tp.partition not in self._next_offset]
-        timeout_ms = int(self.settings.connect_timeout_s * 1000)
         positions = start_positions(consumer, fresh, start, timeout_ms) if fresh else {}
         positions.update({tp: self._next_offset[tp.partition] for tp in tps if tp.partition in self._next_offset})
         for tp, offset in positions.items():

@@ -326,6 +326,7 @@ class ZooKeeperSource:
         self.hosts = hosts
         self.timeout_s = timeout_s
         self._servers = split_hosts(hosts)
+        self._first = 0  # index of the server asked first for stats: the last one that answered
         self._lock = threading.Lock()
         self._client: KazooClient | None = None
         self._zk: ReadOnlyZk | None = None
@@ -426,10 +427,15 @@ class ZooKeeperSource:
         )
 
     def server_stats(self) -> ZkServerStats:
-        """Ask each server in turn for `srvr` then `mntr`; SourceError when none answers."""
+        """Ask each server in turn for `srvr` then `mntr`; SourceError when none answers.
+
+        The server that answered last is asked first next time, so a dead or hung one costs
+        its share of the timeout once, not on every refresh."""
         errors: list[str] = []
         budget = max(1.0, self.timeout_s / max(1, len(self._servers)))
-        for host, port in self._servers:
+        count = len(self._servers)
+        for index in [(self._first + i) % count for i in range(count)]:
+            host, port = self._servers[index]
             where = f"{host}:{port}"
             try:
                 srvr = four_letter_word(host, port, "srvr", budget)
@@ -440,6 +446,7 @@ class ZooKeeperSource:
                 mntr: str | None = four_letter_word(host, port, "mntr", budget)
             except OSError:
                 mntr = None  # srvr answered; show what it gave rather than nothing
+            self._first = index
             return server_stats(srvr, mntr, host=where)
         raise SourceError(SOURCE, f"cannot reach {self.hosts}: {'; '.join(errors) or 'no hosts'}")
 

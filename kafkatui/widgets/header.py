@@ -25,6 +25,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
+from kafkatui.decode import escape_text
 from kafkatui.model import ZkState
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source, SourceHealth
@@ -79,7 +80,7 @@ def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
     for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES):
         health = state.health.get(source, SourceHealth())
         if health.error and source not in skip:
-            error = health.error.replace("\n", " ")
+            error = escape_text(health.error.replace("\n", " "))  # may quote cluster strings
             parts.append(error if error.startswith(f"{source.value}:") else f"{source.value}: {error}")
     return " │ ".join(parts)
 

@@ -18,6 +18,7 @@ import time
 
 from textual.widgets import Static
 
+from kafkatui.decode import escape_text
 from kafkatui.state import AppState, Source, SourceHealth
 
 SOURCE_LABELS = {
@@ -47,7 +48,8 @@ def stale_text(source: Source, health: SourceHealth, paused: bool = False, now: 
     label = SOURCE_LABELS.get(source, source.value)
     hint = "" if paused else retry_hint(health, now)
     hint = f" ({hint})" if hint else ""
-    error = (health.error or "").replace("\n", " ")
+    # errors carry cluster strings (group ids, topic names, brokers' error messages): escaped
+    error = escape_text((health.error or "").replace("\n", " "))
     if health.last_ok_at is None:
         return f"{label}: connecting… {error}{hint}"
     since = clock(health.stale_since) if health.stale_since else "?"

@@ -16,6 +16,8 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.model import ClusterSnapshot, LagStatus, SourceError
 from kafkatui.sources.kafka import KafkaSource
+from kafkatui.sources.tail_consumer import connect as tail_connect
+from tests.conftest import no_autocreate
 
 pytestmark = pytest.mark.live
 
@@ -58,13 +60,13 @@ def admin(cluster) -> Iterator[KafkaAdminClient]:
 def producer(cluster) -> Iterator[KafkaProducer]:
     """Per test, and unable to auto-create: a producer that outlives a test's topic would
     otherwise re-create it from its metadata refresh after the test deleted it."""
-    prod = KafkaProducer(
+    prod = no_autocreate(KafkaProducer(
         bootstrap_servers=cluster.bootstrap,
         client_id="kafkatui-test",
         acks="all",
         linger_ms=0,
         allow_auto_create_topics=False,
-    )
+    ))
     yield prod
     prod.close(timeout=5)
 
@@ -291,6 +293,27 @@ def test_close_then_reconnect(cluster) -> None:
         src.close()
 
 
+def test_a_late_failure_on_an_old_client_keeps_the_new_one(cluster) -> None:
+    """refresh and groups overlap: one that fails on a client another call already replaced
+    must drop only that old client, not the working new one."""
+    src = KafkaSource(settings_for(cluster.bootstrap))
+    try:
+        src.refresh()
+        old = src._admin
+        src.close()
+        src.refresh()
+        new = src._admin
+        assert old is not None and new is not None and new is not old
+        src._drop(old)  # what _call does when a call that used `old` fails now
+        assert src._admin is new
+        assert src.groups().groups  # the new client still works, without reconnecting
+        assert src._admin is new
+        src._drop(new)
+        assert src._admin is None
+    finally:
+        src.close()
+
+
 @pytest.mark.faults
 def test_broker_down_then_back(cluster) -> None:
     src = KafkaSource(settings_for(cluster.bootstrap))
@@ -326,6 +349,42 @@ def test_broker_down_then_back(cluster) -> None:
         cluster.ensure_up()
 
 
+@pytest.mark.faults
+def test_a_hung_bootstrap_server_does_not_fail_start_up(cluster) -> None:
+    """A broker that accepts TCP but never answers (SIGSTOP) must not eat the whole connect
+    budget: kafka-python alone picks one bootstrap server at random and waits on it."""
+    healthy = KafkaSource(settings_for(cluster.bootstrap))
+    try:
+        brokers = wait_for("3 brokers", lambda: len((s := healthy.refresh()).brokers) == 3 and s.brokers, 90)
+    finally:
+        healthy.close()
+    hung = next(b for b in brokers if b.id == 1)
+    bootstrap = ",".join(f"{b.host}:{b.port}" for b in (hung, *(b for b in brokers if b.id != 1)))
+    cluster.pause("broker-1")
+    try:
+        for attempt in range(5):
+            src = KafkaSource(settings_for(bootstrap))
+            try:
+                started = time.monotonic()
+                snap = src.refresh()  # raised "cannot reach ... within 4 s" when broker-1 was picked
+                elapsed = time.monotonic() - started
+                assert elapsed < TIMEOUT_S + 1.5, (attempt, elapsed)
+                assert snap.brokers and snap.topic("orders") is not None
+            finally:
+                src.close()
+        for attempt in range(5):  # the tail's consumer bootstraps the same way
+            started = time.monotonic()
+            consumer = tail_connect(settings_for(bootstrap))
+            try:
+                assert time.monotonic() - started < TIMEOUT_S, attempt
+                assert consumer._manager.bootstrapped
+            finally:
+                consumer.close(autocommit=False, timeout_ms=1000)
+    finally:
+        cluster.resume("broker-1")
+        cluster.ensure_up()
+
+
 # --------------------------------------------------------------------------- KRaft
 
 
@@ -342,6 +401,8 @@ def test_kraft_mode_reports_the_quorum(kraft_cluster) -> None:
         assert leader.replica_id == quorum.leader_id and leader.lag == 0
         broker_ids = {b.id for b in snap.brokers}
         assert broker_ids and not broker_ids & {v.replica_id for v in quorum.voters}  # dedicated controllers
+        # Metadata's controller id is a random live broker on KRaft: the controller is the quorum leader
+        assert snap.controller_id == quorum.leader_id and snap.controller_id not in broker_ids
         assert {o.replica_id for o in quorum.observers} >= broker_ids  # brokers follow the metadata log
         assert "quorum" in snap.timing
         assert src.groups().errors == ()

@@ -7,6 +7,7 @@ producer; only the TailReader under test is read-only. Nothing here mocks Kafka.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -16,7 +17,9 @@ from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 
 from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.sources.tail import TailReader
+from kafkatui.sources.tail_consumer import connect
 from kafkatui.tailbuffer import TailRecord, parse_start
+from tests.conftest import no_autocreate
 
 pytestmark = pytest.mark.live
 
@@ -48,8 +51,8 @@ def admin(cluster) -> Iterator[KafkaAdminClient]:
 
 @pytest.fixture
 def producer(cluster) -> Iterator[KafkaProducer]:
-    prod = KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-test", acks="all",
-                         linger_ms=0, allow_auto_create_topics=False, **CLIENT_LIMITS)
+    prod = no_autocreate(KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-test",
+                                       acks="all", linger_ms=0, allow_auto_create_topics=False, **CLIENT_LIMITS))
     yield prod
     prod.close(timeout=5)
 
@@ -272,9 +275,10 @@ class RawName(str):
 
 
 def codec_producer(cluster, codec: str | None) -> KafkaProducer:
-    return KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id=f"kafkatui-tail-{codec or 'none'}",
-                         acks="all", compression_type=codec, linger_ms=20, batch_size=256 * 1024,
-                         allow_auto_create_topics=False, **CLIENT_LIMITS)
+    return no_autocreate(KafkaProducer(bootstrap_servers=cluster.bootstrap,
+                                       client_id=f"kafkatui-tail-{codec or 'none'}", acks="all",
+                                       compression_type=codec, linger_ms=20, batch_size=256 * 1024,
+                                       allow_auto_create_topics=False, **CLIENT_LIMITS))
 
 
 def partition_sizes(admin: KafkaAdminClient, topic: str) -> dict[int, int]:
@@ -466,15 +470,76 @@ def test_missing_topic_is_reported_and_not_created(settings, admin, unique_name,
     assert unique_name not in names, "tailing a missing topic must not auto-create it"
 
 
+def test_topic_deleted_while_tailed_stays_deleted(settings, admin, unique_name, readers) -> None:
+    """kafka-python 3.0.12 ignores allow_auto_create_topics=False: after assign(), every metadata
+    refresh of the tail's consumer named the topic with auto-creation on, so the brokers
+    (auto.create.topics.enable=true) re-created a topic deleted while it was tailed."""
+    admin.create_topics({unique_name: {"num_partitions": 1, "replication_factor": 1}}, wait_for_metadata=True)
+    reader = start_reader(settings, unique_name, "end")
+    readers.append(reader)
+    try:
+        wait_for("the tail running", lambda: running(reader), 20)
+        admin.delete_topics([unique_name])
+        exists = lambda: unique_name in set(admin.list_topics())  # noqa: E731
+        wait_for("the deletion", lambda: not exists(), 30, interval=0.2)
+        # The tail's fetches now fail with UnknownTopicOrPartition, and each failure makes its
+        # consumer refresh metadata for the topic (the refresh that used to re-create it).
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            assert not exists(), "the tail re-created the topic it was following"
+            time.sleep(0.25)
+        assert reader.alive
+    finally:
+        reader.close(timeout=10)
+        if unique_name in set(admin.list_topics()):
+            admin.delete_topics([unique_name])
+
+
+@pytest.mark.faults
+def test_assign_is_bounded_by_the_connect_timeout_when_brokers_hang(settings, cluster) -> None:
+    """kafka-python's partitions_for_topic waits for metadata with no timeout, and a connection
+    to a hung broker takes socket_connection_setup_timeout_ms (10 s) to give up: the tail's
+    (re)assign must still end, with an error, within about the connect timeout."""
+    reader = TailReader(settings, "orders")  # not started: its _assign is driven here
+    consumer = connect(settings)
+    outcome: list[BaseException | None] = []
+    names = ["broker-1", "broker-2", "broker-3"]
+    paused: list[str] = []
+    try:
+        for name in names:  # every broker hangs, well below the ZooKeeper session timeout (10 s)
+            cluster.pause(name)
+            paused.append(name)
+
+        def assign() -> None:
+            try:
+                reader._assign(consumer, reseek=False)
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=assign, daemon=True)
+        started = time.monotonic()
+        worker.start()
+        worker.join(settings.connect_timeout_s + 2.5)
+        elapsed = time.monotonic() - started
+        assert not worker.is_alive(), f"_assign still blocked after {elapsed:.1f} s"
+        assert outcome and outcome[0] is not None, "with every broker hung, the assign cannot succeed"
+    finally:
+        for name in paused:
+            cluster.resume(name)
+        consumer.close(autocommit=False, timeout_ms=2000)
+        cluster.ensure_up()
+
+
 # --------------------------------------------------------------------------- failover
 
 
 @pytest.mark.faults
 def test_leader_failover_continues_without_gaps(settings, cluster, admin, unique_name, readers) -> None:
     admin.create_topics({unique_name: {"num_partitions": 1, "replication_factor": 3}}, wait_for_metadata=True)
-    producer = KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-failover", acks=1,
-                             retries=100, retry_backoff_ms=200, linger_ms=0, allow_auto_create_topics=False,
-                             **CLIENT_LIMITS)
+    producer = no_autocreate(KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-failover",
+                                           acks=1, retries=100, retry_backoff_ms=200, linger_ms=0,
+                                           allow_auto_create_topics=False, **CLIENT_LIMITS))
     killed = None
     try:
         def current_leader() -> int | None:

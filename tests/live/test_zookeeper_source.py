@@ -287,6 +287,27 @@ def test_server_stats_from_srvr_and_mntr(source: ZooKeeperSource, zk_hosts: str)
     assert server.host == zk_hosts
 
 
+def test_stats_ask_the_server_that_answered_first(zk_hosts: str) -> None:
+    """A hung server listed first costs its share of the timeout once, not on every refresh."""
+    import socket
+
+    with socket.socket() as hung:  # accepts connections (kernel backlog), never answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)
+        hung_where = f"127.0.0.1:{hung.getsockname()[1]}"
+        src = ZooKeeperSource(f"{hung_where},{zk_hosts}", timeout_s=4.0)
+        try:
+            started = time.monotonic()
+            assert src.server_stats().host == zk_hosts
+            assert time.monotonic() - started >= 1.5  # waited for the hung one first (2 s budget)
+            for _ in range(3):
+                started = time.monotonic()
+                assert src.server_stats().host == zk_hosts
+                assert time.monotonic() - started < 1.0, "asked the hung server first again"
+        finally:
+            src.close()
+
+
 def test_real_server_refusal_text_is_recognised(zk_hosts: str) -> None:
     """`dump` is not in the local whitelist: the real refusal text must be what the parser expects."""
     host, port = split_hosts(zk_hosts)[0]

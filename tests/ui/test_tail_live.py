@@ -27,6 +27,7 @@ from kafkatui.tailstart import StartSpec, parse_start
 from kafkatui.widgets.record_detail import RecordDetailScreen
 from kafkatui.widgets.tail_prompt import TailPrompt
 from kafkatui.widgets.tail_table import TailTable
+from tests.conftest import no_autocreate
 
 pytestmark = pytest.mark.live
 
@@ -76,8 +77,8 @@ def admin(cluster) -> Iterator[KafkaAdminClient]:
 
 @pytest.fixture
 def producer(cluster) -> Iterator[KafkaProducer]:
-    prod = KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-ui", acks="all",
-                         linger_ms=0, allow_auto_create_topics=False, **CLIENT_LIMITS)
+    prod = no_autocreate(KafkaProducer(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-tail-ui",
+                                       acks="all", linger_ms=0, allow_auto_create_topics=False, **CLIENT_LIMITS))
     yield prod
     prod.close(timeout=5)
 

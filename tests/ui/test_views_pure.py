@@ -385,6 +385,25 @@ async def test_hostile_strings_are_shown_escaped(size: tuple[int, int]) -> None:
         await assert_escaped(pilot)
 
 
+HOSTILE_ERROR = "\x1b]52;c;aGVsbG8=\x07\x1b[2J"  # OSC 52 clipboard write + clear screen
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_hostile_source_errors_are_shown_escaped(size: tuple[int, int]) -> None:
+    """Errors quote the cluster (group ids, brokers' error messages): the StaleBanner (Kafka,
+    covered by the topics view) and the header (groups, not covered there) show them escaped."""
+    state = stale(frozen_state(), Source.CLUSTER, error=f"partial refresh: describe group g{HOSTILE_ERROR}: boom")
+    state = stale(state, Source.GROUPS, error=f"groups: offsets of group h{HOSTILE_ERROR}: failed")
+    app = frozen_app(state)
+    async with app.run_test(size=size) as pilot:
+        await show(pilot, "3", TopicsScreen)
+        await wait_for(pilot, lambda: "\\x1b]52" in screen_text(app), what="escaped error")
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x07" not in text, "a raw control character reached the screen"
+        assert "describe group g\\x1b]52;c;aGVsbG8=\\x07\\x1b[2J" in app.screen.query_one(StaleBanner).text
+        assert "group h\\x1b]52" in text  # the header's error line
+
+
 # --------------------------------------------------------------------------- small terminals
 
 
@@ -441,3 +460,15 @@ async def test_filter_table_diffs_colour_changes_and_vanished_cursor_row() -> No
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.chosen, what="RowChosen")
         assert app.chosen == [t.cursor_key]
+
+
+async def test_group_without_any_known_lag_shows_unknown_not_zero() -> None:
+    group = Group("never-committed", "Empty", "consumer", "", (), (GroupPartition("orders", 0, None, 500),))
+    app = frozen_app(frozen_state(groups=groups_snapshot(extra=(group,))))
+    async with app.run_test(size=SIZE) as pilot:
+        await show(pilot, "4", GroupsScreen)
+        row = table(app, "groups-table").plain_row("never-committed")
+        assert "orders — " in row  # total lag: unknown, not 0
+        app.open_group("never-committed")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen))
+        await wait_for(pilot, lambda: "total lag unknown" in screen_text(app), what="unknown total lag")

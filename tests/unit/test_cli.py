@@ -87,8 +87,9 @@ def test_bad_flag_is_one_line() -> None:
     assert "--refresh" in line
 
 
-def test_refresh_minimum() -> None:
-    line = assert_one_line_exit_2(run("--bootstrap", "127.0.0.1:9", "--refresh", "0.2"))
+@pytest.mark.parametrize("value", ["0.2", "0"])  # 0 used to be taken as "not given": refresh 5
+def test_refresh_minimum(value: str) -> None:
+    line = assert_one_line_exit_2(run("--bootstrap", "127.0.0.1:9", "--refresh", value))
     assert "at least 1" in line
 
 
@@ -140,3 +141,13 @@ def test_tail_request_parses_every_part() -> None:
     )
     assert (topic, partitions, start.text) == ("orders", (0, 1, 2), "last:5")
     assert tail_request(build_parser().parse_args([])) is None
+
+
+def test_failure_line_escapes_cluster_strings(capsys: pytest.CaptureFixture[str]) -> None:
+    """A SourceError can quote a group id or a broker's error message; stderr is the terminal."""
+    from kafkatui.cli import _fail
+
+    assert _fail("kafka: describe group g\x1b]52;c;aGVsbG8=\x07\x1b[2J: boom\nsecond line") == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert err == "kafkatui: kafka: describe group g\\x1b]52;c;aGVsbG8=\\x07\\x1b[2J: boom\\nsecond line\n"

@@ -92,3 +92,60 @@ def test_zookeeper_chroot() -> None:
     assert parse_zookeeper("a:1,b:2/kafka") == "a:1,b:2/kafka"
     with pytest.raises(ConfigError):
         parse_zookeeper("a:x/kafka")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "what"),
+    [
+        ('[clusters.p]\nbootstrap = "k:9092"\nzookeeper = 2181\n', "clusters.p.zookeeper", "must be a string"),
+        ('[clusters.p]\nbootstrap = "k:9092"\nsasl_mechanism = 5\n', "clusters.p.sasl_mechanism", "must be a string"),
+        ('[clusters.p]\nbootstrap = "k:9092"\nsecurity_protocol = 1\n', "clusters.p.security_protocol", "string"),
+        ('[clusters.p]\nbootstrap = 9092\n', "clusters.p.bootstrap", "a string or a list of strings"),
+        ('[clusters.p]\nbootstrap = ["k:9092", 2]\n', "clusters.p.bootstrap", "a string or a list of strings"),
+        ('[clusters.p]\nbootstrap = "k:9092"\nssl_check_hostname = "no"\n', "clusters.p.ssl_check_hostname",
+         "true or false"),
+        ('[clusters.p]\nbootstrap = "k:9092"\nrefresh = true\n', "clusters.p.refresh", "must be a number"),
+        ("connect_timeout = true\n", "connect_timeout", "must be a number"),
+        ('connect_timeout = "4"\n', "connect_timeout", "must be a number"),
+        ('refresh = "5"\n', "refresh", "must be a number"),
+        ("theme = 5\n", "theme", "must be a string"),
+        ('mouse = "no"\n', "mouse", "true or false"),
+        ("tail_buffer = true\n", "tail_buffer", "an integer"),
+        ("tail_buffer = 500.5\n", "tail_buffer", "an integer"),
+        ("default_cluster = 1\n", "default_cluster", "must be a string"),
+        ('color = ["none"]\n', "color", "must be a string"),
+    ],
+)
+def test_wrong_types_name_the_file_and_key(tmp_path: Path, text: str, key: str, what: str) -> None:
+    """Used to crash with AttributeError (zookeeper = 2181) or be accepted (connect_timeout = true)."""
+    path = write(tmp_path, 'default_cluster = "p"\n' + text if text.startswith("[") else text)
+    with pytest.raises(ConfigError) as info:
+        load_settings({"bootstrap": "k:9092"} if not text.startswith("[") else {}, env={}, path=path)
+    message = str(info.value)
+    assert str(path) in message and f"{key} must be" in message and what in message
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 0.5])
+def test_refresh_flag_below_one_is_rejected_not_replaced_by_the_default(tmp_path: Path, value: float) -> None:
+    with pytest.raises(ConfigError, match="at least 1"):
+        load_settings({"bootstrap": "k:9092", "refresh": value}, env={}, path=tmp_path / "none.toml")
+
+
+def test_refresh_zero_in_a_profile_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, 'default_cluster = "p"\nrefresh = 7\n[clusters.p]\nbootstrap = "k:9092"\nrefresh = 0\n')
+    with pytest.raises(ConfigError, match="at least 1"):
+        load_settings({}, env={}, path=path)
+
+
+@pytest.mark.parametrize("value", [True, float("nan"), float("inf")])
+def test_refresh_must_be_a_finite_number(tmp_path: Path, value: object) -> None:
+    with pytest.raises(ConfigError, match="refresh must be a number"):
+        load_settings({"bootstrap": "k:9092", "refresh": value}, env={}, path=tmp_path / "none.toml")
+
+
+def test_right_types_still_load(tmp_path: Path) -> None:
+    path = write(tmp_path, 'connect_timeout = 2\nrefresh = 2.5\nmouse = false\ntail_buffer = 200\ntheme = "x"\n'
+                           '[clusters.p]\nbootstrap = ["a:1", "b:2"]\nssl_check_hostname = false\nrefresh = 3\n')
+    s = load_settings({"cluster": "p"}, env={}, path=path)
+    assert (s.connect_timeout_s, s.refresh_s, s.mouse, s.tail_buffer) == (2.0, 3.0, False, 200)
+    assert s.bootstrap == ("a:1", "b:2") and s.security.ssl_check_hostname is False

@@ -24,6 +24,7 @@ from kafkatui.model import (
     JvmProcess,
     LagStatus,
     ProcessesSnapshot,
+    Quorum,
     ZkServerStats,
     ZkSnapshot,
     ZkState,
@@ -33,6 +34,8 @@ from kafkatui.sources.kafka_convert import (
     brokers_from_metadata,
     committed_from_offset_fetch,
     config_entries,
+    consuming,
+    controller_of,
     decode_assignment,
     describe_error,
     group_partitions,
@@ -645,3 +648,23 @@ def test_document_kraft_mode_with_quorum() -> None:
             }
         ],
     }
+
+
+def test_consuming_is_the_assigned_partitions_or_whether_there_are_members() -> None:
+    a = GroupMember("m-1", "c-1", "h", (("orders", 0), ("orders", 1)))
+    b = GroupMember("m-2", "c-2", "h", (("payments", 0),))
+    assert consuming((a, b)) == {("orders", 0), ("orders", 1), ("payments", 0)}
+    rebalancing = GroupMember("m-3", "c-3", "h", ())
+    assert consuming((rebalancing,)) is True  # members, but no readable assignment
+    assert consuming(()) is False
+
+
+def test_controller_is_the_quorum_leader_on_kraft() -> None:
+    """On KRaft, Metadata's controller id is a random live broker; the active controller is the
+    quorum leader (here a dedicated controller, 101, that is not a broker)."""
+    quorum = Quorum(leader_id=101, leader_epoch=3, high_watermark=10, voters=(), observers=())
+    assert controller_of(2, True, quorum) == 101
+    assert controller_of(2, True, None) is None  # DescribeQuorum failed: unknown, not broker 2
+    assert controller_of(2, True, Quorum(-1, 3, 10, (), ())) is None  # an election in progress
+    assert controller_of(2, False, None) == 2
+    assert controller_of(-1, False, None) is None

@@ -237,8 +237,21 @@ def test_tracker_forgets_quiet_groups() -> None:
     tracker.record("new", 1050.0, [("t", 0, 0, 0)])
     assert tracker.groups() == ["new", "old"]
     tracker.record("new", 1101.0, [("t", 0, 0, 0)])
+    assert tracker.expire(1101.0) == ["old"]
     assert tracker.groups() == ["new"]
     assert tracker.evaluate("old", has_members=False, now=1101.0) == (LagStatus.UNKNOWN, "no samples yet")
+
+
+def test_tracker_record_only_touches_its_group_and_expire_keeps_recent_ones() -> None:
+    """Expiry is one pass per refresh (`expire`), not a scan of every group on every `record`."""
+    tracker = LagTracker(forget_after_s=100)
+    tracker.record("a", 1000.0, [("t", 0, 0, 0)])
+    tracker.record("b", 1500.0, [("t", 0, 0, 0)])  # long after a's cutoff: a is still kept
+    assert tracker.groups() == ["a", "b"]
+    assert tracker.expire(1100.0) == []  # exactly at the cutoff: kept
+    assert tracker.expire(1100.5) == ["a"]
+    assert tracker.groups() == ["b"]
+    assert tracker.expire(1500.0) == [] and tracker.samples("b", "t", 0)
 
 
 def test_tracker_detects_stop_beyond_its_window() -> None:
@@ -281,3 +294,27 @@ def test_single_sample_at_zero_lag_is_already_ok() -> None:
     assert "lag 0" in reason
     status, _ = evaluate_partition([LagSample(at=1.0, committed=5, latest=10)], now=1.0)
     assert status is LagStatus.UNKNOWN
+
+
+def test_group_members_are_judged_per_partition() -> None:
+    """Old commits on a topic the group no longer consumes are STOP (nobody holds them), not
+    STALL: only the partitions a member is assigned can be stalled by that member."""
+    stuck = window((1, 50), (1, 60), (1, 70), (1, 80), (1, 90))
+    parts = {("new", 0): stuck, ("old", 0): stuck}
+    status, reason = evaluate_group(parts, has_members=frozenset({("new", 0)}), now=1020, stop_after_s=20)
+    assert status is LagStatus.STOP
+    assert reason.startswith("old-0: ") and "no members consuming it" in reason
+    only_new = {("new", 0): stuck, ("old", 0): window((5, 5), (5, 5))}  # the old topic is caught up
+    status, reason = evaluate_group(only_new, has_members=frozenset({("new", 0)}), now=1020, stop_after_s=20)
+    assert status is LagStatus.STALL and reason.startswith("new-0: ")
+    assert evaluate_group(parts, has_members=frozenset(), now=1020, stop_after_s=20)[0] is LagStatus.STOP
+
+
+def test_tracker_judges_members_per_partition() -> None:
+    tracker = LagTracker(window=3, stop_after_s=20)
+    for i in range(30):
+        tracker.record("g", 1000.0 + i, [("live", 0, 100 + i, 101 + i), ("gone", 0, 50, 80)])
+    status, reason = tracker.evaluate("g", has_members=frozenset({("live", 0)}), now=1029.0)
+    assert status is LagStatus.STOP and reason.startswith("gone-0: ")
+    # the group-wide answer (no readable assignments) still means "a member may hold it"
+    assert tracker.evaluate("g", has_members=True, now=1029.0)[0] is LagStatus.STALL

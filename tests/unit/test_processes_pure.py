@@ -225,3 +225,53 @@ def test_unreadable_subdir_is_skipped(tmp_path: Path) -> None:
         assert used is not None
     finally:
         locked.chmod(0o755)
+
+
+# --------------------------------------------------------------------------- listening ports cache
+
+LISTENER = """
+import socket, sys
+socks = []
+def listen():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); socks.append(s)
+    print(s.getsockname()[1], flush=True)
+listen()
+for line in sys.stdin:
+    listen()
+"""
+
+
+def test_listening_ports_are_cached_per_process(tmp_path: Path) -> None:
+    """net_connections() walks every socket of a JVM: ports are read once per ports_ttl_s.
+    The process here is a plain Python one whose command line names kafka.Kafka (no Kafka)."""
+    import subprocess
+    import sys
+    import time
+
+    from kafkatui.sources.processes import ProcessSource
+
+    config = tmp_path / "server.properties"
+    config.write_text(f"broker.id=77\nlog.dirs={tmp_path / 'logs'}\n")
+    proc = subprocess.Popen([sys.executable, "-c", LISTENER, "kafka.Kafka", str(config)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        first = int(proc.stdout.readline())
+
+        def ports(source: ProcessSource) -> tuple[int, ...]:
+            row = next(p for p in source.refresh().processes if p.pid == proc.pid)
+            return row.ports
+
+        source = ProcessSource(ports_ttl_s=2.0)
+        assert ports(source) == (first,)
+        proc.stdin.write("more\n")
+        proc.stdin.flush()
+        second = int(proc.stdout.readline())
+        started = time.monotonic()
+        assert ports(source) == (first,)  # cached: the new listener is not seen yet
+        while time.monotonic() - started < 10 and len(seen := ports(source)) < 2:
+            time.sleep(0.1)
+        assert seen == tuple(sorted((first, second)))  # asked again once the TTL passed
+    finally:
+        proc.kill()
+        proc.wait(5)

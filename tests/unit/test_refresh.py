@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -173,3 +174,17 @@ def test_hub_close_survives_a_failing_close() -> None:
     hub.get("a")
     hub.close()
     assert b.closed
+
+
+def test_total_lag_is_unknown_not_zero_when_no_partition_lag_is_known() -> None:
+    never_committed = GroupPartition("t", 0, committed=None, latest=100)
+    no_end_offset = GroupPartition("t", 1, committed=5, latest=None)
+    unknown = Group("g", "Empty", "consumer", "", (), (never_committed, no_end_offset))
+    assert unknown.total_lag is None
+    assert Group("e", "Empty", "consumer", "", (), ()).total_lag is None
+    known = Group("k", "Stable", "consumer", "", (), (never_committed, GroupPartition("t", 2, 90, 100)))
+    assert known.total_lag == 10  # the partitions whose lag is known
+    # the trend skips unknown totals instead of recording None (or a false 0)
+    trends = lag_trends({}, GroupsSnapshot(0, 0, (known,)))
+    trends = lag_trends(trends, GroupsSnapshot(0, 0, (replace(known, partitions=(never_committed,)),)))
+    assert trends == {"k": (10,)}
