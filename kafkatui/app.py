@@ -101,6 +101,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._slow_marked: set[Source] = set()
         self.view_errors: list[str] = []  # show_state failures, logged and kept for tests
         self._heap_frozen = False
+        self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze
         self.theme_names: list[str] = []  # kafkatui's bundled and user themes, once loaded
         self._hub = SourceHub({
             "kafka": self._new_kafka, "zookeeper": self._new_zookeeper, "processes": self._new_processes,
@@ -205,6 +206,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
             self.notify(escape_text(message), title="theme", severity="warning", timeout=10, markup=False)
 
     async def on_unmount(self) -> None:
+        self._closed_down = True
         if self._heap_frozen:
             self._heap_frozen = False
             freeze_gc(False)  # let this app's objects be collected (tests run many apps in one process)
@@ -271,6 +273,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
 
     def _set_state(self, state: AppState) -> None:
         self._state = state
+        if not self.screen_stack or self._closed_down:  # a poll that lands while quitting: keep, don't draw
+            return
         self._render_view()
         self._render_header()
         if not self._heap_frozen and state.cluster is not None and self.live:
@@ -279,6 +283,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
 
     def _tick(self) -> None:
         """Once a second: the header's age, and stale-marking of polls that hang (SIGSTOP'd broker)."""
+        if not self.screen_stack or self._closed_down:
+            return
         self._watch_slow_polls(time.time())
         self._render_header()
 
