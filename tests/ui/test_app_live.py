@@ -203,7 +203,7 @@ async def test_killed_broker_shows_gone_and_recovers(cluster, make_app, wait_unt
             cluster.kill("broker-3")
             # The local process vanishes at once; metadata and ISRs follow when ZooKeeper expires the
             # broker's session (zookeeper.session.timeout.ms=10000 in the local cluster).
-            await wait_until(pilot, lambda: "GONE" in broker_table(app).plain_row("3"), 5, "broker 3 GONE")
+            await wait_until(pilot, lambda: "GONE" in broker_table(app).plain_row("3"), 30, "broker 3 GONE")
             await wait_until(
                 pilot,
                 lambda: app.state.cluster.under_replicated > 0 and app.state.cluster.controller_id is not None,
