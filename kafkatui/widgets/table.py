@@ -271,6 +271,12 @@ class FilterTable(DataTable[Text]):
         self._layout_columns()
         self.app.theme_changed_signal.subscribe(self, self._forget_rendering)
 
+    def on_unmount(self) -> None:
+        # Textual prunes a signal's subscribers only when it publishes (a theme switch): without
+        # this, every table of every closed drill-in stayed alive with its rows (~1.5 MB/min leak
+        # in the soak, switching views and drilling in every few seconds).
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def _forget_rendering(self, _theme: object) -> None:
         """Cells carry palette colours; after a theme switch the next `set_rows` repaints all."""
         self._repaint_all = True
