@@ -9,7 +9,8 @@ for about 2.5 minutes of use, then stay flat). Then, for --minutes (10), it swit
 the middle third. Measured in this process:
 
 * RSS at the start (after warm-up) and at the end, sampled every 10 s in between; the end is
-  measured with the tail closed again, like the start. Pass: growth < 10 MB.
+  measured with the tail closed again, like the start. Pass: growth < 10 MB. Start and end
+  figures are each the median of 5 readings 1 s apart (see `settled`).
 * threads and open file descriptors at the start and the end. Pass: no growth.
 * tracked Python objects (gc) at the start and the end, as a leak indicator.
 * refreshes: every SourcePolled message, per source, ok or failed.
@@ -77,6 +78,17 @@ def resources(proc: psutil.Process) -> dict[str, float]:
         "py_threads": threading.active_count(),
         "gc_objects": len(gc.get_objects()),
     }
+
+
+async def settled(pilot: Any, proc: psutil.Process, samples: int = 5) -> dict[str, float]:
+    """Start and end figures: the median of `samples` readings 1 s apart. One reading can catch a
+    client between closing an idle connection (kafka-python drops them after 9 minutes) and
+    opening the next, which reads as a file descriptor lost or gained when nothing leaked."""
+    readings = []
+    for _ in range(samples):
+        readings.append(resources(proc))
+        await pilot.pause(1.0)
+    return {key: statistics.median(r[key] for r in readings) for key in readings[0]}
 
 
 class Soak:
@@ -171,7 +183,7 @@ async def soak(args: argparse.Namespace, bootstrap: str, zookeeper: str | None) 
         run.key_ms.clear()
         polls_at_start = Counter(run.polls)
         gc.collect()
-        start = resources(proc)
+        start = await settled(pilot, proc)
         started = time.monotonic()
         print(f"warm-up done after {started - began:.0f}s: {start}", flush=True)
         next_switch, next_sample, step = started, started, 0
@@ -204,7 +216,7 @@ async def soak(args: argparse.Namespace, bootstrap: str, zookeeper: str | None) 
         await run.switch(pilot, "1", "overview")
         await pilot.pause(3.0)  # a closed tail's reader thread and consumer wind down
         gc.collect()
-        end = resources(proc)
+        end = await settled(pilot, proc)
         duration = time.monotonic() - started
         views_ok = app.is_running and not app.view_errors
         view_errors = list(app.view_errors)

@@ -13,7 +13,10 @@ What is measured:
   screen update; producer and app share one host clock. The reader's own share (CreateTime
   -> record decoded on the reader thread) is reported too.
 * the producers run as separate processes, `nice`d (10 by default) so the load generator
-  does not take the CPU from the app under test on a small machine.
+  does not take the CPU from the app under test on a small machine. The flood's producer is
+  Debian's kcat (librdkafka, `make bench-tools`) fed paced lines through a pipe: a kafka-python
+  producer costs about a core per 7k msg/s, so two of them could not reach 20k msg/s on 2 cores
+  next to the app. Without kcat (or with --flood-tool python) the kafka-python producers are used.
 * flood: RSS of this process (the app, its reader thread and consumer) sampled every second;
   key latency = a Key("f") event posted to the app (as the driver thread does) until the
   follow/pause toggle ran *and* the next frame was composed, sampled every 2 s; records
@@ -29,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -95,14 +99,40 @@ def produce(bootstrap: str, topic: str, rate: float, seconds: float, tag: str) -
     print(json.dumps({"sent": sent, "seconds": elapsed}))
 
 
+def produce_kcat(bootstrap: str, topic: str, rate: float, seconds: float, tag: str) -> None:
+    """Child process: pace `rate` lines/s (every 5 ms) into `kcat -P`, which sends each line as a
+    record (key TAB value); closing its stdin makes it flush and exit. Prints what it did."""
+    kcat = subprocess.Popen(["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t",
+                             "-X", "linger.ms=5", "-X", "batch.num.messages=10000", "-X", "acks=1",
+                             "-X", f"client.id=kafkatui-bench-{tag}"],
+                            stdin=subprocess.PIPE, bufsize=1 << 20)
+    assert kcat.stdin is not None
+    pad = "x" * 60
+    sent, started = 0, time.monotonic()
+    while (elapsed := time.monotonic() - started) < seconds:
+        due = int(rate * elapsed)
+        if due > sent:
+            kcat.stdin.write("".join(f'{tag}-{n}\t{{"n":{n},"src":"{tag}","pad":"{pad}"}}\n'
+                                     for n in range(sent, due)).encode())
+            sent = due
+        time.sleep(0.005)
+    kcat.stdin.close()
+    rc = kcat.wait(timeout=120)
+    elapsed = time.monotonic() - started
+    if rc != 0:
+        sys.exit(f"bench_tail: kcat exited with {rc}")
+    print(json.dumps({"sent": sent, "seconds": elapsed}))
+
+
 def start_producers(bootstrap: str, topic: str, rate: float, seconds: float, count: int,
-                    nice: int) -> list[subprocess.Popen]:
+                    nice: int, tool: str = "python") -> list[subprocess.Popen]:
     """`count` producer processes, `nice`d so the load generator yields the CPU to the app
     under test (on a real cluster the producers run on other machines)."""
     prefix = ["nice", "-n", str(nice)] if nice else []
     return [
         subprocess.Popen([*prefix, sys.executable, __file__, "--bootstrap", bootstrap, "--produce", topic,
-                          "--rate", str(rate / count), "--seconds", str(seconds), "--tag", f"p{i}"],
+                          "--rate", str(rate / count), "--seconds", str(seconds), "--tag", f"p{i}",
+                          "--flood-tool", tool],
                          stdout=subprocess.PIPE, text=True)
         for i in range(count)
     ]
@@ -206,8 +236,9 @@ async def run(args: argparse.Namespace, bootstrap: str, topic: str) -> dict[str,
                    "produced": low}
 
         # ---- phase 2: the flood
-        print(f"flood: {args.rate:g} msg/s for {args.flood_s:g} s with {args.producers} producer processes "
-              f"(nice {args.nice}) ...", flush=True)
+        count = 1 if args.flood_tool == "kcat" else args.producers
+        print(f"flood: {args.rate:g} msg/s for {args.flood_s:g} s with {count} {args.flood_tool} producer "
+              f"process(es) (nice {args.nice}) ...", flush=True)
         before = screen.reader.status() if screen.reader else None
         base_received = before.received if before else 0
         rss: list[tuple[float, float]] = []
@@ -222,7 +253,7 @@ async def run(args: argparse.Namespace, bootstrap: str, topic: str) -> dict[str,
 
         sampler = threading.Thread(target=sample_rss, daemon=True)
         sampler.start()
-        procs = start_producers(bootstrap, topic, args.rate, args.flood_s, args.producers, args.nice)
+        procs = start_producers(bootstrap, topic, args.rate, args.flood_s, count, args.nice, args.flood_tool)
         next_key = time.monotonic() + 2
         while any(p.poll() is None for p in procs):
             await pilot.pause(0.1)
@@ -296,13 +327,19 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20000.0)
     parser.add_argument("--producers", type=int, default=PRODUCERS)
     parser.add_argument("--nice", type=int, default=10, help="niceness of the producer processes (0: none)")
+    parser.add_argument("--flood-tool", choices=("kcat", "python"),
+                        default="kcat" if shutil.which("kcat") else "python",
+                        help="the flood's producer: kcat (default when installed) or kafka-python processes")
     parser.add_argument("--produce", help=argparse.SUPPRESS)  # child mode: be a producer
     parser.add_argument("--seconds", type=float, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="p", help=argparse.SUPPRESS)
     args = parser.parse_args()
     bootstrap = args.bootstrap or default_bootstrap()
     if args.produce:
-        produce(bootstrap, args.produce, args.rate, args.seconds, args.tag)
+        if args.flood_tool == "kcat" and args.rate > 1000:
+            produce_kcat(bootstrap, args.produce, args.rate, args.seconds, args.tag)
+        else:
+            produce(bootstrap, args.produce, args.rate, args.seconds, args.tag)
         return 0
     topic = f"bench-tail-{uuid.uuid4().hex[:6]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kafkatui-bench", request_timeout_ms=60000,
@@ -312,7 +349,8 @@ def main() -> int:
         result = asyncio.run(run(args, bootstrap, topic))
         result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                              "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
-        result["producers"] = {"processes": args.producers, "nice": args.nice}
+        result["producers"] = {"flood_tool": args.flood_tool, "nice": args.nice,
+                               "processes": 1 if args.flood_tool == "kcat" else args.producers}
         result["targets"] = TARGETS
         result["measured"] = __doc__.split("What is measured:")[1].split("    python bench")[0].strip()
         OUT.parent.mkdir(parents=True, exist_ok=True)
