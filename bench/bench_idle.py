@@ -53,6 +53,9 @@ OUT = HERE / "out" / "idle.json"
 TARGET_BYTES_PER_MIN = 1024
 DEFAULT_REFRESH_S = 5.0
 STATE = REPO / ".localcluster"
+sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
+
+from bench.tmux_server import TmuxServer  # noqa: E402
 
 
 def cluster_env() -> dict[str, str]:
@@ -76,9 +79,11 @@ def kafkatui_command() -> str:
     return found
 
 
+TMUX = TmuxServer()
+
+
 def tmux(*args: str, check: bool = True) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check,
-                          env={**os.environ, "TMUX": ""}).stdout
+    return TMUX.run(*args, check=check)
 
 
 class Pane:
@@ -243,7 +248,7 @@ def main() -> int:
     sizes = [(int(c), int(r)) for c, _, r in (s.partition("x") for s in args.sizes.split(",") if s)]
     env = cluster_env()
     runs: list[Run] = []
-    with tempfile.TemporaryDirectory(prefix="kafkatui-idle-") as tmp:
+    with TMUX, tempfile.TemporaryDirectory(prefix="kafkatui-idle-") as tmp:
         for name in [s for s in args.scenarios.split(",") if s]:
             scenario = SCENARIOS[name]
             print(f"== {name}: {scenario.note} ({args.seconds:g} s)", flush=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -28,6 +28,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out" / "startup.json"
 TARGET_S = 1.0
+sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
+
+from bench.tmux_server import TmuxServer  # noqa: E402
+
+TMUX = TmuxServer()
+
+
+def env_prefix(env: dict[str, str]) -> str:
+    return " ".join(shlex.quote(f"{key}={value}") for key, value in env.items())
 
 
 def cluster_env() -> dict[str, str]:
@@ -50,18 +59,14 @@ def kafkatui_command() -> str:
 
 
 def capture(session: str) -> str:
-    result = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True)
-    return result.stdout
+    return TMUX.run("capture-pane", "-p", "-t", session, check=False)
 
 
 def one_launch(command: list[str], env: dict[str, str], marker_header: str, marker_row: str) -> dict[str, float]:
     session = f"kt-start-{uuid.uuid4().hex[:8]}"
     shell = " ".join(command)
     started = time.perf_counter()
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", f"exec {shell}"],
-        check=True, env={**os.environ, **env},
-    )
+    TMUX.run("new-session", "-d", "-s", session, "-x", "80", "-y", "24", f"exec env {env_prefix(env)} {shell}")
     header = row = None
     try:
         deadline = started + 20
@@ -75,7 +80,7 @@ def one_launch(command: list[str], env: dict[str, str], marker_header: str, mark
                 break
             time.sleep(0.01)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        TMUX.run("kill-session", "-t", session, check=False)
     if row is None:
         raise RuntimeError(f"no broker row within 20 s; last screen:\n{capture(session)}")
     return {"first_header_s": header if header is not None else row, "first_broker_row_s": row}
@@ -112,8 +117,9 @@ def main() -> int:
     if env.get("KAFKATUI_ZOOKEEPER"):
         command += ["--zookeeper", env["KAFKATUI_ZOOKEEPER"]]
     term = {"TERM": "xterm-256color", "XDG_STATE_HOME": "/tmp/kafkatui-bench-state"}
-    one_launch(command, term, "READ-ONLY", f":{first_port}")  # warm the page cache; not counted
-    launches = [one_launch(command, term, "READ-ONLY", f":{first_port}") for _ in range(args.runs)]
+    with TMUX:
+        one_launch(command, term, "READ-ONLY", f":{first_port}")  # warm the page cache; not counted
+        launches = [one_launch(command, term, "READ-ONLY", f":{first_port}") for _ in range(args.runs)]
     rows = [r["first_broker_row_s"] for r in launches]
     headers = [r["first_header_s"] for r in launches]
     result = {
