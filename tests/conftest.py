@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from bench.tmux_server import TmuxServer
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER_TOOL = REPO / "localcluster" / "cluster.py"
@@ -130,3 +133,15 @@ def unique_name(request: pytest.FixtureRequest) -> str:
     """A topic/group name no other test (or earlier run) uses."""
     base = re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name)[:40].strip("-")
     return f"t-{base}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def tmux_server() -> Iterator[TmuxServer]:
+    """One private tmux server for the run's tmux tests: on the default socket they would share the
+    developer's own server and race a server exiting after its last session was killed."""
+    server = TmuxServer()
+    if shutil.which("tmux") is None:  # the tests that need tmux skip (or fail under CI) before using it
+        yield server
+        return
+    with server:
+        yield server

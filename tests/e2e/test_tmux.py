@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -18,6 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.tmux_server import TmuxServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -28,16 +29,15 @@ def kafkatui_command() -> str | None:
 
 
 class Pane:
-    def __init__(self, session: str) -> None:
+    def __init__(self, session: str, tmux: TmuxServer) -> None:
         self.session = session
+        self.tmux = tmux
 
     def text(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True,
-                              text=True, check=False).stdout
+        return self.tmux.run("capture-pane", "-p", "-t", self.session, check=False)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        cmd = ["tmux", "send-keys", "-t", self.session, *(["-l"] if literal else []), *keys]
-        subprocess.run(cmd, check=True)
+        self.tmux.run("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
 
     def wait_for(self, check: Callable[[str], bool] | str, timeout: float = 30.0, what: str = "") -> str:
         """Poll capture-pane until `check` (a predicate, or text that must appear) holds."""
@@ -78,7 +78,7 @@ def missing(reason: str) -> None:
 
 
 @pytest.fixture
-def pane(cluster, tmp_path: Path) -> Iterator[Pane]:
+def pane(cluster, tmp_path: Path, tmux_server: TmuxServer) -> Iterator[Pane]:
     command = kafkatui_command()
     if command is None:
         missing("the kafkatui console script is not installed (pip install -e . first)")
@@ -91,14 +91,13 @@ def pane(cluster, tmp_path: Path) -> Iterator[Pane]:
     env_prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     args = [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper, "--refresh", "2"]
     shell = f"env {env_prefix} {shlex.join(args)}; echo EXIT=$? > {shlex.quote(str(exit_file))}; sleep 600"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", shell], check=True,
-                   env={**os.environ, "TMUX": ""})
-    p = Pane(session)
+    tmux_server.run("new-session", "-d", "-s", session, "-x", "80", "-y", "24", shell)
+    p = Pane(session, tmux_server)
     p.exit_file = exit_file  # type: ignore[attr-defined]
     try:
         yield p
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+        tmux_server.run("kill-session", "-t", session, check=False)
 
 
 def test_every_view_and_drill_in_by_keys_then_quit(pane: Pane) -> None:

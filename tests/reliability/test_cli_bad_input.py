@@ -14,7 +14,6 @@ exit 2), not data. The TUI, which can carry on, shows the error in the ZooKeeper
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import socket
@@ -27,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from bench.tmux_server import TmuxServer
 from kafkatui.state import Source
 from kafkatui.widgets.stale import StaleBanner
 from kafkatui.widgets.table import FilterTable
@@ -158,20 +158,20 @@ def kafkatui_command() -> str | None:
 class TmuxRun:
     """The installed command in a detached tmux pane; `.exit_code()` once it has quit."""
 
-    def __init__(self, args: list[str], env: dict[str, str], tmp: Path, size: tuple[int, int] = (120, 36)) -> None:
+    def __init__(self, tmux: TmuxServer, args: list[str], env: dict[str, str], tmp: Path,
+                 size: tuple[int, int] = (120, 36)) -> None:
+        self.tmux = tmux
         self.session = f"kafkatui-rel-{uuid.uuid4().hex[:8]}"
         self.exit_file = tmp / f"{self.session}.exit"
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         shell = f"env {prefix} {shlex.join(args)}; echo $? > {shlex.quote(str(self.exit_file))}; sleep 600"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", str(size[0]), "-y", str(size[1]),
-                        shell], check=True, env={**os.environ, "TMUX": ""})
+        tmux.run("new-session", "-d", "-s", self.session, "-x", str(size[0]), "-y", str(size[1]), shell)
 
     def text(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-t", self.session], capture_output=True,
-                              text=True, check=False).stdout
+        return self.tmux.run("capture-pane", "-p", "-J", "-t", self.session, check=False)
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
+        self.tmux.run("send-keys", "-t", self.session, *keys)
 
     def wait_for(self, check: Any, timeout: float, what: str) -> str:
         deadline = time.monotonic() + timeout
@@ -192,7 +192,7 @@ class TmuxRun:
         return int(self.exit_file.read_text().strip())
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], check=False, capture_output=True)
+        self.tmux.run("kill-session", "-t", self.session, check=False)
 
 
 def tmux_ready() -> str:
@@ -205,7 +205,7 @@ def tmux_ready() -> str:
 
 
 @pytest.mark.e2e
-def test_broken_theme_through_the_installed_command(cluster, tmp_path: Path) -> None:
+def test_broken_theme_through_the_installed_command(cluster, tmp_path: Path, tmux_server: TmuxServer) -> None:
     command = tmux_ready()
     themes = tmp_path / "config" / "kafkatui" / "themes"
     themes.mkdir(parents=True)
@@ -213,7 +213,7 @@ def test_broken_theme_through_the_installed_command(cluster, tmp_path: Path) -> 
     broken.write_text('name = "broken"\n[colors]\nprimary = \n')
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"),
            "TERM": "xterm-256color"}
-    run_ = TmuxRun([command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "",
+    run_ = TmuxRun(tmux_server, [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "",
                     "--theme", "broken", "--refresh", "2"], env, tmp_path)
     try:
         screen = run_.wait_for(lambda s: "READ-ONLY" in s and "broken.toml" in " ".join(s.split()), 40,
