@@ -1,9 +1,14 @@
-"""Overview: is the cluster healthy right now? Counts, brokers beside their JVMs, ZooKeeper/quorum.
+"""Overview: is the cluster healthy right now? Counts, brokers beside their JVMs, ZooKeeper/quorum,
+and what needs attention (offline and under-replicated partitions, lagging groups), worst first.
 
 Why the join: an operator on a broker host wants one row per broker that says both what the
 cluster thinks of it (metadata, leadership) and what the host thinks of it (pid, cpu, memory,
 disk). A broker seen earlier (in metadata or as a local process) that has vanished stays as a
 GONE row, because a silently shorter table is how a dead broker gets missed.
+
+Why the attention panel: the operator opening the tool wants the list of things wrong right now
+without visiting the topics and groups views, so the overview also polls consumer groups (the
+panel uses the same lag status as the groups view; see kafkatui.attention).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from kafkatui.decode import escape_text
@@ -19,6 +25,7 @@ from kafkatui.fmt import MISSING, human_bytes, human_duration
 from kafkatui.model import Broker, ClusterSnapshot, JvmProcess, ProcessesSnapshot
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source
+from kafkatui.widgets.attention import AttentionPanel
 from kafkatui.widgets.cluster_info import count_pair, zk_or_quorum_text
 from kafkatui.widgets.pairs import Pair, append_pairs, pairs_text
 from kafkatui.widgets.quiet import QuietStatic
@@ -64,9 +71,16 @@ def _disk(proc: JvmProcess | None) -> tuple[int | None, int | None]:
 
 
 class OverviewScreen(Screen):
-    """Cluster summary, broker table and ZooKeeper/KRaft quorum panel."""
+    """Cluster summary, broker table, ZooKeeper/KRaft quorum panel and the "Needs attention" list."""
 
-    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER, Source.PROCESSES, Source.ZOOKEEPER})
+    # GROUPS only for the attention panel's lag statuses; the StaleBanner leaves a groups failure
+    # to the header's error line, and the panel says its group rows are stale.
+    SOURCES: ClassVar[frozenset[Source]] = frozenset(
+        {Source.CLUSTER, Source.PROCESSES, Source.ZOOKEEPER, Source.GROUPS}
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Brokers/attention", show=False),
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="overview")
@@ -78,13 +92,18 @@ class OverviewScreen(Screen):
         yield QuietStatic("Waiting for the first refresh…", id="overview-summary")
         yield FilterTable(BROKER_COLUMNS, id="overview-brokers")
         yield QuietStatic("", id="overview-zk")
+        yield AttentionPanel(id="overview-attention")
+
+    def on_mount(self) -> None:
+        self.query_one("#overview-brokers", FilterTable).focus()  # the brokers keep the keys by default
 
     def show_state(self, state: AppState) -> None:
         width = max(20, self.app.size.width - 2)  # the Statics have one cell of padding each side
         self.query_one(StaleBanner).show(state)
         self.query_one("#overview-summary", QuietStatic).show(self._summary(state, width))
-        self.query_one(FilterTable).set_rows(self._rows(state.cluster, state.processes))
+        self.query_one("#overview-brokers", FilterTable).set_rows(self._rows(state.cluster, state.processes))
         self.query_one("#overview-zk", QuietStatic).show(zk_or_quorum_text(self.app, state, width))
+        self.query_one(AttentionPanel).show(state)
 
     def on_resize(self) -> None:
         """Summary lines are packed to the width; repack them when it changes."""

@@ -26,6 +26,7 @@ IF_PRESENT = [
     "kafkatui.lag",
     "kafkatui.rates",
     "kafkatui.decode",
+    "kafkatui.attention",
 ]
 
 
