@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
+from bench.tmux_server import TmuxServer
+
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 
@@ -34,20 +36,19 @@ def supports_tail(command: str) -> bool:
 
 
 class Pane:
-    def __init__(self, session: str) -> None:
+    def __init__(self, session: str, tmux: TmuxServer) -> None:
         self.session = session
+        self.tmux = tmux
 
     def text(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True,
-                              text=True, check=False).stdout
+        return self.tmux.run("capture-pane", "-p", "-t", self.session, check=False)
 
     def raw(self) -> str:
         """The pane with escape sequences (-e), to prove no record byte arrived unescaped."""
-        return subprocess.run(["tmux", "capture-pane", "-p", "-e", "-t", self.session], capture_output=True,
-                              text=True, check=False).stdout
+        return self.tmux.run("capture-pane", "-p", "-e", "-t", self.session, check=False)
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
+        self.tmux.run("send-keys", "-t", self.session, *keys)
 
     def wait_for(self, check: Callable[[str], bool], timeout: float, what: str) -> str:
         deadline = time.monotonic() + timeout
@@ -68,7 +69,7 @@ def missing(reason: str) -> None:
 
 
 @pytest.fixture
-def tail_pane(cluster, tmp_path: Path) -> Iterator[Pane]:
+def tail_pane(cluster, tmp_path: Path, tmux_server: TmuxServer) -> Iterator[Pane]:
     command = kafkatui_command()
     if command is None:
         missing("the kafkatui console script is not installed (pip install -e . first)")
@@ -83,14 +84,13 @@ def tail_pane(cluster, tmp_path: Path) -> Iterator[Pane]:
     args = [command, "--bootstrap", cluster.bootstrap, "--tail", "orders"]
     exit_file = tmp_path / "exit"
     shell = f"env {prefix} {shlex.join(args)}; echo EXIT=$? > {shlex.quote(str(exit_file))}; sleep 600"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", shell], check=True,
-                   env={**os.environ, "TMUX": ""})
-    pane = Pane(session)
+    tmux_server.run("new-session", "-d", "-s", session, "-x", "80", "-y", "24", shell)
+    pane = Pane(session, tmux_server)
     pane.exit_file = exit_file  # type: ignore[attr-defined]
     try:
         yield pane
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+        tmux_server.run("kill-session", "-t", session, check=False)
 
 
 def test_tail_orders_shows_a_produced_marker(tail_pane: Pane, cluster) -> None:

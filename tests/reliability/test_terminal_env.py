@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.tmux_server import TmuxServer
 from kafkatui.screens.tail import TailScreen
 from kafkatui.screens.too_small import TooSmallScreen, is_too_small
 from kafkatui.state import Source
@@ -84,10 +85,10 @@ async def test_resize_storm_with_a_live_tail_and_views(app_factory, probe: KeyPr
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("term", ["dumb", "screen"])
-def test_installed_command_under_term(cluster, tmp_path: Path, term: str) -> None:
+def test_installed_command_under_term(cluster, tmp_path: Path, term: str, tmux_server: TmuxServer) -> None:
     command = tmux_ready()
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"), "TERM": term}
-    run = TmuxRun([command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "",
+    run = TmuxRun(tmux_server, [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "",
                    "--refresh", "2"], env, tmp_path, size=(100, 30))
     try:
         screen = run.wait_for(lambda s: "READ-ONLY" in s and "overview" in s, 40, f"the header under TERM={term}")
