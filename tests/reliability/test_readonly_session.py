@@ -24,6 +24,7 @@ in the ZooKeeper tree, uses the `:` palette, help, pause and refresh-now, for >=
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
@@ -283,6 +284,8 @@ def test_the_digest_sees_a_write(cluster, admin: KafkaAdminClient, unique_name: 
         assert any(p.startswith(f"committed: {unique_name}:") for p in problems), problems
         assert zk is None or any(p.startswith(f"znodes: {path}:") for p in problems), problems
     finally:
+        with contextlib.suppress(Exception):  # the test's own group: leave no STOPped group behind
+            admin.delete_groups([unique_name])
         if zk is not None:
             zk.stop()
             zk.close()
