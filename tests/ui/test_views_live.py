@@ -112,9 +112,10 @@ async def test_zookeeper_browse_broker_registration(cluster: Any) -> None:
         await wait_for(pilot, lambda: any(n.data == "/brokers" for n in tree.root.children), 20, "root znodes")
         screen.select_path("/brokers/ids/1")
         await wait_for(pilot, lambda: tree.cursor_path == "/brokers/ids/1", 20, "cursor on /brokers/ids/1")
-        await wait_for(pilot, lambda: "Broker 1 registration" in screen_text(app), 20, "meaning line")
-        text = screen_text(app)
-        assert "brokers / ids / 1" in text and "ephemeralOwner 0x" in text and "czxid 0x" in text
+        # one predicate, polled: a single read of the compositor can land between two layout passes
+        await wait_for(pilot, lambda: all(part in screen_text(app) for part in (
+            "Broker 1 registration", "brokers / ids / 1", "ephemeralOwner 0x", "czxid 0x")), 20,
+            "the meaning line, breadcrumb and full Stat of /brokers/ids/1")
         await pilot.press("k")  # keys still move the cursor in the tree
         await wait_for(pilot, lambda: tree.cursor_path == "/brokers/ids", what="cursor moved up")
         assert app.view_errors == []
