@@ -813,20 +813,29 @@ class Cluster:
     def wait_brokers(self, started: list[str], deadline: float, libs: Path | None = None) -> None:
         attempts = dict.fromkeys(started, 1)
 
+        def ended(name: str) -> bool:
+            """The process is gone or a zombie. Not `live_pid() is None`: that also reads the command
+            line, which a JVM just starting can show empty for a moment, and a second broker started
+            on the same data dir then corrupted the first one's KRaft metadata log."""
+            pid = self.recorded_pid(name)
+            return pid is None or proc_state(pid) in (None, "Z", "X")
+
         def respawn_dead() -> None:
             for name in [s for s in started if s.startswith("broker-")]:
-                if self.live_pid(name) is not None:
+                if self.live_pid(name) is not None or not ended(name):
                     continue
                 if libs is None or attempts[name] >= 3:
                     self._dead_started([name])
                 attempts[name] += 1
                 log(f"{name} exited during start-up ({self.log_tail(name)[:120]}); retrying")
                 time.sleep(2)
-                self.spawn(self.node(name), libs)
+                if ended(name):
+                    self.spawn(self.node(name), libs)
 
         def ready() -> bool:
             respawn_dead()
-            want = {b.node_id for b in self.brokers if self.state_of(b.name) == "alive"}
+            want = {b.node_id for b in self.brokers
+                    if self.state_of(b.name) == "alive" or (b.name in started and not ended(b.name))}
             seen = self.broker_ids_seen()
             live = [b.name for b in self.brokers if b.node_id in want]
             return all(name in seen and want <= seen[name] for name in live)
