@@ -112,6 +112,24 @@ def wait_no_pending_deletions(zk: KazooClient | None, admin: KafkaAdminClient, t
     raise AssertionError(f"topic deletions still pending after {timeout:g}s: {pending}")
 
 
+def wait_demo_traffic(admin: KafkaAdminClient, topic: str = "orders", timeout: float = 120) -> None:
+    """The session tails `orders` and expects the demo producer's records. After the fault tests
+    restart brokers, that producer can fail with NotLeaderForPartition for half a minute (seen:
+    24 s) until its metadata catches up; the session starts once `orders` grows again."""
+    partitions = len(admin.describe_topics([topic])[0]["partitions"])
+    specs = {TopicPartition(topic, p): OffsetSpec.LATEST for p in range(partitions)}
+
+    def total() -> int:
+        return sum(getattr(v, "offset", v) for v in admin.list_partition_offsets(specs).values())
+
+    first, deadline = total(), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        if total() > first:
+            return
+    raise AssertionError(f"the demo producer wrote nothing to {topic} for {timeout:g}s")
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     problems = []
     for part in before:
@@ -222,6 +240,7 @@ async def test_a_minute_in_every_view_changes_nothing(cluster, app_factory, admi
         zk.start(timeout=15)
     try:
         wait_no_pending_deletions(zk, admin)
+        wait_demo_traffic(admin)
         before = digest(admin, zk)
         app = app_factory(refresh=1.0)
         visited: set[str] = set()
