@@ -153,6 +153,7 @@ class PollingMixin:
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
         state, health = self._state, self._state.health[source]
+        first_answer = source is Source.CLUSTER and state.cluster is None
         if message.error is None and message.snapshot is not None:
             state = self._fold(state, source, message.snapshot)
             duration = getattr(message.snapshot, "duration_s", message.finished_at - message.started_at)
@@ -174,7 +175,7 @@ class PollingMixin:
             log.info("poll %s failed (%d in a row): %s", source.value, health.failures, error)
         self._set_state(state.with_health(source, health))
         self._arm(source, delay)
-        if source is Source.CLUSTER and message.error is None:
+        if first_answer and self._state.cluster is not None:
             self._rearm_all()  # the first answer makes GROUPS wanted (see _wanted)
 
     @staticmethod
