@@ -440,11 +440,20 @@ class Cluster:
             return None
 
     def is_ours(self, pid: int) -> bool:
-        """True when pid is alive (not a zombie) and its command line names our state dir."""
-        if proc_state(pid) in (None, "Z", "X"):
-            return False
-        cmd = read_cmdline(pid)
-        return bool(cmd) and any(self._state_re.search(arg) for arg in cmd)
+        """True when pid is alive (not a zombie) and its command line names our state dir.
+
+        A process in the middle of execve() shows an empty command line: the kernel installs the
+        new address space, closes the close-on-exec fds (which is when Popen returns) and only then
+        fills in the argument pages.  A JVM we had just spawned was therefore judged "exited during
+        start-up" (CI, stop 10), so an empty command line of a live process is read again."""
+        deadline = time.monotonic() + 2.0
+        while True:
+            if proc_state(pid) in (None, "Z", "X"):
+                return False
+            cmd = read_cmdline(pid)
+            if cmd or time.monotonic() > deadline:
+                return bool(cmd) and any(self._state_re.search(arg) for arg in cmd)
+            time.sleep(0.01)
 
     def live_pid(self, name: str) -> int | None:
         pid = self.recorded_pid(name)
@@ -763,9 +772,15 @@ class Cluster:
                 raise ClusterError(f"kafkatui localcluster: timed out waiting for {what}; see {self.logs_dir}")
             time.sleep(0.25)
 
+    def has_ended(self, name: str) -> bool:
+        """The process we spawned is gone or a zombie.  For a pid we have just started this is the
+        right test: a pid cannot be reused while we wait on it, so its command line need not match."""
+        pid = self.recorded_pid(name)
+        return pid is None or proc_state(pid) in (None, "Z", "X")
+
     def _dead_started(self, names: list[str]) -> None:
         for name in names:
-            if self.live_pid(name) is None:
+            if self.has_ended(name):
                 tail = self.log_tail(name)
                 raise ClusterError(f"kafkatui localcluster: {name} exited during start-up: {tail}")
 
@@ -813,29 +828,25 @@ class Cluster:
     def wait_brokers(self, started: list[str], deadline: float, libs: Path | None = None) -> None:
         attempts = dict.fromkeys(started, 1)
 
-        def ended(name: str) -> bool:
-            """The process is gone or a zombie. Not `live_pid() is None`: that also reads the command
-            line, which a JVM just starting can show empty for a moment, and a second broker started
-            on the same data dir then corrupted the first one's KRaft metadata log."""
-            pid = self.recorded_pid(name)
-            return pid is None or proc_state(pid) in (None, "Z", "X")
-
         def respawn_dead() -> None:
             for name in [s for s in started if s.startswith("broker-")]:
-                if self.live_pid(name) is not None or not ended(name):
+                if not self.has_ended(name):
                     continue
                 if libs is None or attempts[name] >= 3:
                     self._dead_started([name])
                 attempts[name] += 1
                 log(f"{name} exited during start-up ({self.log_tail(name)[:120]}); retrying")
                 time.sleep(2)
-                if ended(name):
+                if self.has_ended(name):
                     self.spawn(self.node(name), libs)
 
         def ready() -> bool:
             respawn_dead()
-            want = {b.node_id for b in self.brokers
-                    if self.state_of(b.name) == "alive" or (b.name in started and not ended(b.name))}
+            want = {
+                b.node_id
+                for b in self.brokers
+                if self.state_of(b.name) == "alive" or (b.name in started and not self.has_ended(b.name))
+            }
             seen = self.broker_ids_seen()
             live = [b.name for b in self.brokers if b.node_id in want]
             return all(name in seen and want <= seen[name] for name in live)

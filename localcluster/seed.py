@@ -84,9 +84,14 @@ def bootstrap_of(state: Path) -> list[str]:
 
 
 def pid_alive_and_ours(pid_file: Path, state: Path) -> int | None:
+    """A process mid-execve() shows an empty command line for a moment; read it again then."""
     try:
         pid = int(pid_file.read_text().strip())
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        for _ in range(200):
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            if cmd:
+                break
+            time.sleep(0.01)
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, ValueError):
         return None
