@@ -27,6 +27,7 @@ from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.attention import AttentionPanel
 from kafkatui.widgets.cluster_info import count_pair, zk_or_quorum_text
+from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.pairs import Pair, append_pairs, pairs_text
 from kafkatui.widgets.quiet import QuietStatic
 from kafkatui.widgets.stale import StaleBanner
@@ -93,6 +94,7 @@ class OverviewScreen(Screen):
         yield FilterTable(BROKER_COLUMNS, id="overview-brokers")
         yield QuietStatic("", id="overview-zk")
         yield AttentionPanel(id="overview-attention")
+        yield FilterInput()  # bound to whichever table `/` was pressed in: brokers or attention
 
     def on_mount(self) -> None:
         self.query_one("#overview-brokers", FilterTable).focus()  # the brokers keep the keys by default

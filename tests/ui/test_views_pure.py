@@ -159,6 +159,23 @@ async def test_unchanged_refresh_writes_nothing() -> None:
             assert sum(written) == 0, f"{screen_type.__name__} repainted on an unchanged refresh"
 
 
+async def test_overview_filters_the_table_the_slash_was_pressed_in() -> None:
+    """The footer offers `/` on the overview's tables, so the prompt must exist there too."""
+    app = frozen_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(table(app, "overview-brokers").visible_keys()) == 3, what="three brokers")
+        brokers = table(app, "overview-brokers")
+        assert app.focused is brokers
+        await pilot.press("slash", *"19093")
+        await wait_for(pilot, lambda: len(brokers.visible_keys()) == 1, what="brokers filtered to one")
+        assert "19093" in brokers.plain_row(brokers.visible_keys()[0])
+        await pilot.press("enter")
+        assert app.focused is brokers and brokers.filter_pattern == "19093"
+        await pilot.press("escape")  # clears the filter first, and stays on the overview
+        await wait_for(pilot, lambda: len(brokers.visible_keys()) == 3, what="filter cleared")
+        assert app.screen.id == "overview"
+
+
 # --------------------------------------------------------------------------- topic detail
 
 
