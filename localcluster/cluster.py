@@ -439,14 +439,16 @@ class Cluster:
         except (OSError, ValueError):
             return None
 
-    def is_ours(self, pid: int) -> bool:
+    def is_ours(self, pid: int, *, mid_exec_wait: float = 2.0) -> bool:
         """True when pid is alive (not a zombie) and its command line names our state dir.
 
         A process in the middle of execve() shows an empty command line: the kernel installs the
         new address space, closes the close-on-exec fds (which is when Popen returns) and only then
         fills in the argument pages.  A JVM we had just spawned was therefore judged "exited during
-        start-up" (CI, stop 10), so an empty command line of a live process is read again."""
-        deadline = time.monotonic() + 2.0
+        start-up" (CI, stop 10), so an empty command line of a live process is read again for up
+        to `mid_exec_wait` seconds.  A scan of every pid passes 0: kernel threads always show an
+        empty command line, and waiting on each made `down` take two minutes."""
+        deadline = time.monotonic() + mid_exec_wait
         while True:
             if proc_state(pid) in (None, "Z", "X"):
                 return False
@@ -973,7 +975,7 @@ class Cluster:
             if not pid_dir.name.isdigit():
                 continue
             pid = int(pid_dir.name)
-            if pid == os.getpid() or pid in recorded or not self.is_ours(pid):
+            if pid == os.getpid() or pid in recorded or not self.is_ours(pid, mid_exec_wait=0):
                 continue
             cmd = read_cmdline(pid) or []
             script = any(a.endswith(("cluster.py", "seed.py")) for a in cmd)

@@ -65,3 +65,23 @@ def test_a_live_spawned_process_has_not_ended_even_before_its_command_line_is_re
     cluster.pid_file("controller-1").write_text(f"{sleeper.pid}\n")
     assert not cluster.has_ended("controller-1")
     cluster._dead_started(["controller-1"])  # must not raise ClusterError
+
+
+def test_the_scan_for_strays_does_not_wait_on_kernel_threads(
+    tmp_path: Path, sleeper: subprocess.Popen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kernel threads always show an empty command line; waiting out each one made `down` take two
+    minutes.  The scan reads every pid's command line once and still finds an unrecorded process."""
+    real = lc.read_cmdline
+    reads: dict[int, int] = {}
+
+    def counted(pid: int) -> list[str] | None:
+        reads[pid] = reads.get(pid, 0) + 1
+        return real(pid)
+
+    monkeypatch.setattr(lc, "read_cmdline", counted)
+    cluster = lc.Cluster(state_dir=tmp_path / "state")
+    assert sleeper.pid in cluster.strays()
+    kernel_threads = [pid for pid in reads if not real(pid) and lc.proc_state(pid) not in (None, "Z", "X")]
+    assert kernel_threads, "no process with an empty command line to check against"
+    assert all(reads[pid] == 1 for pid in kernel_threads)
