@@ -55,7 +55,7 @@ DEFAULT_REFRESH_S = 5.0
 STATE = REPO / ".localcluster"
 sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
-from bench.tmux_server import TmuxServer  # noqa: E402
+from bench.tmux_server import Pane, TmuxServer, kafkatui_command  # noqa: E402
 
 
 def cluster_env() -> dict[str, str]:
@@ -71,54 +71,28 @@ def cluster_env() -> dict[str, str]:
     return env
 
 
-def kafkatui_command() -> str:
-    found = shutil.which("kafkatui", path=str(Path(sys.executable).parent)) or shutil.which(
-        "kafkatui", path=str(REPO / ".venv" / "bin")) or shutil.which("kafkatui")
+TMUX = TmuxServer()
+
+
+def installed_command() -> str:
+    found = kafkatui_command()
     if not found:
         sys.exit("bench_idle: the kafkatui console script is not installed (make venv)")
     return found
 
 
-TMUX = TmuxServer()
-
-
-def tmux(*args: str, check: bool = True) -> str:
-    return TMUX.run(*args, check=check)
-
-
-class Pane:
-    def __init__(self, session: str) -> None:
-        self.session = session
-
-    def text(self) -> str:
-        return tmux("capture-pane", "-p", "-t", self.session, check=False)
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        tmux("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
-
-    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.text()
-            if check(text):
-                return text
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out waiting for {what}; pane shows:\n{text}")
-            time.sleep(0.2)
-
-
 def setup_topics_empty(pane: Pane) -> None:
     pane.keys("3")
-    pane.wait_for(lambda s: "topics ·" in s and "Topic" in s, "the topics view")
+    pane.wait_for(lambda s: "topics ·" in s and "Topic" in s, 60, "the topics view")
     pane.keys("/")
-    pane.wait_for(lambda s: "Enter keeps" in s, "the filter prompt", 10)
+    pane.wait_for(lambda s: "Enter keeps" in s, 10, "the filter prompt")
     pane.keys("^empty$", literal=True)
     pane.keys("Enter")
-    pane.wait_for(lambda s: "empty" in s and "orders" not in s and "Enter keeps" not in s, "only `empty` shown")
+    pane.wait_for(lambda s: "empty" in s and "orders" not in s and "Enter keeps" not in s, 60, "only `empty` shown")
 
 
 def setup_overview(pane: Pane) -> None:
-    pane.wait_for(lambda s: "overview ·" in s and "Brokers" in s and "ZooKeeper" in s, "the overview with data")
+    pane.wait_for(lambda s: "overview ·" in s and "Brokers" in s and "ZooKeeper" in s, 60, "the overview with data")
 
 
 @dataclass(frozen=True)
@@ -177,22 +151,19 @@ def measure(scenario: Scenario, size: tuple[int, int], seconds: float, env: dict
 
     cols, rows = size
     run = Run(scenario.name, f"{cols}x{rows}", seconds)
-    session = f"kafkatui-idle-{uuid.uuid4().hex[:8]}"
-    log = work / f"{session}.out"
+    log = work / f"idle-{uuid.uuid4().hex[:8]}.out"
     log.touch()
     child_env = {"XDG_CONFIG_HOME": str(work / "config"), "XDG_STATE_HOME": str(work / "state"),
                  "TERM": "tmux-256color"}
-    args = [kafkatui_command(), "--bootstrap", env["KAFKATUI_BOOTSTRAP"]]
+    args = [installed_command(), "--bootstrap", env["KAFKATUI_BOOTSTRAP"]]
     if env.get("KAFKATUI_ZOOKEEPER"):
         args += ["--zookeeper", env["KAFKATUI_ZOOKEEPER"]]
-    prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in child_env.items())
-    tmux("new-session", "-d", "-s", session, "-x", str(cols), "-y", str(rows), f"exec env {prefix} {shlex.join(args)}")
+    pane = TMUX.launch(args, child_env, size, name="kafkatui-idle")
     try:
-        tmux("pipe-pane", "-o", "-t", session, f"cat >> {shlex.quote(str(log))}")
-        pane = Pane(session)
-        pane.wait_for(lambda s: "READ-ONLY" in s, "the first paint")
+        TMUX.run("pipe-pane", "-o", "-t", pane.session, f"cat >> {shlex.quote(str(log))}")
+        pane.wait_for(lambda s: "READ-ONLY" in s, 60, "the first paint")
         run.first_paint_bytes = log.stat().st_size
-        proc = psutil.Process(int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()))
+        proc = psutil.Process(pane.pid())
         scenario.setup(pane)
         time.sleep(scenario.settle_s)
         start_bytes, cpu0, t0 = log.stat().st_size, proc.cpu_times(), time.monotonic()
@@ -215,7 +186,7 @@ def measure(scenario: Scenario, size: tuple[int, int], seconds: float, env: dict
     except Exception as exc:  # one failed run must not lose the others
         run.error = f"{type(exc).__name__}: {exc}"[:2000]
     finally:
-        tmux("kill-session", "-t", session, check=False)
+        pane.close()
     return run
 
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,13 +28,9 @@ OUT = HERE / "out" / "startup.json"
 TARGET_S = 1.0
 sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
-from bench.tmux_server import TmuxServer  # noqa: E402
+from bench.tmux_server import TmuxServer, kafkatui_command  # noqa: E402
 
 TMUX = TmuxServer()
-
-
-def env_prefix(env: dict[str, str]) -> str:
-    return " ".join(shlex.quote(f"{key}={value}") for key, value in env.items())
 
 
 def cluster_env() -> dict[str, str]:
@@ -51,27 +45,21 @@ def cluster_env() -> dict[str, str]:
     return env
 
 
-def kafkatui_command() -> str:
-    found = shutil.which("kafkatui", path=str(Path(sys.executable).parent)) or shutil.which("kafkatui")
+def installed_command() -> str:
+    found = kafkatui_command()
     if not found:
         sys.exit("bench_startup: the kafkatui console script is not installed (make venv)")
     return found
 
 
-def capture(session: str) -> str:
-    return TMUX.run("capture-pane", "-p", "-t", session, check=False)
-
-
 def one_launch(command: list[str], env: dict[str, str], marker_header: str, marker_row: str) -> dict[str, float]:
-    session = f"kt-start-{uuid.uuid4().hex[:8]}"
-    shell = " ".join(command)
     started = time.perf_counter()
-    TMUX.run("new-session", "-d", "-s", session, "-x", "80", "-y", "24", f"exec env {env_prefix(env)} {shell}")
+    pane = TMUX.launch(command, env, (80, 24), name="kt-start")
     header = row = None
     try:
         deadline = started + 20
         while time.perf_counter() < deadline and row is None:
-            screen = capture(session)
+            screen = pane.text()
             now = time.perf_counter() - started
             if header is None and marker_header in screen:
                 header = now
@@ -79,10 +67,10 @@ def one_launch(command: list[str], env: dict[str, str], marker_header: str, mark
                 row = now
                 break
             time.sleep(0.01)
+        if row is None:
+            raise RuntimeError(f"no broker row within 20 s; last screen:\n{pane.text()}")
     finally:
-        TMUX.run("kill-session", "-t", session, check=False)
-    if row is None:
-        raise RuntimeError(f"no broker row within 20 s; last screen:\n{capture(session)}")
+        pane.close()
     return {"first_header_s": header if header is not None else row, "first_broker_row_s": row}
 
 
@@ -113,7 +101,7 @@ def main() -> int:
     env = cluster_env()
     bootstrap = env["KAFKATUI_BOOTSTRAP"]
     first_port = bootstrap.split(",")[0].rpartition(":")[2]
-    command = [kafkatui_command(), "--bootstrap", bootstrap]
+    command = [installed_command(), "--bootstrap", bootstrap]
     if env.get("KAFKATUI_ZOOKEEPER"):
         command += ["--zookeeper", env["KAFKATUI_ZOOKEEPER"]]
     term = {"TERM": "xterm-256color", "XDG_STATE_HOME": "/tmp/kafkatui-bench-state"}

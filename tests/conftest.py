@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from bench.tmux_server import TmuxServer
+from bench.tmux_server import TmuxServer, kafkatui_command
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER_TOOL = REPO / "localcluster" / "cluster.py"
@@ -133,6 +133,20 @@ def unique_name(request: pytest.FixtureRequest) -> str:
     """A topic/group name no other test (or earlier run) uses."""
     base = re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name)[:40].strip("-")
     return f"t-{base}-{uuid.uuid4().hex[:8]}"
+
+
+def installed_command_for_tmux() -> str:
+    """The installed `kafkatui` console script, for the tests that run it in tmux.  Missing it or
+    tmux skips on a developer machine; under CI (`make test` installs both) that is a failure."""
+    command = kafkatui_command()
+    problem = ("the kafkatui console script is not installed (pip install -e . first)" if command is None
+               else "tmux is not installed" if shutil.which("tmux") is None else None)
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    assert command is not None
+    return command
 
 
 @pytest.fixture(scope="session")

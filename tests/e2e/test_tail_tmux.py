@@ -8,26 +8,18 @@ Skips cleanly when the console script, tmux, or the CLI's `--tail` flag is missi
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
 
-from bench.tmux_server import TmuxServer
+from bench.tmux_server import Pane, TmuxServer
+from tests.conftest import installed_command_for_tmux
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
-
-
-def kafkatui_command() -> str | None:
-    return shutil.which("kafkatui", path=str(Path(sys.executable).parent)) or shutil.which("kafkatui")
 
 
 def supports_tail(command: str) -> bool:
@@ -35,62 +27,19 @@ def supports_tail(command: str) -> bool:
     return "--tail" in result.stdout
 
 
-class Pane:
-    def __init__(self, session: str, tmux: TmuxServer) -> None:
-        self.session = session
-        self.tmux = tmux
-
-    def text(self) -> str:
-        return self.tmux.run("capture-pane", "-p", "-t", self.session, check=False)
-
-    def raw(self) -> str:
-        """The pane with escape sequences (-e), to prove no record byte arrived unescaped."""
-        return self.tmux.run("capture-pane", "-p", "-e", "-t", self.session, check=False)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux.run("send-keys", "-t", self.session, *keys)
-
-    def wait_for(self, check: Callable[[str], bool], timeout: float, what: str) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.text()
-            if check(text):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; pane shows:\n{text}")
-            time.sleep(0.2)
-
-
-def missing(reason: str) -> None:
-    """Skip on a developer machine; under CI (`make test` installs both) a missing tool is a failure."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def tail_pane(cluster, tmp_path: Path, tmux_server: TmuxServer) -> Iterator[Pane]:
-    command = kafkatui_command()
-    if command is None:
-        missing("the kafkatui console script is not installed (pip install -e . first)")
-    if shutil.which("tmux") is None:
-        missing("tmux is not installed")
+    command = installed_command_for_tmux()
     if not supports_tail(command):
         pytest.fail("this kafkatui has no --tail flag")
-    session = f"kafkatui-tail-{uuid.uuid4().hex[:8]}"
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"),
            "TERM": "xterm-256color"}
-    prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    args = [command, "--bootstrap", cluster.bootstrap, "--tail", "orders"]
-    exit_file = tmp_path / "exit"
-    shell = f"env {prefix} {shlex.join(args)}; echo EXIT=$? > {shlex.quote(str(exit_file))}; sleep 600"
-    tmux_server.run("new-session", "-d", "-s", session, "-x", "80", "-y", "24", shell)
-    pane = Pane(session, tmux_server)
-    pane.exit_file = exit_file  # type: ignore[attr-defined]
+    pane = tmux_server.launch([command, "--bootstrap", cluster.bootstrap, "--tail", "orders"], env, (80, 24),
+                              exit_file=tmp_path / "exit", name="kafkatui-tail")
     try:
         yield pane
     finally:
-        tmux_server.run("kill-session", "-t", session, check=False)
+        pane.close()
 
 
 def test_tail_orders_shows_a_produced_marker(tail_pane: Pane, cluster) -> None:
@@ -109,8 +58,4 @@ def test_tail_orders_shows_a_produced_marker(tail_pane: Pane, cluster) -> None:
     raw = tail_pane.raw()  # with the SGR colour sequences tmux keeps; a record's own would show here
     assert "\x1b]52;" not in raw and "\x1b[2J" not in raw and "\x07" not in raw
     tail_pane.keys("Q")
-    deadline = time.monotonic() + 20
-    exit_file: Path = tail_pane.exit_file  # type: ignore[attr-defined]
-    while not exit_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert exit_file.exists() and exit_file.read_text().strip() == "EXIT=0"
+    assert tail_pane.exit_code(timeout=20) == 0

@@ -14,13 +14,10 @@ exit 2), not data. The TUI, which can carry on, shows the error in the ZooKeeper
 
 from __future__ import annotations
 
-import shlex
-import shutil
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,7 @@ from bench.tmux_server import TmuxServer
 from kafkatui.state import Source
 from kafkatui.widgets.stale import StaleBanner
 from kafkatui.widgets.table import FilterTable
+from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, flat, text, wait_until
 
 pytestmark = pytest.mark.live
@@ -151,76 +149,24 @@ def test_config_file_with_wrong_values_names_file_and_key(tmp_path: Path, conten
 # --------------------------------------------------------------------------- a broken theme, end to end in tmux
 
 
-def kafkatui_command() -> str | None:
-    return shutil.which("kafkatui", path=str(Path(sys.executable).parent)) or shutil.which("kafkatui")
-
-
-class TmuxRun:
-    """The installed command in a detached tmux pane; `.exit_code()` once it has quit."""
-
-    def __init__(self, tmux: TmuxServer, args: list[str], env: dict[str, str], tmp: Path,
-                 size: tuple[int, int] = (120, 36)) -> None:
-        self.tmux = tmux
-        self.session = f"kafkatui-rel-{uuid.uuid4().hex[:8]}"
-        self.exit_file = tmp / f"{self.session}.exit"
-        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        shell = f"env {prefix} {shlex.join(args)}; echo $? > {shlex.quote(str(self.exit_file))}; sleep 600"
-        tmux.run("new-session", "-d", "-s", self.session, "-x", str(size[0]), "-y", str(size[1]), shell)
-
-    def text(self) -> str:
-        return self.tmux.run("capture-pane", "-p", "-J", "-t", self.session, check=False)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux.run("send-keys", "-t", self.session, *keys)
-
-    def wait_for(self, check: Any, timeout: float, what: str) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.text()
-            if check(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; the pane shows:\n{screen}")
-            time.sleep(0.2)
-
-    def exit_code(self, timeout: float = 15) -> int:
-        deadline = time.monotonic() + timeout
-        while not self.exit_file.exists() or not self.exit_file.read_text().strip():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the command did not exit; the pane shows:\n{self.text()}")
-            time.sleep(0.1)
-        return int(self.exit_file.read_text().strip())
-
-    def close(self) -> None:
-        self.tmux.run("kill-session", "-t", self.session, check=False)
-
-
-def tmux_ready() -> str:
-    command = kafkatui_command()
-    if command is None:
-        pytest.skip("the kafkatui console script is not installed (pip install -e . first)")
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
-    return command
-
-
 @pytest.mark.e2e
 def test_broken_theme_through_the_installed_command(cluster, tmp_path: Path, tmux_server: TmuxServer) -> None:
-    command = tmux_ready()
+    command = installed_command_for_tmux()
     themes = tmp_path / "config" / "kafkatui" / "themes"
     themes.mkdir(parents=True)
     broken = themes / "broken.toml"
     broken.write_text('name = "broken"\n[colors]\nprimary = \n')
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"),
            "TERM": "xterm-256color"}
-    run_ = TmuxRun(tmux_server, [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "",
-                    "--theme", "broken", "--refresh", "2"], env, tmp_path)
+    args = [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "", "--theme", "broken",
+            "--refresh", "2"]
+    run_ = tmux_server.launch(args, env, (120, 36), exit_file=tmp_path / "exit", name="kafkatui-rel")
     try:
         screen = run_.wait_for(lambda s: "READ-ONLY" in s and "broken.toml" in " ".join(s.split()), 40,
-                               "the app with a notice naming the broken theme file")
+                               "the app with a notice naming the broken theme file", joined=True)
         folded = " ".join(screen.split())
         assert "line 3" in folded, folded
-        run_.wait_for(lambda s: "Brokers 3" in " ".join(s.split()), 40, "live data: the app carried on")
+        run_.wait_for(lambda s: "Brokers 3" in " ".join(s.split()), 40, "live data: the app carried on", joined=True)
         run_.keys("Q")
         assert run_.exit_code() == 0
     finally:

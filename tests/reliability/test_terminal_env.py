@@ -21,8 +21,8 @@ from kafkatui.state import Source
 from kafkatui.tailbuffer import parse_start
 from kafkatui.widgets.table import FilterTable
 from kafkatui.widgets.tail_table import TailTable
+from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, text, wait_until
-from tests.reliability.test_cli_bad_input import TmuxRun, tmux_ready
 
 pytestmark = pytest.mark.live
 
@@ -86,14 +86,15 @@ async def test_resize_storm_with_a_live_tail_and_views(app_factory, probe: KeyPr
 @pytest.mark.e2e
 @pytest.mark.parametrize("term", ["dumb", "screen"])
 def test_installed_command_under_term(cluster, tmp_path: Path, term: str, tmux_server: TmuxServer) -> None:
-    command = tmux_ready()
+    command = installed_command_for_tmux()
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"), "TERM": term}
-    run = TmuxRun(tmux_server, [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "",
-                   "--refresh", "2"], env, tmp_path, size=(100, 30))
+    args = [command, "--bootstrap", cluster.bootstrap, "--zookeeper", cluster.zookeeper or "", "--refresh", "2"]
+    run = tmux_server.launch(args, env, (100, 30), exit_file=tmp_path / "exit", name="kafkatui-rel")
     try:
-        screen = run.wait_for(lambda s: "READ-ONLY" in s and "overview" in s, 40, f"the header under TERM={term}")
+        screen = run.wait_for(lambda s: "READ-ONLY" in s and "overview" in s, 40, f"the header under TERM={term}",
+                              joined=True)
         assert "Traceback" not in screen
-        run.wait_for(lambda s: "Brokers 3" in " ".join(s.split()), 40, "live data")
+        run.wait_for(lambda s: "Brokers 3" in " ".join(s.split()), 40, "live data", joined=True)
         run.keys("Q")
         assert run.exit_code() == 0
     finally:
