@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_count, sparkline
 from kafkatui.model import Group, GroupPartition
-from kafkatui.palette import lag_colour, semantic
+from kafkatui.palette import lag_colour
+from kafkatui.screens.base import TABLE_BINDINGS, TableScreen
 from kafkatui.screens.groups import status_text
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.filter_input import FilterInput
@@ -53,19 +53,16 @@ def _assignments(member_assignments: tuple[tuple[str, int], ...]) -> str:
     return " ".join(f"{t}[{','.join(str(p) for p in sorted(ps))}]" for t, ps in sorted(by_topic.items()))
 
 
-class GroupDetailScreen(Screen):
+class GroupDetailScreen(TableScreen):
     """Partitions and members of one group; says so clearly when the group disappears."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.GROUPS})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Partitions/members", show=False),
-        Binding("slash", "filter", "Filter (regex, !inverts)"),
-        Binding("s", "sort", "Sort column"),
-        Binding("S", "reverse", "Reverse sort"),
+        *TABLE_BINDINGS,
     ]
 
     DEFAULT_CSS = """
-    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     .view-status { height: auto; max-height: 2; padding: 0 1; }
     GroupDetailScreen #group-partitions { height: 1fr; }
     GroupDetailScreen #group-members { height: auto; max-height: 8; }
@@ -74,7 +71,6 @@ class GroupDetailScreen(Screen):
 
     def __init__(self, group_id: str) -> None:
         super().__init__()  # no fixed id: a `:` jump from one group to another briefly holds both
-        self._ready = False
         self.group_id = group_id
 
     def compose(self) -> ComposeResult:
@@ -87,22 +83,12 @@ class GroupDetailScreen(Screen):
         yield FilterTable(MEMBER_COLUMNS, id="group-members")
         yield FilterInput()
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def _prepare(self) -> None:
         partitions = self.query_one("#group-partitions", FilterTable)
         partitions.sort_by("topic")
         partitions.focus()
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self.show_state(state)
 
-    def _c(self, name: str) -> str:
-        return semantic(self.app, name)
-
-    def show_state(self, state: AppState) -> None:
-        if not self._ready:  # not composed yet; on_mount renders app.state
-            return
-        self.query_one(StaleBanner).show(state)
+    def _show(self, state: AppState) -> None:
         if state.groups is None:
             return
         group = state.groups.group(self.group_id)
@@ -186,16 +172,3 @@ class GroupDetailScreen(Screen):
         total = f"{g.total_lag:,}" if g.total_lag is not None else "unknown"
         text.append(f"   total lag {total}", style="bold")
         update_static(self.query_one("#group-trend", Static), text)
-
-    def _focused_table(self) -> FilterTable:
-        focused = self.focused
-        return focused if isinstance(focused, FilterTable) else self.query_one("#group-partitions", FilterTable)
-
-    def action_filter(self) -> None:
-        self._focused_table().action_open_filter()
-
-    def action_sort(self) -> None:
-        self._focused_table().action_cycle_sort()
-
-    def action_reverse(self) -> None:
-        self._focused_table().action_reverse_sort()

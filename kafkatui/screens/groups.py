@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.model import Group, GroupsSnapshot, LagStatus
 from kafkatui.palette import lag_colour, semantic
+from kafkatui.screens.base import TABLE_BINDINGS, DrillListScreen
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.stale import StaleBanner
@@ -64,24 +64,17 @@ COLUMNS = (
 )
 
 
-class GroupsScreen(Screen):
+class GroupsScreen(DrillListScreen):
     """All consumer groups with lag and status; Enter opens one group."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.GROUPS, Source.CLUSTER})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open group", show=False),
-        Binding("slash", "filter", "Filter (regex, !inverts)"),
-        Binding("s", "sort", "Sort column"),
-        Binding("S", "reverse", "Reverse sort"),
+        *TABLE_BINDINGS,
     ]
-
-    DEFAULT_CSS = """
-    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
 
     def __init__(self) -> None:
         super().__init__(id="groups")
-        self._ready = False
         self._snapshot: GroupsSnapshot | None = None
 
     def compose(self) -> ComposeResult:
@@ -90,19 +83,12 @@ class GroupsScreen(Screen):
         yield FilterTable(COLUMNS, id="groups-table")
         yield FilterInput("groups-table")
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def _prepare(self) -> None:
         table = self.query_one(FilterTable)
         table.sort_by("status")
         table.focus()
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self.show_state(state)
 
-    def show_state(self, state: AppState) -> None:
-        if not self._ready:  # not composed yet; on_mount renders app.state
-            return
-        self.query_one(StaleBanner).show(state)
+    def _show(self, state: AppState) -> None:
         self._snapshot = state.groups
         if state.groups is None:
             return
@@ -132,34 +118,10 @@ class GroupsScreen(Screen):
                     text.append(f"  {SYMBOLS[status]} {n} {status.value}", style=lag_colour(self.app, status))
             if not snap.groups:
                 text.append("  (no consumer groups)", style=semantic(self.app, "muted"))
-        if table.filter_pattern:
-            text.append(f"  /{table.filter_pattern}: {table.visible_count} match", style=semantic(self.app, "muted"))
-        if table.filter_error:
-            text.append(f"  {table.filter_error}", style=semantic(self.app, "warning"))
+        self._filter_note(text, table)
         update_static(self.query_one("#groups-title", Static), text)
-
-    def on_filter_table_filter_changed(self, event: FilterTable.FilterChanged) -> None:
-        self._title()
-
-    def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
-        event.stop()
-        self._open(event.row_key)
-
-    def action_open(self) -> None:
-        key = self.query_one(FilterTable).cursor_key
-        if key is not None:
-            self._open(key)
 
     def _open(self, group_id: str) -> None:
         from kafkatui.screens.group_detail import GroupDetailScreen
 
         self.app.push_screen(GroupDetailScreen(group_id))
-
-    def action_filter(self) -> None:
-        self.query_one(FilterTable).action_open_filter()
-
-    def action_sort(self) -> None:
-        self.query_one(FilterTable).action_cycle_sort()
-
-    def action_reverse(self) -> None:
-        self.query_one(FilterTable).action_reverse_sort()

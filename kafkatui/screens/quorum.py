@@ -12,13 +12,12 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.binding import BindingType
 from textual.widgets import Static
 
 from kafkatui.fmt import human_duration
 from kafkatui.model import Quorum, QuorumVoter
-from kafkatui.palette import semantic
+from kafkatui.screens.base import TABLE_BINDINGS, TableScreen
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.stale import StaleBanner
@@ -46,24 +45,18 @@ COLUMNS = (
 )
 
 
-class QuorumScreen(Screen):
+class QuorumScreen(TableScreen):
     """KRaft controllers and observers, from ClusterSnapshot.quorum."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter (regex, !inverts)"),
-        Binding("s", "sort", "Sort column"),
-        Binding("S", "reverse", "Reverse sort"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*TABLE_BINDINGS]
 
     DEFAULT_CSS = """
-    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     QuorumScreen #quorum-note { padding: 1 2; }
     """
 
     def __init__(self) -> None:
         super().__init__(id="quorum")
-        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="quorum-stale")
@@ -72,20 +65,10 @@ class QuorumScreen(Screen):
         yield FilterTable(COLUMNS, id="quorum-table")
         yield FilterInput("quorum-table")
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def _prepare(self) -> None:
         self.query_one(FilterTable).focus()
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self.show_state(state)
 
-    def _c(self, name: str) -> str:
-        return semantic(self.app, name)
-
-    def show_state(self, state: AppState) -> None:
-        if not self._ready:  # not composed yet; on_mount renders app.state
-            return
-        self.query_one(StaleBanner).show(state)
+    def _show(self, state: AppState) -> None:
         snap = state.cluster
         note = self.query_one("#quorum-note", Static)
         table = self.query_one(FilterTable)
@@ -134,12 +117,3 @@ class QuorumScreen(Screen):
         if lagging:
             text.append(f"  ⚠ voter {', '.join(map(str, lagging))} lagging", style=self._c("warning"))
         update_static(self.query_one("#quorum-title", Static), text)
-
-    def action_filter(self) -> None:
-        self.query_one(FilterTable).action_open_filter()
-
-    def action_sort(self) -> None:
-        self.query_one(FilterTable).action_cycle_sort()
-
-    def action_reverse(self) -> None:
-        self.query_one(FilterTable).action_reverse_sort()

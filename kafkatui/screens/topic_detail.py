@@ -15,13 +15,12 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_bytes, rate
 from kafkatui.model import ConfigEntry, ConfigSnapshot, Partition, SourceError, Topic
-from kafkatui.palette import semantic
+from kafkatui.screens.base import TABLE_BINDINGS, TableScreen
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.stale import StaleBanner
@@ -60,7 +59,7 @@ CONFIG_COLUMNS = (
 )
 
 
-class TopicDetailScreen(Screen):
+class TopicDetailScreen(TableScreen):
     """Partitions and configs of one topic; survives the topic being deleted under it."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
@@ -69,13 +68,10 @@ class TopicDetailScreen(Screen):
         Binding("T", "tail_partition", "Tail partition"),
         Binding("c", "reload_configs", "Reload configs"),
         Binding("tab", "app.focus_next", "Partitions/configs", show=False),
-        Binding("slash", "filter", "Filter (regex, !inverts)"),
-        Binding("s", "sort", "Sort column"),
-        Binding("S", "reverse", "Reverse sort"),
+        *TABLE_BINDINGS,
     ]
 
     DEFAULT_CSS = """
-    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     TopicDetailScreen #topic-partitions { height: 1fr; }
     TopicDetailScreen #topic-configs { height: 1fr; max-height: 14; }
     TopicDetailScreen #topic-configs-title { margin-top: 1; }
@@ -85,7 +81,6 @@ class TopicDetailScreen(Screen):
 
     def __init__(self, topic: str) -> None:
         super().__init__()  # no fixed id: a `:` jump from one topic to another briefly holds both
-        self._ready = False
         self.topic = topic
         self.configs: ConfigSnapshot | SourceError | None = None
         self._gone = False
@@ -99,21 +94,14 @@ class TopicDetailScreen(Screen):
         yield FilterTable(CONFIG_COLUMNS, id="topic-configs")
         yield FilterInput()
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def _prepare(self) -> None:
         self.query_one("#topic-partitions", FilterTable).focus()
         self.query_one("#topic-partitions", FilterTable).sort_by("partition")
         self.action_reload_configs()
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self.show_state(state)
 
     # ------------------------------------------------------------------ partitions
 
-    def show_state(self, state: AppState) -> None:
-        if not self._ready:  # not composed yet; on_mount renders app.state
-            return
-        self.query_one(StaleBanner).show(state)
+    def _show(self, state: AppState) -> None:
         if state.cluster is None:
             return
         topic = state.cluster.topic(self.topic)
@@ -134,9 +122,6 @@ class TopicDetailScreen(Screen):
             msg = Text.assemble((f"✗ topic {escape_text(self.topic)} no longer exists", f"bold {self._c('critical')}"))
             msg.append("\n(deleted while open? Esc goes back to the topic list)", style=self._c("muted"))
             update_static(self.query_one("#topic-gone", Static), msg)
-
-    def _c(self, name: str) -> str:
-        return semantic(self.app, name)
 
     def _row(self, p: Partition) -> tuple[Any, ...]:
         preferred = bool(p.replicas) and p.leader == p.replicas[0]
@@ -224,18 +209,3 @@ class TopicDetailScreen(Screen):
             Text(escape_text(value), style="" if not e.is_default else style),
             Text(escape_text(e.source), style=self._c("muted")),
         )
-
-    # ------------------------------------------------------------------ table shortcuts
-
-    def _focused_table(self) -> FilterTable:
-        focused = self.focused
-        return focused if isinstance(focused, FilterTable) else self.query_one("#topic-partitions", FilterTable)
-
-    def action_filter(self) -> None:
-        self._focused_table().action_open_filter()
-
-    def action_sort(self) -> None:
-        self._focused_table().action_cycle_sort()
-
-    def action_reverse(self) -> None:
-        self._focused_table().action_reverse_sort()

@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import MISSING, human_bytes, rate, sparkline
 from kafkatui.model import ClusterSnapshot, Topic
 from kafkatui.palette import semantic
+from kafkatui.screens.base import TABLE_BINDINGS, DrillListScreen
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.stale import StaleBanner
@@ -56,7 +56,7 @@ COLUMNS = (
 )
 
 
-class TopicsScreen(Screen):
+class TopicsScreen(DrillListScreen):
     """Sortable, filterable topic list; Enter opens the topic's partitions and configs."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
@@ -64,18 +64,11 @@ class TopicsScreen(Screen):
         Binding("enter", "open", "Open topic", show=False),
         Binding("t", "tail", "Tail"),
         Binding("i", "toggle_internal", "Show/hide internal"),
-        Binding("slash", "filter", "Filter (regex, !inverts)"),
-        Binding("s", "sort", "Sort column"),
-        Binding("S", "reverse", "Reverse sort"),
+        *TABLE_BINDINGS,
     ]
-
-    DEFAULT_CSS = """
-    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
 
     def __init__(self) -> None:
         super().__init__(id="topics")
-        self._ready = False
         self.show_internal = False
         self._snapshot: ClusterSnapshot | None = None
         self._history: dict[str, tuple[float, ...]] = {}
@@ -86,21 +79,14 @@ class TopicsScreen(Screen):
         yield FilterTable(COLUMNS, id="topics-table")
         yield FilterInput("topics-table")
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def _prepare(self) -> None:
         table = self.query_one(FilterTable)
         table.sort_by("name")
         table.focus()
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self.show_state(state)
 
     # ------------------------------------------------------------------ rendering
 
-    def show_state(self, state: AppState) -> None:
-        if not self._ready:  # not composed yet; on_mount renders app.state
-            return
-        self.query_one(StaleBanner).show(state)
+    def _show(self, state: AppState) -> None:
         self._snapshot = state.cluster
         self._history = state.topic_rate_history
         self._render_rows()
@@ -156,27 +142,12 @@ class TopicsScreen(Screen):
                 text.append(f"  ⚠ {urp} under-replicated", style=semantic(self.app, "warning"))
             if snap.offline:
                 text.append(f"  ✗ {snap.offline} offline", style=semantic(self.app, "critical"))
-        if table.filter_pattern:
-            text.append(f"  /{table.filter_pattern}: {table.visible_count} match", style=semantic(self.app, "muted"))
-        if table.filter_error:
-            text.append(f"  {table.filter_error}", style=semantic(self.app, "warning"))
+        self._filter_note(text, table)
         if snap is not None and not snap.topics:
             text.append(f"  {MISSING} no topics", style=semantic(self.app, "muted"))
         update_static(self.query_one("#topics-title", Static), text)
 
-    # ------------------------------------------------------------------ events and actions
-
-    def on_filter_table_filter_changed(self, event: FilterTable.FilterChanged) -> None:
-        self._title()
-
-    def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
-        event.stop()
-        self._open(event.row_key)
-
-    def action_open(self) -> None:
-        key = self.query_one(FilterTable).cursor_key
-        if key is not None:
-            self._open(key)
+    # ------------------------------------------------------------------ actions
 
     def _open(self, name: str) -> None:
         from kafkatui.screens.topic_detail import TopicDetailScreen
@@ -191,12 +162,3 @@ class TopicsScreen(Screen):
     def action_toggle_internal(self) -> None:
         self.show_internal = not self.show_internal
         self._render_rows()
-
-    def action_filter(self) -> None:
-        self.query_one(FilterTable).action_open_filter()
-
-    def action_sort(self) -> None:
-        self.query_one(FilterTable).action_cycle_sort()
-
-    def action_reverse(self) -> None:
-        self.query_one(FilterTable).action_reverse_sort()

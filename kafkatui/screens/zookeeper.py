@@ -17,13 +17,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from kafkatui.decode import decode_bytes, escape_text
 from kafkatui.fmt import human_bytes, zxid_hex
 from kafkatui.model import SourceError, ZkState, ZNode, ZStat
-from kafkatui.palette import semantic
+from kafkatui.screens.base import ViewScreen
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.pairs import PLAIN, Pair, append_pair, append_pairs, pairs_text
 from kafkatui.widgets.stale import StaleBanner
@@ -70,7 +69,7 @@ def stat_text(stat: ZStat, width: int, muted: str = "") -> Text:
     return pairs_text(pairs, muted or "bold", width=width, sep="   ")
 
 
-class ZooKeeperScreen(Screen):
+class ZooKeeperScreen(ViewScreen):
     """Znode browser. `select_path` is what the app's `:` jump calls."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.ZOOKEEPER})
@@ -82,7 +81,6 @@ class ZooKeeperScreen(Screen):
     ]
 
     DEFAULT_CSS = """
-    .view-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ZooKeeperScreen #zk-body { height: 1fr; }
     ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $foreground 20%; scrollbar-size: 1 1; }
     ZooKeeperScreen #zk-data-scroll { scrollbar-size-vertical: 1; }
@@ -94,7 +92,6 @@ class ZooKeeperScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="zookeeper")
-        self._ready = False
         self.node: ZNode | SourceError | None = None
         self.selected_path: str | None = None
         self._fetched_at: float | None = None
@@ -112,22 +109,12 @@ class ZooKeeperScreen(Screen):
                     yield Static("", id="zk-data", markup=False)
                 yield Static("", id="zk-stat", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def _prepare(self) -> None:
         self.query_one(ZnodeTree).focus()
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self.show_state(state)
-
-    def _c(self, name: str) -> str:
-        return semantic(self.app, name)
 
     # ------------------------------------------------------------------ state
 
-    def show_state(self, state: AppState) -> None:
-        if not self._ready:  # not composed yet; on_mount renders app.state
-            return
-        self.query_one(StaleBanner).show(state)
+    def _show(self, state: AppState) -> None:
         snap = state.zookeeper
         muted = self._c("muted")
         status = Text.assemble(("ZooKeeper", "bold"))
