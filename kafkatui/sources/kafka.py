@@ -29,8 +29,9 @@ How it stays bounded and recovers:
 
 Read-only by construction: kafka_wire builds only Metadata (always with
 `allow_auto_topic_creation=False`, so asking about a missing topic can never create it),
-ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups, OffsetFetch and
-DescribeConfigs. No consumer is created, no group is joined and nothing is committed.
+ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
+ConsumerGroupDescribe (KIP-848 groups), OffsetFetch and DescribeConfigs. No consumer is
+created, no group is joined and nothing is committed.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from kafkatui.sources.kafka_convert import (
     members_from_description,
     offsets_from_response,
     quorum_from_response,
+    state_and_protocol,
     summarize,
     topics_from_metadata,
 )
@@ -268,8 +270,8 @@ class KafkaSource:
             partitions = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
             self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions))
             status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
-            if desc is not None:
-                state, protocol_type, protocol = desc.group_state, desc.protocol_type, desc.protocol_data
+            if desc is not None:  # from DescribeGroups, or ConsumerGroupDescribe for a KIP-848 group
+                state, protocol_type, protocol = state_and_protocol(desc)
             else:  # not described (its coordinator failed): what ListGroups said
                 state = getattr(listed_group, "group_state", None) or "Unknown"
                 protocol_type, protocol = listed_group.protocol_type, ""

@@ -24,6 +24,7 @@ from kafkatui.model import (
     QuorumVoter,
     Topic,
 )
+from kafkatui.sources.messages import ConsumerGroupDescribeResponse
 
 METADATA_TOPIC = "__cluster_metadata"  # the KRaft metadata log, the one partition DescribeQuorum asks about
 
@@ -230,9 +231,64 @@ def decode_assignment(raw: Any) -> tuple[TopicPartitionKey, ...]:
     return tuple(sorted(pairs))
 
 
+KIP848_GROUP_TYPE = "consumer"  # ListGroups v5+ GroupType of a group on the KIP-848 protocol
+
+
+def is_kip848_listing(listed: Any) -> bool:
+    """Whether ListGroups (v5+) typed the group as a KIP-848 consumer group; older answers have
+    no type, so a group they list is described the classic way."""
+    return getattr(listed, "group_type", None) == KIP848_GROUP_TYPE
+
+
+def not_classic(listed: Any, described: Any) -> bool:
+    """For a group ListGroups listed without a GroupType (before v5): whether DescribeGroups'
+    answer says it is not a classic group, so it may be a KIP-848 one. DescribeGroups v6+
+    answers GROUP_ID_NOT_FOUND ("not a classic group"); older versions a Dead group with no
+    protocol type, although ListGroups has just seen one. A typed listing is never second-guessed."""
+    if getattr(listed, "group_type", None):
+        return False
+    if described.error_code:
+        return Errors.for_code(described.error_code) is Errors.GroupIdNotFoundError
+    return described.group_state == "Dead" and not described.protocol_type and bool(listed.protocol_type)
+
+
+def is_kip848_description(described: Any) -> bool:
+    """Whether a description came from ConsumerGroupDescribe rather than DescribeGroups."""
+    return isinstance(described, ConsumerGroupDescribeResponse.DescribedGroup)
+
+
+def state_and_protocol(described: Any) -> tuple[str, str, str]:
+    """(state, protocol type, protocol) of a described group. A KIP-848 group has no protocol
+    type or data on the wire: it is a "consumer" group and its protocol is the server-side
+    assignor (uniform, range)."""
+    if is_kip848_description(described):
+        return described.group_state or "", KIP848_GROUP_TYPE, described.assignor_name or ""
+    return described.group_state or "", described.protocol_type or "", described.protocol_data or ""
+
+
+def kip848_assignment(assignment: Any) -> tuple[TopicPartitionKey, ...]:
+    """A KIP-848 member's current assignment as sorted (topic, partition) pairs. The broker
+    names each topic; one it could not name (just deleted) is left out."""
+    topics = getattr(assignment, "topic_partitions", None) or ()
+    return tuple(sorted((t.topic_name, p) for t in topics if t.topic_name for p in t.partitions or ()))
+
+
 def members_from_description(described: Any) -> tuple[GroupMember, ...]:
-    """Members sorted by client id; only consumer-protocol assignments are decoded (others
-    use their own encoding)."""
+    """Members sorted by client id, from DescribeGroups or (KIP-848) ConsumerGroupDescribe.
+    Classic groups: only consumer-protocol assignments are decoded (others use their own
+    encoding). KIP-848 groups: the assignment the member has now, not its target."""
+    if is_kip848_description(described):
+        members = [
+            GroupMember(
+                member_id=m.member_id,
+                client_id=m.client_id,
+                host=(m.client_host or "").lstrip("/"),
+                assignments=kip848_assignment(m.assignment),
+            )
+            for m in described.members
+        ]
+        members.sort(key=lambda m: (m.client_id, m.member_id))
+        return tuple(members)
     consumer = described.protocol_type == "consumer"
     members = [
         GroupMember(

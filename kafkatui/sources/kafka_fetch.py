@@ -21,18 +21,22 @@ from kafka.protocol.consumer import OffsetSpec
 from kafkatui.sources.kafka_convert import (
     TopicPartitionKey,
     committed_from_offset_fetch,
+    is_kip848_listing,
     leaders_from_metadata,
     members_from_description,
+    not_classic,
     offsets_from_response,
     summarize,
 )
 from kafkatui.sources.kafka_wire import (
+    API_CONSUMER_GROUP_DESCRIBE,
     API_DESCRIBE_QUORUM,
     API_OFFSET_FETCH,
     Call,
     Fatal,
     NotFound,
     Phase,
+    consumer_group_describe_request,
     describe_configs_request,
     describe_groups_request,
     gather,
@@ -97,8 +101,10 @@ async def fetch_cluster(call: Call) -> ClusterFetch:
 
 
 async def fetch_groups(call: Call) -> GroupsFetch:
-    """ListGroups per broker, then DescribeGroups and OffsetFetch per coordinator, then the
-    log end offsets of every committed or assigned partition."""
+    """ListGroups per broker, then DescribeGroups (ConsumerGroupDescribe for KIP-848 groups)
+    and OffsetFetch per coordinator, then the log end offsets of every committed or assigned
+    partition. KIP-848 groups are told apart by ListGroups v5's GroupType, or, from a broker
+    that lists no type, by DescribeGroups' answer (one more round, only then)."""
     timing: dict[str, float] = {}
     started = time.monotonic()
     md = await metadata(call, [])
@@ -117,26 +123,37 @@ async def fetch_groups(call: Call) -> GroupsFetch:
             listed[g.group_id] = (node, g)
     timing["list"] = time.monotonic() - started
 
-    # 2. DescribeGroups and OffsetFetch, one each per coordinator, with all its groups
-    #    (brokers before 3.0: one OffsetFetch per group).
+    # 2. DescribeGroups (ConsumerGroupDescribe for KIP-848 groups) and OffsetFetch, one each
+    #    per coordinator, with all its groups (brokers before 3.0: one OffsetFetch per group).
     by_coordinator: dict[int, list[str]] = defaultdict(list)
     for group_id, (node, _g) in sorted(listed.items()):
         by_coordinator[node].append(group_id)
     phase = Phase(time.monotonic())
     batched = call.api_versions.get(API_OFFSET_FETCH, (0, 0))[1] >= 8
+    kip848 = API_CONSUMER_GROUP_DESCRIBE in call.api_versions
     for node, ids in sorted(by_coordinator.items()):
-        phase.add("describe_groups", node, call.send(describe_groups_request(ids), node))
+        new = [g for g in ids if kip848 and is_kip848_listing(listed[g][1])]
+        classic = [g for g in ids if g not in new]
+        if classic:
+            phase.add("describe_groups", node, call.send(describe_groups_request(classic), node))
+        if new:
+            phase.add("consumer_group_describe", node, call.send(consumer_group_describe_request(new), node))
         for request, tag in offset_fetch_requests(ids, batched):
             phase.add("offset_fetch", node, call.send(request, node), tag)
     fetch_results, fetch_errors = await gather(call, phase)
     errors.extend(fetch_errors)
     described: dict[str, Any] = {}
     committed: dict[str, dict[TopicPartitionKey, int | None]] = {}
+    untyped: dict[str, str | None] = {}  # KIP-848 by DescribeGroups' answer: group id -> its error line
     for kind, _node, response, tag in fetch_results:
-        if kind == "describe_groups":
+        if kind in ("describe_groups", "consumer_group_describe"):
             for g in response.groups:
-                if g.error_code:
-                    errors.append(f"describe group {g.group_id}: {Errors.for_code(g.error_code).__name__}")
+                line = describe_line(g)
+                listing = listed.get(g.group_id)
+                if kip848 and kind == "describe_groups" and listing and not_classic(listing[1], g):
+                    untyped[g.group_id] = line
+                if line is not None:
+                    errors.append(line)
                     continue
                 described[g.group_id] = g
         else:
@@ -145,6 +162,8 @@ async def fetch_groups(call: Call) -> GroupsFetch:
             if "" in offsets and tag is not None:  # one-group (pre-v8) answer
                 committed[tag] = offsets.pop("")
             committed.update({g: o for g, o in offsets.items() if g})
+    if untyped:  # listed without a GroupType (ListGroups before v5): one more round for these
+        await describe_untyped(call, {g: listed[g][0] for g in untyped}, untyped, described, errors)
     timing["describe"] = time.monotonic() - phase.started
 
     # 3. Log end offsets of every committed or assigned partition: Metadata for those
@@ -176,6 +195,46 @@ async def fetch_groups(call: Call) -> GroupsFetch:
         errors.extend(summarize(counts, "latest offsets"))
         timing["offsets"] = time.monotonic() - phase_started
     return GroupsFetch(listed, described, committed, latest, errors, timing)
+
+
+def describe_line(group: Any) -> str | None:
+    """The error line of one group of a DescribeGroups or ConsumerGroupDescribe answer, if any."""
+    if not group.error_code:
+        return None
+    return f"describe group {group.group_id}: {Errors.for_code(group.error_code).__name__}"
+
+
+async def describe_untyped(
+    call: Call,
+    coordinators: dict[str, int],
+    lines: dict[str, str | None],
+    described: dict[str, Any],
+    errors: list[str],
+) -> None:
+    """ConsumerGroupDescribe for groups DescribeGroups said are not classic, batched per
+    coordinator. An answer replaces the DescribeGroups outcome (and its error line) only when
+    it describes the group; otherwise that outcome stands, as it would without this round."""
+    by_coordinator: dict[int, list[str]] = defaultdict(list)
+    for group_id, node in sorted(coordinators.items()):
+        by_coordinator[node].append(group_id)
+    phase = Phase(time.monotonic())
+    for node, ids in sorted(by_coordinator.items()):
+        phase.add("consumer_group_describe", node, call.send(consumer_group_describe_request(ids), node))
+    results, round_errors = await gather(call, phase)
+    errors.extend(round_errors)
+    for _kind, _node, response, _tag in results:
+        for g in response.groups:
+            if g.group_id not in lines:
+                continue
+            line = describe_line(g)
+            if line is not None:  # not a KIP-848 group either: what DescribeGroups said stands
+                if Errors.for_code(g.error_code) is not Errors.GroupIdNotFoundError:
+                    errors.append(line)
+                continue
+            replaced = lines[g.group_id]
+            if replaced is not None and replaced in errors:
+                errors.remove(replaced)
+            described[g.group_id] = g
 
 
 async def fetch_config(call: Call, resource_type: str, name: str) -> Any:

@@ -2,10 +2,12 @@
 
 Read-only by construction: the builders below are every request `KafkaSource` sends —
 Metadata, ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
-OffsetFetch and DescribeConfigs — so that list is checkable here, in one place. The only
-Metadata request is built by `metadata()`, with `allow_auto_topic_creation=False`, so asking
-about a topic that does not exist can never create it, even with
-`auto.create.topics.enable=true` on the brokers.
+ConsumerGroupDescribe, OffsetFetch and DescribeConfigs — so that list is checkable here, in
+one place. The only Metadata request is built by `metadata()`, with
+`allow_auto_topic_creation=False`, so asking about a topic that does not exist can never
+create it, even with `auto.create.topics.enable=true` on the brokers. ConsumerGroupDescribe
+(KIP-848 groups, which DescribeGroups cannot describe) is a class of kafkatui.sources.messages,
+as kafka-python 3.0 has none; like the others it only reads.
 
 Requests go through the admin client's connection manager, not its high-level methods, so a
 phase's requests (ListOffsets to every leader, DescribeLogDirs to every broker) are all in
@@ -34,8 +36,10 @@ from kafka.protocol.consumer import ListOffsetsRequest, OffsetFetchRequest, Offs
 from kafka.protocol.metadata import MetadataRequest
 
 from kafkatui.sources.kafka_convert import METADATA_TOPIC, TopicPartitionKey, describe_error
+from kafkatui.sources.messages import ConsumerGroupDescribeRequest
 
 API_DESCRIBE_QUORUM = 55  # advertised by KRaft brokers only, never by ZooKeeper-mode brokers
+API_CONSUMER_GROUP_DESCRIBE = 69  # KIP-848 groups (GA in Kafka 4.0); only sent to brokers advertising it
 API_OFFSET_FETCH = 9
 RESOURCE_TYPES = {"topic": 2, "broker": 4}
 
@@ -194,6 +198,12 @@ def list_groups_request() -> ListGroupsRequest:
 def describe_groups_request(group_ids: list[str]) -> DescribeGroupsRequest:
     """Members and assignments of groups, all coordinated by the receiving broker."""
     return DescribeGroupsRequest(groups=group_ids)
+
+
+def consumer_group_describe_request(group_ids: list[str]) -> ConsumerGroupDescribeRequest:
+    """Members and assignments of KIP-848 groups, all coordinated by the receiving broker:
+    DescribeGroups answers "not a classic group" for them."""
+    return ConsumerGroupDescribeRequest(group_ids=group_ids, include_authorized_operations=False)
 
 
 def offset_fetch_requests(group_ids: list[str], batched: bool) -> list[tuple[OffsetFetchRequest, str | None]]:
