@@ -12,12 +12,14 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import kafka.errors as Errors
 import pytest
 
 from bench.tmux_server import TmuxServer, kafkatui_command
@@ -126,6 +128,29 @@ def no_autocreate(client: C) -> C:
             assert target.metadata_request().allow_auto_topic_creation is False
             return client
     raise TypeError(f"no ClusterMetadata on {type(client).__name__}")
+
+
+SEEDED_GROUPS = frozenset({"billing", "analytics"})
+
+
+def listed_groups(admin: Any, must_include: Collection[str] = SEEDED_GROUPS,
+                  timeout: float = 60) -> list[str]:
+    """ListGroups over every broker, once the listing is complete.
+
+    Right after a fault test restarted a broker, a group's coordinator moves when leadership
+    returns to the preferred replica: while the new coordinator loads the group, it is listed
+    by no broker (a listing missed `billing` here once). So retry until every group in
+    `must_include` is listed. A group really deleted would never come back and still fails,
+    after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            groups = sorted(g["group_id"] for g in admin.list_groups())
+        except (Errors.CoordinatorLoadInProgressError, Errors.NotCoordinatorError):
+            groups = []
+        if set(must_include) <= set(groups) or time.monotonic() > deadline:
+            return groups
+        time.sleep(1)
 
 
 @pytest.fixture

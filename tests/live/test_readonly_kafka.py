@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.model import SourceError
 from kafkatui.sources import kafka as kafka_source
 from kafkatui.sources.kafka import KafkaSource
+from tests.conftest import SEEDED_GROUPS, listed_groups
 
 pytestmark = pytest.mark.live
 
@@ -52,9 +53,9 @@ def source(cluster) -> Iterator[KafkaSource]:
     src.close()
 
 
-def state(admin: KafkaAdminClient) -> dict:
+def state(admin: KafkaAdminClient, must_include: Collection[str] = SEEDED_GROUPS) -> dict:
     topics = {t["name"]: len(t["partitions"]) for t in admin.describe_topics() if not TEST_TOPIC.match(t["name"] or "")}
-    groups = sorted(g["group_id"] for g in admin.list_groups())
+    groups = listed_groups(admin, must_include)
     stable = [g for g in groups if g not in MOVING_GROUPS]
     offsets = admin.list_group_offsets(stable) if stable else {}
     committed = {
@@ -63,13 +64,14 @@ def state(admin: KafkaAdminClient) -> dict:
     return {"topics": topics, "groups": groups, "committed": committed}
 
 
-def settled_state(admin: KafkaAdminClient, timeout: float = 60) -> dict:
+def settled_state(admin: KafkaAdminClient, must_include: Collection[str] = SEEDED_GROUPS,
+                  timeout: float = 60) -> dict:
     """state(), retried while a coordinator is still loading (right after an earlier fault test
     restarted a broker); the digest must compare a settled cluster, not a half-loaded one."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return state(admin)
+            return state(admin, must_include)
         except (CoordinatorLoadInProgressError, NotCoordinatorError):
             if time.monotonic() > deadline:
                 raise
@@ -89,7 +91,7 @@ def test_full_refresh_changes_nothing(admin: KafkaAdminClient, source: KafkaSour
     source.configs("topic", "customers")
     source.configs("topic", "orders")
     source.configs("broker", str(cluster_snap.brokers[0].id))
-    after = settled_state(admin)
+    after = settled_state(admin, before["groups"])
     assert after == before, "the source changed topics, groups or committed offsets"
     assert digest(after) == digest(before)
     # the source saw the same groups, and did not add one of its own
@@ -100,7 +102,7 @@ def test_full_refresh_changes_nothing(admin: KafkaAdminClient, source: KafkaSour
 def test_describing_a_missing_topic_does_not_create_it(
     admin: KafkaAdminClient, source: KafkaSource, unique_name: str
 ) -> None:
-    groups_before = sorted(g["group_id"] for g in admin.list_groups())
+    groups_before = listed_groups(admin)
     assert unique_name not in admin.list_topics()
     with pytest.raises(SourceError) as info:
         source.configs("topic", unique_name)
@@ -114,7 +116,7 @@ def test_describing_a_missing_topic_does_not_create_it(
         time.sleep(0.5)
     snap = source.refresh()
     assert snap.topic(unique_name) is None
-    assert sorted(g["group_id"] for g in admin.list_groups()) == groups_before
+    assert listed_groups(admin, groups_before) == groups_before
 
 
 def source_modules() -> dict[str, str]:
@@ -159,3 +161,20 @@ def test_source_sends_only_read_requests() -> None:
     assert metadata_requests, "no Metadata request found: the check would be vacuous"
     for args in metadata_requests:
         assert "allow_auto_topic_creation=False" in args, args
+
+
+# The read-only APIs kafkatui may speak, by api key: Metadata, ListOffsets, OffsetFetch,
+# DescribeGroups, ListGroups, DescribeConfigs, DescribeLogDirs, DescribeQuorum, ConsumerGroupDescribe.
+READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 55, 69}
+
+
+def test_own_message_schemas_are_read_only_apis() -> None:
+    """kafkatui ships wire schemas for what kafka-python lacks (kafkatui/sources/messages); each
+    must be a read-only API, and the package must not name a mutating request either."""
+    folder = Path(kafka_source.__file__).parent / "messages"
+    schemas = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    assert schemas, "no schema found: the check would be vacuous"
+    for schema in schemas:
+        assert schema["apiKey"] in READ_ONLY_API_KEYS, schema["name"]
+    code = re.sub(r'"""(?:.|\n)*?"""', "", (folder / "__init__.py").read_text())
+    assert not re.search(r"(Create|Delete|Alter|Commit|Join|Sync|Heartbeat|Leave|Produce|Elect)\w*Request", code)

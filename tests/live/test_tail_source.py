@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import TypeVar
 
 import pytest
@@ -19,7 +19,7 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.sources.tail import TailReader
 from kafkatui.sources.tail_consumer import connect
 from kafkatui.tailbuffer import TailRecord, parse_start
-from tests.conftest import no_autocreate
+from tests.conftest import SEEDED_GROUPS, listed_groups, no_autocreate
 
 pytestmark = pytest.mark.live
 
@@ -434,8 +434,8 @@ def test_falling_behind_a_flood_skips_ahead_and_counts_it(settings, topic, produ
 # --------------------------------------------------------------------------- read-only proof
 
 
-def cluster_state(admin: KafkaAdminClient) -> dict:
-    groups = sorted(g["group_id"] for g in admin.list_groups())
+def cluster_state(admin: KafkaAdminClient, groups_before: Collection[str] = SEEDED_GROUPS) -> dict:
+    groups = listed_groups(admin, groups_before)
     stable = [g for g in groups if g not in MOVING_GROUPS]
     committed = admin.list_group_offsets(stable) if stable else {}
     return {
@@ -462,7 +462,7 @@ def test_tail_joins_no_group_and_commits_nothing(settings, seeded, admin, reader
     time.sleep(1.0)  # long enough for an auto-commit or a group join to have happened
     for reader in readers:
         assert reader.close(timeout=10)
-    after = cluster_state(admin)
+    after = cluster_state(admin, before["groups"])
     assert after["groups"] == before["groups"], "the tail created or removed a consumer group"
     assert after == before, "a committed offset changed"
 

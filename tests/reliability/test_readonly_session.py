@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import re
 import time
+from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -45,6 +46,7 @@ from kafkatui.widgets.table import FilterTable
 from kafkatui.widgets.tail_table import TailTable
 from kafkatui.widgets.znode_tree import ZnodeTree
 from localcluster.seed import LIVE_WEIGHTS
+from tests.conftest import SEEDED_GROUPS, listed_groups
 from tests.reliability.helpers import KeyProbe, wait_until
 from tests.ui.conftest import type_text
 
@@ -75,13 +77,14 @@ def znodes(zk: KazooClient) -> dict[str, tuple[int, str]]:
     return out
 
 
-def digest(admin: KafkaAdminClient, zk: KazooClient | None) -> dict[str, Any]:
+def digest(admin: KafkaAdminClient, zk: KazooClient | None, groups_before: Collection[str] = SEEDED_GROUPS
+           ) -> dict[str, Any]:
     topics = {t["name"]: len(t["partitions"]) for t in admin.describe_topics()}
     still = sorted(t for t in topics if t not in WRITTEN_TOPICS)
     specs = {TopicPartition(t, p): OffsetSpec.LATEST for t in still for p in range(topics[t])}
     latest = admin.list_partition_offsets(specs) if specs else {}
     end_offsets = {f"{tp.topic}/{tp.partition}": getattr(v, "offset", v) for tp, v in latest.items()}
-    groups = sorted(g["group_id"] for g in admin.list_groups())
+    groups = listed_groups(admin, groups_before)  # complete, even while a coordinator moves
     stable = [g for g in groups if g not in MOVING_GROUPS]
     offsets = admin.list_group_offsets(stable) if stable else {}
     committed = {g: sorted((tp.topic, tp.partition, om.offset) for tp, om in offsets.get(g, {}).items())
@@ -258,7 +261,7 @@ async def test_a_minute_in_every_view_changes_nothing(cluster, app_factory, admi
               f"{len(probe.samples)} timed keys, worst {probe.worst[1] * 1000:.0f} ms")
         assert elapsed >= 60
         assert visited == {"processes", "topic-detail", "tail", "group-detail", "zookeeper", "palette"}
-        after = digest(admin, zk)
+        after = digest(admin, zk, before["groups"])
         assert set(after["topics"]) == set(before["topics"]), "a topic appeared or vanished"
         assert after["groups"] == before["groups"], "a consumer group appeared or vanished"
         assert not any("kafkatui" in g for g in after["groups"])
@@ -294,7 +297,7 @@ def test_the_digest_sees_a_write(cluster, admin: KafkaAdminClient, unique_name: 
             consumer.close(autocommit=False)
         path = zk.create(f"/kafkatui-digest-{unique_name}", b"x") if zk is not None else None
         try:
-            after = digest(admin, zk)
+            after = digest(admin, zk, before["groups"])
         finally:
             if path:
                 zk.delete(path)
