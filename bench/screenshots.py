@@ -81,7 +81,17 @@ async def shot_overview(pilot: Any) -> None:
     await wait(pilot, lambda: app.state.cluster is not None and app.state.processes is not None
                and app.state.zookeeper is not None and _table(app).total_count >= 3, "overview data")
     await wait(pilot, lambda: _cpu_known(app), "CPU% of the broker JVMs (a second process sample)")
+    # Every group judged (lag.py needs samples over DEFAULT_STOP_AFTER_S), so the "Needs attention"
+    # panel shows the demo's stuck `analytics` group rather than a premature "nothing".
+    await wait(pilot, lambda: _groups_judged(app), "every group's lag status", 120)
     await pilot.pause(0.3)
+
+
+def _groups_judged(app: Any) -> bool:
+    from kafkatui.model import LagStatus
+
+    groups = app.state.groups
+    return groups is not None and bool(groups.groups) and all(g.status is not LagStatus.UNKNOWN for g in groups.groups)
 
 
 def _cpu_known(app: Any) -> bool:
