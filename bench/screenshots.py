@@ -81,17 +81,19 @@ async def shot_overview(pilot: Any) -> None:
     await wait(pilot, lambda: app.state.cluster is not None and app.state.processes is not None
                and app.state.zookeeper is not None and _table(app).total_count >= 3, "overview data")
     await wait(pilot, lambda: _cpu_known(app), "CPU% of the broker JVMs (a second process sample)")
-    # Every group judged (lag.py needs samples over DEFAULT_STOP_AFTER_S), so the "Needs attention"
-    # panel shows the demo's stuck `analytics` group rather than a premature "nothing".
-    await wait(pilot, lambda: _groups_judged(app), "every group's lag status", 120)
+    # Lag samples spanning lag.DEFAULT_STOP_AFTER_S, so every group's status is final and the
+    # "Needs attention" panel shows the demo's stuck `analytics` group, not an early "all OK".
+    await wait(pilot, lambda: _groups_judged(app), "lag samples long enough to judge every group", 120)
     await pilot.pause(0.3)
 
 
 def _groups_judged(app: Any) -> bool:
-    from kafkatui.model import LagStatus
+    from kafkatui.lag import DEFAULT_STOP_AFTER_S
 
     groups = app.state.groups
-    return groups is not None and bool(groups.groups) and all(g.status is not LagStatus.UNKNOWN for g in groups.groups)
+    needed = int(DEFAULT_STOP_AFTER_S / app.settings.refresh_s) + 2
+    return (groups is not None and bool(groups.groups)
+            and all(len(app.state.lag_trends.get(g.id, ())) >= needed for g in groups.groups))
 
 
 def _cpu_known(app: Any) -> bool:
