@@ -392,6 +392,14 @@ class JvmProcess:
     process_roles: str | None = None
     heap_used_bytes: int | None = None
 
+    @property
+    def log_dirs_used_free(self) -> tuple[int | None, int | None]:
+        """(bytes used by all log dirs, free bytes on the fullest of their disks): the disk that
+        fills first is the one that stops the broker, so free space is the minimum, not a sum."""
+        used = [d.used_bytes for d in self.log_dirs if d.used_bytes is not None]
+        free = [d.free_bytes for d in self.log_dirs if d.free_bytes is not None]
+        return (sum(used) if used else None), (min(free) if free else None)
+
 
 @dataclass(frozen=True)
 class ProcessesSnapshot:

@@ -21,30 +21,18 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from kafkatui.decode import escape_text
-from kafkatui.fmt import MISSING, human_bytes, human_duration
+from kafkatui.fmt import MISSING
 from kafkatui.model import Broker, ClusterSnapshot, JvmProcess, ProcessesSnapshot
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source
 from kafkatui.widgets.attention import AttentionPanel
+from kafkatui.widgets.cells import age_cell, bytes_cell, percent_cell
 from kafkatui.widgets.cluster_info import count_pair, zk_or_quorum_text
 from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.pairs import Pair, append_pairs, pairs_text
 from kafkatui.widgets.quiet import QuietStatic
 from kafkatui.widgets.stale import StaleBanner
 from kafkatui.widgets.table import Col, FilterTable
-
-
-def _bytes(value: object) -> Text:
-    return Text(human_bytes(value) if isinstance(value, int | float) else MISSING)  # type: ignore[arg-type]
-
-
-def _pct(value: object) -> Text:
-    return Text(f"{value:.1f}" if isinstance(value, float | int) else MISSING)
-
-
-def _age(value: object) -> Text:
-    return Text(human_duration(value) if isinstance(value, int | float) else MISSING)  # type: ignore[arg-type]
-
 
 BROKER_COLUMNS = (
     Col("id", "ID", width=4, justify="right"),
@@ -53,22 +41,14 @@ BROKER_COLUMNS = (
     Col("rack", "Rack", width=8, hide_below=130),
     Col("led", "Led", width=5, justify="right"),
     Col("pid", "PID", width=7, justify="right"),
-    Col("cpu", "CPU%", width=6, justify="right", render=_pct),
-    Col("rss", "RSS", width=9, justify="right", render=_bytes),
+    Col("cpu", "CPU%", width=6, justify="right", render=percent_cell),
+    Col("rss", "RSS", width=9, justify="right", render=bytes_cell),
     Col("threads", "Thr", width=4, justify="right", hide_below=110),
-    Col("uptime", "Up", width=8, justify="right", render=_age, hide_below=100),
+    Col("uptime", "Up", width=8, justify="right", render=age_cell, hide_below=100),
     Col("heap", "Xmx", width=6, justify="right", hide_below=90),
-    Col("disk_used", "Log used", width=9, justify="right", render=_bytes, hide_below=120),
-    Col("disk_free", "Disk free", width=10, justify="right", render=_bytes, hide_below=120),
+    Col("disk_used", "Log used", width=9, justify="right", render=bytes_cell, hide_below=120),
+    Col("disk_free", "Disk free", width=10, justify="right", render=bytes_cell, hide_below=120),
 )
-
-
-def _disk(proc: JvmProcess | None) -> tuple[int | None, int | None]:
-    if proc is None or not proc.log_dirs:
-        return None, None
-    used = [d.used_bytes for d in proc.log_dirs if d.used_bytes is not None]
-    free = [d.free_bytes for d in proc.log_dirs if d.free_bytes is not None]
-    return (sum(used) if used else None), (min(free) if free else None)
 
 
 class OverviewScreen(Screen):
@@ -192,7 +172,7 @@ class OverviewScreen(Screen):
             Text("GONE", style=f"bold {semantic(app, 'critical')}") if gone else Text("up", style=semantic(app, "ok"))
         )
         addr = escape_text(f"{broker.host}:{broker.port}") if broker else MISSING
-        used, free = _disk(proc)
+        used, free = proc.log_dirs_used_free if proc is not None else (None, None)
         return [
             ident,
             status,

@@ -14,26 +14,15 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 
 from kafkatui.decode import escape_text
-from kafkatui.fmt import MISSING, human_bytes, human_duration
+from kafkatui.fmt import MISSING
 from kafkatui.model import JvmProcess, ProcessesSnapshot
 from kafkatui.palette import semantic
 from kafkatui.state import AppState, Source
+from kafkatui.widgets.cells import age_cell, bytes_cell, percent_cell
 from kafkatui.widgets.filter_input import FilterInput
 from kafkatui.widgets.quiet import QuietStatic
 from kafkatui.widgets.stale import StaleBanner
 from kafkatui.widgets.table import Col, FilterTable
-
-
-def _bytes(value: object) -> Text:
-    return Text(human_bytes(value) if isinstance(value, int | float) else MISSING)  # type: ignore[arg-type]
-
-
-def _pct(value: object) -> Text:
-    return Text(f"{value:.1f}" if isinstance(value, int | float) else MISSING)
-
-
-def _age(value: object) -> Text:
-    return Text(human_duration(value) if isinstance(value, int | float) else MISSING)  # type: ignore[arg-type]
 
 
 def _ports(value: object) -> Text:
@@ -45,22 +34,21 @@ COLUMNS = (
     Col("role", "Role", width=10),
     Col("broker", "ID", width=4, justify="right"),
     Col("user", "User", width=8, hide_below=120),
-    Col("cpu", "CPU%", width=6, justify="right", render=_pct),
-    Col("rss", "RSS", width=9, justify="right", render=_bytes),
+    Col("cpu", "CPU%", width=6, justify="right", render=percent_cell),
+    Col("rss", "RSS", width=9, justify="right", render=bytes_cell),
     Col("threads", "Thr", width=4, justify="right", hide_below=100),
-    Col("uptime", "Up", width=8, justify="right", render=_age),
+    Col("uptime", "Up", width=8, justify="right", render=age_cell),
     Col("ports", "Ports", min_width=6, render=_ports),
     Col("fds", "FDs", width=5, justify="right", hide_below=110),
     Col("xmx", "Xmx", width=6, justify="right", hide_below=90),
     Col("xms", "Xms", width=6, justify="right", hide_below=130),
-    Col("used", "Log used", width=9, justify="right", render=_bytes, hide_below=140),
-    Col("free", "Disk free", width=10, justify="right", render=_bytes, hide_below=140),
+    Col("used", "Log used", width=9, justify="right", render=bytes_cell, hide_below=140),
+    Col("free", "Disk free", width=10, justify="right", render=bytes_cell, hide_below=140),
 )
 
 
 def process_row(proc: JvmProcess, fetched_at: float) -> list[object]:
-    used = [d.used_bytes for d in proc.log_dirs if d.used_bytes is not None]
-    free = [d.free_bytes for d in proc.log_dirs if d.free_bytes is not None]
+    used, free = proc.log_dirs_used_free
     return [
         proc.pid,
         proc.role,
@@ -74,8 +62,8 @@ def process_row(proc: JvmProcess, fetched_at: float) -> list[object]:
         proc.open_fds,
         proc.xmx,
         proc.xms,
-        sum(used) if used else None,
-        min(free) if free else None,
+        used,
+        free,
     ]
 
 

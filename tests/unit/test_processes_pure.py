@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkatui.model import Broker, JvmProcess
+from kafkatui.model import Broker, DiskUsage, JvmProcess
 from kafkatui.sources.processes import (
     DEFAULT_KAFKA_LOG_DIR,
     config_arg,
@@ -275,3 +275,16 @@ def test_listening_ports_are_cached_per_process(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait(5)
+
+
+def test_log_dirs_used_is_a_sum_and_free_is_the_fullest_disk() -> None:
+    def jvm(*dirs: DiskUsage) -> JvmProcess:
+        return JvmProcess(pid=1, role="broker", user=None, cpu_percent=None, rss_bytes=None, threads=None,
+                          create_time=None, ports=(), open_fds=None, xmx=None, xms=None, config_path=None,
+                          broker_id=1, log_dirs=dirs)
+
+    two = jvm(DiskUsage("/a", 10, 100, 1000), DiskUsage("/b", 20, 50, 1000))
+    assert two.log_dirs_used_free == (30, 50)
+    unknown = jvm(DiskUsage("/a", None, None, None))
+    assert unknown.log_dirs_used_free == (None, None)
+    assert jvm().log_dirs_used_free == (None, None)
