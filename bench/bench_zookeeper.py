@@ -38,7 +38,8 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
 from kazoo.client import KazooClient  # noqa: E402
 
-from kafkatui.sources.zookeeper import ZooKeeperSource, child_path  # noqa: E402
+from kafkatui.sources.zookeeper import ZooKeeperSource  # noqa: E402
+from kafkatui.sources.zookeeper_nodes import child_path  # noqa: E402
 
 
 def cluster_value(key: str) -> str:

@@ -13,7 +13,9 @@ to `SourceError`, and the assembly of snapshots (with the rate and lag trackers)
   never with partitions or groups;
 * kafka_wire — the one place requests are built and sent, counted per call, every wait
   bounded by the call's deadline;
-* kafka_convert — pure conversion of responses into kafkatui.model objects;
+* kafka_convert — pure conversion of responses into kafkatui.model objects (brokers, topics,
+  offsets, log dirs, quorum, configs); kafka_convert_groups — the same for consumer groups,
+  classic and KIP-848;
 * kafka_clients — how the client is built: every bootstrap server probed at once (so one hung
   broker cannot eat the connect budget), connection set-up bounded by the timeout, and
   metadata that can never auto-create a topic.
@@ -56,17 +58,19 @@ from kafkatui.sources.kafka_convert import (
     TopicPartitionKey,
     brokers_from_metadata,
     config_entries,
-    consuming,
     controller_of,
     describe_error,
-    group_partitions,
     log_dirs_from_response,
-    members_from_description,
     offsets_from_response,
     quorum_from_response,
-    state_and_protocol,
     summarize,
     topics_from_metadata,
+)
+from kafkatui.sources.kafka_convert_groups import (
+    consuming,
+    group_partitions,
+    members_from_description,
+    state_and_protocol,
 )
 from kafkatui.sources.kafka_fetch import fetch_cluster, fetch_config, fetch_groups
 from kafkatui.sources.kafka_wire import RESOURCE_TYPES, Call, Fatal, NotFound

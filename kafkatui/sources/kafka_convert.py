@@ -1,5 +1,9 @@
 """Pure conversion of kafka-python responses into kafkatui.model objects and error lines.
 
+This module owns the cluster side: brokers, leaders, offsets, log dirs, the KRaft quorum,
+topics, the controller and configs, plus the error lines every conversion shares. Consumer
+groups, with their two protocols, are converted in kafka_convert_groups.
+
 They read response objects as decoded off the wire (attribute access only), send nothing
 and keep no state, so unit tests feed them hand-built responses.
 """
@@ -11,20 +15,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import kafka.errors as Errors
-from kafka.protocol.consumer.metadata import ConsumerProtocolAssignment
 
 from kafkatui.model import (
     Broker,
     ConfigEntry,
-    GroupMember,
-    GroupPartition,
     LogDir,
     Partition,
     Quorum,
     QuorumVoter,
     Topic,
 )
-from kafkatui.sources.messages import ConsumerGroupDescribeResponse
 
 METADATA_TOPIC = "__cluster_metadata"  # the KRaft metadata log, the one partition DescribeQuorum asks about
 
@@ -217,145 +217,6 @@ def controller_of(metadata_controller_id: int | None, kraft: bool, quorum: Quoru
     if metadata_controller_id is None or metadata_controller_id < 0:
         return None
     return metadata_controller_id
-
-
-def decode_assignment(raw: Any) -> tuple[TopicPartitionKey, ...]:
-    """A consumer-protocol member assignment as sorted (topic, partition) pairs; () if undecodable."""
-    if not raw:
-        return ()
-    try:
-        assignment = ConsumerProtocolAssignment.decode(bytes(raw)) if isinstance(raw, bytes | bytearray) else raw
-        pairs = [(tp.topic, p) for tp in assignment.assigned_partitions or () for p in tp.partitions or ()]
-    except Exception:  # a group of another protocol type, or a newer encoding: show no assignment
-        return ()
-    return tuple(sorted(pairs))
-
-
-KIP848_GROUP_TYPE = "consumer"  # ListGroups v5+ GroupType of a group on the KIP-848 protocol
-
-
-def is_kip848_listing(listed: Any) -> bool:
-    """Whether ListGroups (v5+) typed the group as a KIP-848 consumer group; older answers have
-    no type, so a group they list is described the classic way."""
-    return getattr(listed, "group_type", None) == KIP848_GROUP_TYPE
-
-
-def not_classic(listed: Any, described: Any) -> bool:
-    """For a group ListGroups listed without a GroupType (before v5): whether DescribeGroups'
-    answer says it is not a classic group, so it may be a KIP-848 one. DescribeGroups v6+
-    answers GROUP_ID_NOT_FOUND ("not a classic group"); older versions a Dead group with no
-    protocol type, although ListGroups has just seen one. A typed listing is never second-guessed."""
-    if getattr(listed, "group_type", None):
-        return False
-    if described.error_code:
-        return Errors.for_code(described.error_code) is Errors.GroupIdNotFoundError
-    return described.group_state == "Dead" and not described.protocol_type and bool(listed.protocol_type)
-
-
-def is_kip848_description(described: Any) -> bool:
-    """Whether a description came from ConsumerGroupDescribe rather than DescribeGroups."""
-    return isinstance(described, ConsumerGroupDescribeResponse.DescribedGroup)
-
-
-def state_and_protocol(described: Any) -> tuple[str, str, str]:
-    """(state, protocol type, protocol) of a described group. A KIP-848 group has no protocol
-    type or data on the wire: it is a "consumer" group and its protocol is the server-side
-    assignor (uniform, range)."""
-    if is_kip848_description(described):
-        return described.group_state or "", KIP848_GROUP_TYPE, described.assignor_name or ""
-    return described.group_state or "", described.protocol_type or "", described.protocol_data or ""
-
-
-def kip848_assignment(assignment: Any) -> tuple[TopicPartitionKey, ...]:
-    """A KIP-848 member's current assignment as sorted (topic, partition) pairs. The broker
-    names each topic; one it could not name (just deleted) is left out."""
-    topics = getattr(assignment, "topic_partitions", None) or ()
-    return tuple(sorted((t.topic_name, p) for t in topics if t.topic_name for p in t.partitions or ()))
-
-
-def members_from_description(described: Any) -> tuple[GroupMember, ...]:
-    """Members sorted by client id, from DescribeGroups or (KIP-848) ConsumerGroupDescribe.
-    Classic groups: only consumer-protocol assignments are decoded (others use their own
-    encoding). KIP-848 groups: the assignment the member has now, not its target."""
-    if is_kip848_description(described):
-        members = [
-            GroupMember(
-                member_id=m.member_id,
-                client_id=m.client_id,
-                host=(m.client_host or "").lstrip("/"),
-                assignments=kip848_assignment(m.assignment),
-            )
-            for m in described.members
-        ]
-        members.sort(key=lambda m: (m.client_id, m.member_id))
-        return tuple(members)
-    consumer = described.protocol_type == "consumer"
-    members = [
-        GroupMember(
-            member_id=m.member_id,
-            client_id=m.client_id,
-            host=(m.client_host or "").lstrip("/"),
-            assignments=decode_assignment(m.member_assignment) if consumer else (),
-        )
-        for m in described.members
-    ]
-    members.sort(key=lambda m: (m.client_id, m.member_id))
-    return tuple(members)
-
-
-def consuming(members: tuple[GroupMember, ...]) -> bool | frozenset[TopicPartitionKey]:
-    """Which partitions a group's members consume, for the lag rules (kafkatui.lag): the
-    assigned partitions; or, when no member has a readable assignment (mid-rebalance, another
-    protocol type), just whether the group has members at all."""
-    assigned = frozenset(key for m in members for key in m.assignments)
-    return assigned if assigned else bool(members)
-
-
-def committed_from_offset_fetch(response: Any) -> tuple[dict[str, dict[TopicPartitionKey, int | None]], list[str]]:
-    """Committed offsets per group from an OffsetFetch v8+ response (many groups) or an older
-    one-group response (its group id is then unknown here: the key is ""). -1 becomes None."""
-    out: dict[str, dict[TopicPartitionKey, int | None]] = {}
-    errors: list[str] = []
-    groups = getattr(response, "groups", None)
-    if response.API_VERSION is not None and response.API_VERSION >= 8 and groups is not None:
-        items = [(g.group_id, g.error_code, g.topics) for g in groups]
-    else:
-        items = [("", response.error_code, response.topics)]
-    for group_id, error_code, topics in items:
-        if error_code:
-            errors.append(f"offsets of group {group_id}: {Errors.for_code(error_code).__name__}")
-            continue
-        offsets: dict[TopicPartitionKey, int | None] = {}
-        for topic in topics or ():
-            for p in topic.partitions:
-                if p.error_code:
-                    continue
-                offsets[(topic.name, p.partition_index)] = p.committed_offset if p.committed_offset >= 0 else None
-        out[group_id] = offsets
-    return out, errors
-
-
-def group_partitions(
-    members: Iterable[GroupMember],
-    committed: Mapping[TopicPartitionKey, int | None],
-    latest: Mapping[TopicPartitionKey, int],
-) -> tuple[GroupPartition, ...]:
-    """Every partition the group committed or is assigned, sorted, with its owner's client id."""
-    owner: dict[TopicPartitionKey, str] = {}
-    for m in members:
-        for key in m.assignments:
-            owner[key] = m.client_id
-    keys = sorted(set(committed) | set(owner))
-    return tuple(
-        GroupPartition(
-            topic=t,
-            partition=p,
-            committed=committed.get((t, p)),
-            latest=latest.get((t, p)),
-            member=owner.get((t, p)),
-        )
-        for t, p in keys
-    )
 
 
 def config_entries(result: Any, resource_type: str) -> tuple[ConfigEntry, ...]:

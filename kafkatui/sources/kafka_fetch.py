@@ -20,13 +20,15 @@ from kafka.protocol.consumer import OffsetSpec
 
 from kafkatui.sources.kafka_convert import (
     TopicPartitionKey,
-    committed_from_offset_fetch,
-    is_kip848_listing,
     leaders_from_metadata,
-    members_from_description,
-    not_classic,
     offsets_from_response,
     summarize,
+)
+from kafkatui.sources.kafka_convert_groups import (
+    committed_from_offset_fetch,
+    is_kip848_listing,
+    members_from_description,
+    not_classic,
 )
 from kafkatui.sources.kafka_wire import (
     API_CONSUMER_GROUP_DESCRIBE,

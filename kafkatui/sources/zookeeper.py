@@ -1,5 +1,10 @@
 """ZooKeeper source: session state, server stats and a lazily browsed znode tree, read-only.
 
+This module owns the one long-lived kazoo client, its session state and the snapshots handed to
+the UI. Beside it: zookeeper_readonly (the read-only facade, the only view of ZooKeeper the
+rest of kafkatui gets), zookeeper_stats (`srvr`/`mntr` four-letter words and their parsing) and
+zookeeper_nodes (znode paths, stats and meaning, no I/O).
+
 Why it looks like this:
 
 - kazoo's `read_only=True` only means "may talk to a read-only server"; it blocks no writes.
@@ -22,287 +27,26 @@ session is not (yet) connected, the snapshot carries that state together with fr
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import KazooException, NoNodeError
-from kazoo.handlers.threading import KazooTimeoutError
-from kazoo.protocol.states import KazooState, ZnodeStat
+from kazoo.exceptions import KazooException
+from kazoo.protocol.states import KazooState
 from kazoo.retry import KazooRetry
 
 from kafkatui.model import SourceError, ZkServerStats, ZkSnapshot, ZkState, ZNode, ZStat
-
-try:  # written by another module owner; the source must work before (or without) it
-    from kafkatui.znodes import describe_znode as _describe_znode
-except ImportError:  # pragma: no cover - only while kafkatui.znodes does not exist yet
-    _describe_znode = None
-
-SOURCE = "zookeeper"
+from kafkatui.sources.zookeeper_nodes import describe, to_zstat
+from kafkatui.sources.zookeeper_readonly import SOURCE, ReadOnlyZk
+from kafkatui.sources.zookeeper_stats import four_letter_word, server_stats, split_hosts
 
 # kazoo logs every dropped connection; with no handler configured Python's last-resort handler
 # would print that to stderr, which is where Textual draws. Records still reach any handler the
 # app installs on the root logger.
 logging.getLogger("kazoo").addHandler(logging.NullHandler())
 DATA_CAP_BYTES = 256 * 1024  # what node() keeps of a znode's data; ZooKeeper allows ~1 MB
-FOUR_LETTER_REPLY_CAP = 256 * 1024  # a `mntr` reply is ~2 KB; never read unbounded
-STATS_BATCH = 50  # exists_async requests in flight at once in stats()
 RETRY_MAX_DELAY_S = 5.0  # slowest reconnect attempt interval once ZooKeeper has gone away
-DEFAULT_PORT = 2181
-
-
-# --------------------------------------------------------------------------- pure helpers
-
-
-def split_hosts(hosts: str) -> list[tuple[str, int]]:
-    """`host:port[,host:port...][/chroot]` -> [(host, port)], the way kazoo reads it.
-
-    IPv6 literals come bracketed (`[::1]:2181`); a missing port means 2181.
-    """
-    servers: list[tuple[str, int]] = []
-    for part in hosts.split("/", 1)[0].split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if part.startswith("["):
-            host, _, rest = part[1:].partition("]")
-            port = rest.lstrip(":")
-        else:
-            host, _, port = part.rpartition(":") if ":" in part else (part, "", "")
-        servers.append((host, int(port) if port.isdigit() else DEFAULT_PORT))
-    return servers
-
-
-def child_path(parent: str, name: str) -> str:
-    """Join a znode path and a child name without doubling the root slash."""
-    return f"{parent.rstrip('/')}/{name}"
-
-
-def not_whitelisted(reply: str, command: str) -> bool:
-    """True for ZooKeeper's refusal text, e.g. 'mntr is not executed because it is not in the whitelist.'
-
-    The refusal arrives as an ordinary reply, so without this check it would be parsed as data.
-    """
-    return reply.strip().startswith(f"{command} is not executed because it is not in the whitelist")
-
-
-def parse_srvr(reply: str) -> dict[str, str]:
-    """`srvr` reply -> {label: value}, e.g. {'Mode': 'standalone', 'Node count': '5'}."""
-    fields: dict[str, str] = {}
-    for line in reply.splitlines():
-        label, sep, value = line.partition(":")
-        if sep:
-            fields[label.strip()] = value.strip()
-    return fields
-
-
-def parse_mntr(reply: str) -> dict[str, str]:
-    """`mntr` reply (tab-separated `zk_key value` lines) -> {key: value}."""
-    fields: dict[str, str] = {}
-    for line in reply.splitlines():
-        key, sep, value = line.partition("\t")
-        if sep and key.startswith("zk_"):
-            fields[key.strip()] = value.strip()
-    return fields
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        try:
-            return int(float(value))  # some versions print counters as "12.0"
-        except (TypeError, ValueError):
-            return None
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _short_version(value: str | None) -> str | None:
-    """'3.8.4-9316c2a..., built on 2024-02-12 22:16 UTC' -> '3.8.4-9316c2a...'."""
-    return value.split(",", 1)[0].strip() if value else None
-
-
-def _srvr_latency(srvr: dict[str, str]) -> tuple[float | None, float | None, float | None]:
-    parts = srvr.get("Latency min/avg/max", "").split("/")
-    if len(parts) != 3:
-        return None, None, None
-    low, avg, high = (_float(p) for p in parts)
-    return low, avg, high
-
-
-NOT_SERVING = "This ZooKeeper instance is not currently serving requests"
-
-
-def server_stats(srvr_reply: str | None, mntr_reply: str | None, host: str | None = None) -> ZkServerStats:
-    """Combine the two replies into ZkServerStats; `mntr` wins where both know a value.
-
-    A reply of None means the command was not asked or got no answer. A whitelist refusal is
-    recorded in `missing_whitelist` and contributes no data.
-    """
-    missing: list[str] = []
-    srvr: dict[str, str] = {}
-    mntr: dict[str, str] = {}
-    not_serving = False
-    for command, reply in (("srvr", srvr_reply), ("mntr", mntr_reply)):
-        if reply is None:
-            continue
-        if not_whitelisted(reply, command):
-            missing.append(command)
-        elif reply.strip().startswith(NOT_SERVING):
-            not_serving = True
-        elif command == "srvr":
-            srvr = parse_srvr(reply)
-        else:
-            mntr = parse_mntr(reply)
-    low, avg, high = _srvr_latency(srvr)
-    mode = mntr.get("zk_server_state") or srvr.get("Mode") or ("not serving requests" if not_serving else None)
-    return ZkServerStats(
-        version=_short_version(mntr.get("zk_version") or srvr.get("Zookeeper version")),
-        mode=mode,
-        latency_min_ms=_float(mntr.get("zk_min_latency")) if "zk_min_latency" in mntr else low,
-        latency_avg_ms=_float(mntr.get("zk_avg_latency")) if "zk_avg_latency" in mntr else avg,
-        latency_max_ms=_float(mntr.get("zk_max_latency")) if "zk_max_latency" in mntr else high,
-        znode_count=_int(mntr.get("zk_znode_count") or srvr.get("Node count")),
-        connections=_int(mntr.get("zk_num_alive_connections") or srvr.get("Connections")),
-        outstanding_requests=_int(mntr.get("zk_outstanding_requests") or srvr.get("Outstanding")),
-        watch_count=_int(mntr.get("zk_watch_count")),
-        ephemerals_count=_int(mntr.get("zk_ephemerals_count")),
-        approximate_data_size=_int(mntr.get("zk_approximate_data_size")),
-        zxid=srvr.get("Zxid"),
-        missing_whitelist=tuple(missing),
-        host=host,
-    )
-
-
-def to_zstat(stat: ZnodeStat) -> ZStat:
-    """kazoo's ZnodeStat -> the model's ZStat (times stay in epoch milliseconds)."""
-    return ZStat(
-        czxid=stat.czxid,
-        mzxid=stat.mzxid,
-        pzxid=stat.pzxid,
-        ctime_ms=stat.ctime,
-        mtime_ms=stat.mtime,
-        version=stat.version,
-        cversion=stat.cversion,
-        aversion=stat.aversion,
-        ephemeral_owner=stat.ephemeralOwner,
-        data_length=stat.dataLength,
-        num_children=stat.numChildren,
-    )
-
-
-def describe(path: str, data: bytes | None) -> str:
-    """What Kafka uses this znode for, via kafkatui.znodes; '' if unknown or that module fails.
-
-    The description is decoration: a bug in it must not cost the operator the node's data.
-    """
-    if _describe_znode is None:
-        return ""
-    try:
-        return _describe_znode(path, data)
-    except Exception:
-        return ""
-
-
-# --------------------------------------------------------------------------- four-letter words
-
-
-def four_letter_word(host: str, port: int, command: str, timeout_s: float) -> str:
-    """Send one four-letter word on a fresh socket and read the reply to EOF, bounded in time and size."""
-    deadline = time.monotonic() + timeout_s
-    chunks: list[bytes] = []
-    received = 0
-    with socket.create_connection((host, port), timeout=timeout_s) as sock:
-        sock.sendall(command.encode("ascii"))
-        while received < FOUR_LETTER_REPLY_CAP:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{command} reply took longer than {timeout_s:g} s")
-            sock.settimeout(remaining)
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            received += len(chunk)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
-# --------------------------------------------------------------------------- read-only facade
-
-
-class ReadOnlyZk:
-    """The only view of ZooKeeper the rest of kafkatui gets: reads, each with a timeout.
-
-    It holds the KazooClient privately and has no method that writes, so read-only is a property
-    of the type rather than a promise of its callers. Every kazoo failure becomes SourceError.
-    """
-
-    __slots__ = ("_client", "_timeout_s")
-
-    def __init__(self, client: KazooClient, timeout_s: float) -> None:
-        self._client = client
-        self._timeout_s = timeout_s
-
-    def get(self, path: str) -> tuple[bytes, ZnodeStat]:
-        """Data and Stat of `path`; SourceError if it does not exist."""
-        data, stat = self._wait(lambda: self._client.get_async(path), path, "reading")
-        return (data or b""), stat
-
-    def get_children(self, path: str) -> list[str]:
-        """Child names of `path` (no data, no stats)."""
-        return self._wait(lambda: self._client.get_children_async(path), path, "listing")
-
-    def exists(self, path: str) -> ZnodeStat | None:
-        """Stat of `path`, or None when it does not exist."""
-        return self._wait(lambda: self._client.exists_async(path), path, "checking")
-
-    def get_acls(self, path: str) -> tuple[list[Any], ZnodeStat]:
-        """ACL list and Stat of `path`."""
-        return self._wait(lambda: self._client.get_acls_async(path), path, "reading ACLs of")
-
-    def exists_many(self, paths: Sequence[str], batch: int = STATS_BATCH) -> dict[str, ZnodeStat | None]:
-        """Stat (or None) of each path, `batch` requests in flight at a time, one overall deadline."""
-        deadline = time.monotonic() + self._timeout_s
-        found: dict[str, ZnodeStat | None] = {}
-        for start in range(0, len(paths), batch):
-            chunk = paths[start : start + batch]
-            pending = [(p, self._call(lambda p=p: self._client.exists_async(p), p, "checking")) for p in chunk]
-            for path, result in pending:
-                remaining = max(0.001, deadline - time.monotonic())
-                found[path] = self._result(result, path, "checking", remaining)
-        return found
-
-    # -- internals
-
-    def _wait(self, start: Callable[[], Any], path: str, what: str) -> Any:
-        return self._result(self._call(start, path, what), path, what, self._timeout_s)
-
-    @staticmethod
-    def _call(start: Callable[[], Any], path: str, what: str) -> Any:
-        try:
-            return start()
-        except (KazooException, ValueError, TypeError) as exc:  # bad path, closed client
-            raise SourceError(SOURCE, f"{what} {path} failed: {exc or type(exc).__name__}") from None
-
-    @staticmethod
-    def _result(result: Any, path: str, what: str, timeout_s: float) -> Any:
-        try:
-            return result.get(timeout=timeout_s)
-        except NoNodeError:
-            raise SourceError(SOURCE, f"node {path} no longer exists") from None
-        except KazooTimeoutError:
-            raise SourceError(SOURCE, f"{what} {path} timed out after {timeout_s:.3g} s") from None
-        except (KazooException, ValueError, TypeError) as exc:
-            raise SourceError(SOURCE, f"{what} {path} failed: {type(exc).__name__} {exc}".rstrip()) from None
 
 
 # --------------------------------------------------------------------------- the source

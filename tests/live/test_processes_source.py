@@ -17,7 +17,8 @@ import pytest
 
 from kafkatui.model import Broker, JvmProcess, ProcessesSnapshot
 from kafkatui.sources.processes import ProcessSource
-from kafkatui.sources.zookeeper import ZooKeeperSource, split_hosts
+from kafkatui.sources.zookeeper import ZooKeeperSource
+from kafkatui.sources.zookeeper_stats import split_hosts
 
 pytestmark = pytest.mark.live
 

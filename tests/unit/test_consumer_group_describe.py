@@ -19,7 +19,7 @@ from kafka.protocol.api_key import ApiKey
 
 from kafkatui.model import Group, GroupMember
 from kafkatui.snapshot_json import group_json
-from kafkatui.sources.kafka_convert import (
+from kafkatui.sources.kafka_convert_groups import (
     consuming,
     group_partitions,
     is_kip848_description,

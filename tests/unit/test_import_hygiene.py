@@ -13,6 +13,7 @@ import sys
 ALWAYS = [
     "kafkatui.sources.kafka",
     "kafkatui.sources.kafka_convert",
+    "kafkatui.sources.kafka_convert_groups",
     "kafkatui.sources.kafka_fetch",
     "kafkatui.sources.kafka_wire",
     "kafkatui.model",
@@ -20,7 +21,14 @@ ALWAYS = [
 ]
 IF_PRESENT = [
     "kafkatui.sources.zookeeper",
+    "kafkatui.sources.zookeeper_nodes",
+    "kafkatui.sources.zookeeper_readonly",
+    "kafkatui.sources.zookeeper_stats",
     "kafkatui.sources.processes",
+    "kafkatui.sources.processes_disk",
+    "kafkatui.sources.processes_jvm",
+    "kafkatui.sources.processes_match",
+    "kafkatui.sources.processes_properties",
     "kafkatui.sources.tail",
     "kafkatui.snapshot_json",
     "kafkatui.lag",

@@ -32,20 +32,22 @@ from kafkatui.model import (
 from kafkatui.snapshot_json import build_document
 from kafkatui.sources.kafka_convert import (
     brokers_from_metadata,
-    committed_from_offset_fetch,
     config_entries,
-    consuming,
     controller_of,
-    decode_assignment,
     describe_error,
-    group_partitions,
     leaders_from_metadata,
     log_dirs_from_response,
-    members_from_description,
     offsets_from_response,
     quorum_from_response,
     summarize,
     topics_from_metadata,
+)
+from kafkatui.sources.kafka_convert_groups import (
+    committed_from_offset_fetch,
+    consuming,
+    decode_assignment,
+    group_partitions,
+    members_from_description,
 )
 from kafkatui.sources.kafka_wire import offset_fetch_requests, offsets_request
 

@@ -8,20 +8,19 @@ from pathlib import Path
 import pytest
 
 from kafkatui.model import Broker, DiskUsage, JvmProcess
-from kafkatui.sources.processes import (
+from kafkatui.sources.processes_disk import disk_usage, walk_usage
+from kafkatui.sources.processes_jvm import (
     DEFAULT_KAFKA_LOG_DIR,
     config_arg,
     config_broker_id,
-    disk_usage,
     heap_flags,
     jvm_kind,
     kafka_role,
     log_dir_paths,
-    match_broker_ids,
     overrides,
-    parse_properties,
-    walk_usage,
 )
+from kafkatui.sources.processes_match import match_broker_ids
+from kafkatui.sources.processes_properties import parse_properties
 
 # --------------------------------------------------------------------------- server.properties
 
