@@ -153,6 +153,41 @@ def listed_groups(admin: Any, must_include: Collection[str] = SEEDED_GROUPS,
         time.sleep(1)
 
 
+COORDINATOR_ERRORS = (Errors.NotCoordinatorError, Errors.CoordinatorLoadInProgressError,
+                      Errors.CoordinatorNotAvailableError)
+
+
+def committed_offsets(admin: Any, groups: Collection[str], timeout: float = 60) -> dict:
+    """`admin.list_group_offsets(groups)`, also while a group's coordinator moves.
+
+    kafka-python caches each group's coordinator for the client's lifetime and does not forget
+    it on NOT_COORDINATOR, so a long-lived test client asks the old broker until the test
+    times out (CI, after leadership returned to a restarted broker). On a coordinator error
+    this asks again through a fresh client, which looks the coordinator up anew."""
+    if not groups:
+        return {}
+    from kafka import KafkaAdminClient
+
+    deadline = time.monotonic() + timeout
+    client = admin
+    try:
+        while True:
+            try:
+                return client.list_group_offsets(list(groups))
+            except COORDINATOR_ERRORS:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(1)
+            if client is not admin:
+                client.close()
+            client = KafkaAdminClient(bootstrap_servers=admin.config["bootstrap_servers"],
+                                      client_id=f"{admin.config['client_id']}-retry",
+                                      request_timeout_ms=15000, bootstrap_timeout_ms=15000)
+    finally:
+        if client is not admin:
+            client.close()
+
+
 @pytest.fixture
 def unique_name(request: pytest.FixtureRequest) -> str:
     """A topic/group name no other test (or earlier run) uses."""

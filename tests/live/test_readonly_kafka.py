@@ -26,7 +26,7 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.model import SourceError
 from kafkatui.sources import kafka as kafka_source
 from kafkatui.sources.kafka import KafkaSource
-from tests.conftest import SEEDED_GROUPS, listed_groups
+from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 
 pytestmark = pytest.mark.live
 
@@ -57,7 +57,7 @@ def state(admin: KafkaAdminClient, must_include: Collection[str] = SEEDED_GROUPS
     topics = {t["name"]: len(t["partitions"]) for t in admin.describe_topics() if not TEST_TOPIC.match(t["name"] or "")}
     groups = listed_groups(admin, must_include)
     stable = [g for g in groups if g not in MOVING_GROUPS]
-    offsets = admin.list_group_offsets(stable) if stable else {}
+    offsets = committed_offsets(admin, stable)
     committed = {
         g: sorted((tp.topic, tp.partition, om.offset) for tp, om in offsets.get(g, {}).items()) for g in stable
     }
@@ -179,3 +179,24 @@ def test_own_message_schemas_are_read_only_apis() -> None:
         assert schema["apiKey"] in READ_ONLY_API_KEYS, schema["name"]
     code = re.sub(r'"""(?:.|\n)*?"""', "", (folder / "__init__.py").read_text())
     assert not re.search(r"(Create|Delete|Alter|Commit|Join|Sync|Heartbeat|Leave|Produce|Elect)\w*Request", code)
+
+
+def test_committed_offsets_survive_a_stale_coordinator(admin: KafkaAdminClient) -> None:
+    """The digest helper must not trust kafka-python's coordinator cache: point the cached
+    coordinator of `analytics` at a broker that is not its coordinator, as a move leaves it."""
+    from kafka.cluster import CoordinatorType
+
+    truth = committed_offsets(admin, ["analytics"])
+    assert truth.get("analytics"), "analytics has committed offsets (seeded)"
+    cluster = admin._manager.cluster  # kafka-python internals: the only way to stage a stale cache
+    key = (CoordinatorType.GROUP, "analytics")
+    real = cluster._coordinators[key]
+    real_port = cluster.broker_metadata(real).port
+    wrong = next(b.node_id for b in cluster.brokers() if b.port != real_port)
+    cluster._coordinators[key] = wrong
+    try:
+        with pytest.raises(NotCoordinatorError):
+            admin.list_group_offsets(["analytics"])
+        assert committed_offsets(admin, ["analytics"]) == truth
+    finally:
+        cluster._coordinators[key] = real

@@ -19,7 +19,7 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.sources.tail import TailReader
 from kafkatui.sources.tail_consumer import connect
 from kafkatui.tailbuffer import TailRecord, parse_start
-from tests.conftest import SEEDED_GROUPS, listed_groups, no_autocreate
+from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups, no_autocreate
 
 pytestmark = pytest.mark.live
 
@@ -437,7 +437,7 @@ def test_falling_behind_a_flood_skips_ahead_and_counts_it(settings, topic, produ
 def cluster_state(admin: KafkaAdminClient, groups_before: Collection[str] = SEEDED_GROUPS) -> dict:
     groups = listed_groups(admin, groups_before)
     stable = [g for g in groups if g not in MOVING_GROUPS]
-    committed = admin.list_group_offsets(stable) if stable else {}
+    committed = committed_offsets(admin, stable)
     return {
         "groups": groups,
         "committed": {g: sorted((tp.topic, tp.partition, om.offset) for tp, om in committed.get(g, {}).items())

@@ -46,7 +46,7 @@ from kafkatui.widgets.table import FilterTable
 from kafkatui.widgets.tail_table import TailTable
 from kafkatui.widgets.znode_tree import ZnodeTree
 from localcluster.seed import LIVE_WEIGHTS
-from tests.conftest import SEEDED_GROUPS, listed_groups
+from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 from tests.reliability.helpers import KeyProbe, wait_until
 from tests.ui.conftest import type_text
 
@@ -86,7 +86,7 @@ def digest(admin: KafkaAdminClient, zk: KazooClient | None, groups_before: Colle
     end_offsets = {f"{tp.topic}/{tp.partition}": getattr(v, "offset", v) for tp, v in latest.items()}
     groups = listed_groups(admin, groups_before)  # complete, even while a coordinator moves
     stable = [g for g in groups if g not in MOVING_GROUPS]
-    offsets = admin.list_group_offsets(stable) if stable else {}
+    offsets = committed_offsets(admin, stable)
     committed = {g: sorted((tp.topic, tp.partition, om.offset) for tp, om in offsets.get(g, {}).items())
                  for g in stable}
     brokers = sorted(b["broker_id"] for b in admin.describe_cluster()["brokers"])
