@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLUSTER_TOOL = REPO / "localcluster" / "cluster.py"
 SEED = REPO / "localcluster" / "seed.py"
 C = TypeVar("C")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,20 @@ def listed_groups(admin: Any, must_include: Collection[str] = SEEDED_GROUPS,
         if set(must_include) <= set(groups) or time.monotonic() > deadline:
             return groups
         time.sleep(1)
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.5) -> T:
+    """Poll `probe` until it returns something truthy, and return that; fail naming `what` (and
+    what the probe last saw: its `seen` attribute if it keeps one) after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    seen = getattr(probe, "seen", last)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last: {seen!r})")
 
 
 COORDINATOR_ERRORS = (Errors.NotCoordinatorError, Errors.CoordinatorLoadInProgressError,

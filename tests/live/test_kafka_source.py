@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
@@ -17,11 +16,10 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.model import ClusterSnapshot, LagStatus, SourceError
 from kafkatui.sources.kafka import KafkaSource
 from kafkatui.sources.tail_consumer import connect as tail_connect
-from tests.conftest import no_autocreate
+from tests.conftest import no_autocreate, wait_for
 
 pytestmark = pytest.mark.live
 
-T = TypeVar("T")
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 
@@ -30,16 +28,6 @@ def settings_for(bootstrap: str, timeout_s: float = TIMEOUT_S) -> Settings:
     return Settings(bootstrap=parse_bootstrap(bootstrap), connect_timeout_s=timeout_s)
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.5) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last: {last!r})")
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,9 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
@@ -33,11 +31,10 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.model import Group, GroupsSnapshot
 from kafkatui.sources import kafka_fetch
 from kafkatui.sources.kafka import KafkaSource
-from tests.conftest import no_autocreate
+from tests.conftest import no_autocreate, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.kraft]
 
-T = TypeVar("T")
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 COUNTS = {0: 5, 1: 3, 2: 1}  # records per partition
@@ -88,17 +85,6 @@ public class Kip848Consumer {
 """
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.5) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    seen = getattr(probe, "seen", last)  # what the probe last saw, if it keeps that
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last: {seen!r})")
 
 
 def java_consumer(tmp_path: Path, bootstrap: str, topic: str, group: str, client_id: str) -> subprocess.Popen:

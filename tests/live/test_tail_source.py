@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
-from typing import TypeVar
+from collections.abc import Collection, Iterator
+from functools import partial
 
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
@@ -20,10 +20,10 @@ from kafkatui.sources.tail import TailReader
 from kafkatui.sources.tail_consumer import connect
 from kafkatui.tailbuffer import TailRecord, parse_start
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups, no_autocreate
+from tests.conftest import wait_for as wait_for_shared
 
 pytestmark = pytest.mark.live
 
-T = TypeVar("T")
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 MOVING_GROUPS = {"billing"}  # the demo consumer commits all the time
 PARTITIONS = 3
@@ -31,15 +31,7 @@ PER_PARTITION = 10
 HOUR_MS = 3_600_000
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.05) -> T:
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last: {last!r})")
+wait_for = partial(wait_for_shared, interval=0.05)  # records arrive within tens of ms
 
 
 @pytest.fixture(scope="module")
