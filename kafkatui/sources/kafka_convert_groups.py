@@ -79,25 +79,20 @@ def members_from_description(described: Any) -> tuple[GroupMember, ...]:
     """Members sorted by client id, from DescribeGroups or (KIP-848) ConsumerGroupDescribe.
     Classic groups: only consumer-protocol assignments are decoded (others use their own
     encoding). KIP-848 groups: the assignment the member has now, not its target."""
-    if is_kip848_description(described):
-        members = [
-            GroupMember(
-                member_id=m.member_id,
-                client_id=m.client_id,
-                host=(m.client_host or "").lstrip("/"),
-                assignments=kip848_assignment(m.assignment),
-            )
-            for m in described.members
-        ]
-        members.sort(key=lambda m: (m.client_id, m.member_id))
-        return tuple(members)
-    consumer = described.protocol_type == "consumer"
+    kip848 = is_kip848_description(described)
+    consumer = not kip848 and described.protocol_type == "consumer"
+
+    def assigned(m: Any) -> tuple[TopicPartitionKey, ...]:
+        if kip848:
+            return kip848_assignment(m.assignment)
+        return decode_assignment(m.member_assignment) if consumer else ()
+
     members = [
         GroupMember(
             member_id=m.member_id,
             client_id=m.client_id,
             host=(m.client_host or "").lstrip("/"),
-            assignments=decode_assignment(m.member_assignment) if consumer else (),
+            assignments=assigned(m),
         )
         for m in described.members
     ]

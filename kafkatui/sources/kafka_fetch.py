@@ -127,9 +127,7 @@ async def fetch_groups(call: Call) -> GroupsFetch:
 
     # 2. DescribeGroups (ConsumerGroupDescribe for KIP-848 groups) and OffsetFetch, one each
     #    per coordinator, with all its groups (brokers before 3.0: one OffsetFetch per group).
-    by_coordinator: dict[int, list[str]] = defaultdict(list)
-    for group_id, (node, _g) in sorted(listed.items()):
-        by_coordinator[node].append(group_id)
+    by_coordinator = by_node({group_id: node for group_id, (node, _g) in listed.items()})
     phase = Phase(time.monotonic())
     batched = call.api_versions.get(API_OFFSET_FETCH, (0, 0))[1] >= 8
     kip848 = API_CONSUMER_GROUP_DESCRIBE in call.api_versions
@@ -146,14 +144,15 @@ async def fetch_groups(call: Call) -> GroupsFetch:
     errors.extend(fetch_errors)
     described: dict[str, Any] = {}
     committed: dict[str, dict[TopicPartitionKey, int | None]] = {}
-    untyped: dict[str, str | None] = {}  # KIP-848 by DescribeGroups' answer: group id -> its error line
+    untyped: dict[str, Any] = {}  # KIP-848 by DescribeGroups' answer: group id -> that answer
     for kind, _node, response, tag in fetch_results:
         if kind in ("describe_groups", "consumer_group_describe"):
             for g in response.groups:
-                line = describe_line(g)
                 listing = listed.get(g.group_id)
                 if kip848 and kind == "describe_groups" and listing and not_classic(listing[1], g):
-                    untyped[g.group_id] = line
+                    untyped[g.group_id] = g  # settled by describe_untyped
+                    continue
+                line = describe_line(g)
                 if line is not None:
                     errors.append(line)
                     continue
@@ -206,37 +205,45 @@ def describe_line(group: Any) -> str | None:
     return f"describe group {group.group_id}: {Errors.for_code(group.error_code).__name__}"
 
 
+def by_node(nodes: dict[str, int]) -> dict[int, list[str]]:
+    """Group ids per coordinator node, both sorted: one batched request per coordinator."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for group_id, node in sorted(nodes.items()):
+        out[node].append(group_id)
+    return dict(sorted(out.items()))
+
+
 async def describe_untyped(
     call: Call,
     coordinators: dict[str, int],
-    lines: dict[str, str | None],
+    classic: dict[str, Any],
     described: dict[str, Any],
     errors: list[str],
 ) -> None:
     """ConsumerGroupDescribe for groups DescribeGroups said are not classic, batched per
-    coordinator. An answer replaces the DescribeGroups outcome (and its error line) only when
-    it describes the group; otherwise that outcome stands, as it would without this round."""
-    by_coordinator: dict[int, list[str]] = defaultdict(list)
-    for group_id, node in sorted(coordinators.items()):
-        by_coordinator[node].append(group_id)
+    coordinator. Its answer is used when it describes the group; otherwise the DescribeGroups
+    answer in `classic` stands, as it would without this round."""
     phase = Phase(time.monotonic())
-    for node, ids in sorted(by_coordinator.items()):
+    for node, ids in by_node(coordinators).items():
         phase.add("consumer_group_describe", node, call.send(consumer_group_describe_request(ids), node))
     results, round_errors = await gather(call, phase)
     errors.extend(round_errors)
     for _kind, _node, response, _tag in results:
         for g in response.groups:
-            if g.group_id not in lines:
+            if g.group_id not in classic:
                 continue
             line = describe_line(g)
-            if line is not None:  # not a KIP-848 group either: what DescribeGroups said stands
-                if Errors.for_code(g.error_code) is not Errors.GroupIdNotFoundError:
-                    errors.append(line)
-                continue
-            replaced = lines[g.group_id]
-            if replaced is not None and replaced in errors:
-                errors.remove(replaced)
-            described[g.group_id] = g
+            if line is None:
+                del classic[g.group_id]
+                described[g.group_id] = g
+            elif Errors.for_code(g.error_code) is not Errors.GroupIdNotFoundError:
+                errors.append(line)  # not a KIP-848 group either, and this says why
+    for group_id, g in classic.items():  # not described by ConsumerGroupDescribe: the classic outcome
+        line = describe_line(g)
+        if line is not None:
+            errors.append(line)
+        else:
+            described[group_id] = g
 
 
 async def fetch_config(call: Call, resource_type: str, name: str) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
-from kafka.errors import CoordinatorLoadInProgressError, NotCoordinatorError
+from kafka.errors import NotCoordinatorError
 
 from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.model import SourceError
@@ -54,6 +54,8 @@ def source(cluster) -> Iterator[KafkaSource]:
 
 
 def state(admin: KafkaAdminClient, must_include: Collection[str] = SEEDED_GROUPS) -> dict:
+    """What a writer could change; the group helpers ride out a coordinator that is still loading
+    or has moved (right after an earlier fault test restarted a broker)."""
     topics = {t["name"]: len(t["partitions"]) for t in admin.describe_topics() if not TEST_TOPIC.match(t["name"] or "")}
     groups = listed_groups(admin, must_include)
     stable = [g for g in groups if g not in MOVING_GROUPS]
@@ -64,26 +66,12 @@ def state(admin: KafkaAdminClient, must_include: Collection[str] = SEEDED_GROUPS
     return {"topics": topics, "groups": groups, "committed": committed}
 
 
-def settled_state(admin: KafkaAdminClient, must_include: Collection[str] = SEEDED_GROUPS,
-                  timeout: float = 60) -> dict:
-    """state(), retried while a coordinator is still loading (right after an earlier fault test
-    restarted a broker); the digest must compare a settled cluster, not a half-loaded one."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return state(admin, must_include)
-        except (CoordinatorLoadInProgressError, NotCoordinatorError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-
-
 def digest(snapshot: dict) -> str:
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
 
 
 def test_full_refresh_changes_nothing(admin: KafkaAdminClient, source: KafkaSource) -> None:
-    before = settled_state(admin)
+    before = state(admin)
     cluster_snap = source.refresh()
     groups_snap = source.groups()
     source.refresh()
@@ -91,7 +79,7 @@ def test_full_refresh_changes_nothing(admin: KafkaAdminClient, source: KafkaSour
     source.configs("topic", "customers")
     source.configs("topic", "orders")
     source.configs("broker", str(cluster_snap.brokers[0].id))
-    after = settled_state(admin, before["groups"])
+    after = state(admin, before["groups"])
     assert after == before, "the source changed topics, groups or committed offsets"
     assert digest(after) == digest(before)
     # the source saw the same groups, and did not add one of its own
