@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 from kafka import KafkaAdminClient, KafkaProducer  # noqa: E402
 
 from kafkatui.config import Settings, parse_bootstrap  # noqa: E402
-from kafkatui.sources.kafka import KafkaSource  # noqa: E402
-from kafkatui.sources.kafka_clients import no_auto_create  # noqa: E402
+from kafkatui.kafka.clients import no_auto_create  # noqa: E402
+from kafkatui.kafka.source import KafkaSource  # noqa: E402
 
 
 def default_bootstrap() -> str:

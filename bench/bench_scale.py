@@ -55,9 +55,9 @@ from kafka import KafkaAdminClient, KafkaProducer  # noqa: E402
 
 from bench.tools import kafka_tools  # noqa: E402
 from kafkatui.config import load_settings  # noqa: E402
+from kafkatui.kafka.clients import no_auto_create  # noqa: E402
+from kafkatui.kafka.source import KafkaSource  # noqa: E402
 from kafkatui.model import SourceError  # noqa: E402
-from kafkatui.sources.kafka import KafkaSource  # noqa: E402
-from kafkatui.sources.kafka_clients import no_auto_create  # noqa: E402
 
 
 def log(message: str) -> None:

@@ -48,9 +48,9 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 import psutil  # noqa: E402
 from textual import events  # noqa: E402
 
-from kafkatui.app import KafkaTuiApp  # noqa: E402
 from kafkatui.config import load_settings  # noqa: E402
-from kafkatui.messages import SourcePolled  # noqa: E402
+from kafkatui.ui.app import KafkaTuiApp  # noqa: E402
+from kafkatui.ui.messages import SourcePolled  # noqa: E402
 
 RSS_GROWTH_LIMIT_MB = 10.0
 VIEWS = (("1", "overview"), ("2", "processes"), ("3", "topics"), ("4", "groups"), ("5", "zookeeper"))
@@ -122,7 +122,7 @@ class Soak:
             await pilot.pause(0.1)
 
     async def open_tail(self, pilot: Any) -> Any:
-        from kafkatui.screens.tail import TailScreen
+        from kafkatui.ui.tail.screen import TailScreen
 
         self.app.open_tail("orders")
         await self.wait(pilot, lambda: isinstance(self.app.screen, TailScreen)
@@ -130,7 +130,7 @@ class Soak:
         return self.app.screen
 
     async def close_tail(self, pilot: Any) -> None:
-        from kafkatui.screens.tail import TailScreen
+        from kafkatui.ui.tail.screen import TailScreen
 
         while isinstance(self.app.screen, TailScreen) or len(self.app.screen_stack) > 1:
             self.app.pop_screen()

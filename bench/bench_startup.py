@@ -6,7 +6,7 @@ and Textual's first paint to a real terminal. The clock starts just before `tmux
 launches the installed console script in an 80x24 pane and stops at the first `capture-pane`
 that shows a broker row (the first bootstrap port in the overview's broker table), polled every
 10 ms; the polling granularity is included in the figure. Also measured: the same launch
-up to the first header paint (the UI is interactive), and `python -c "import kafkatui.app"`.
+up to the first header paint (the UI is interactive), and `python -c "import kafkatui.ui.app"`.
 
     python bench/bench_startup.py [--runs 7]
 """
@@ -78,7 +78,7 @@ def import_time(runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import kafkatui.app"], check=True)
+        subprocess.run([sys.executable, "-c", "import kafkatui.ui.app"], check=True)
         times.append(time.perf_counter() - began)
     return times
 

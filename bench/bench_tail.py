@@ -53,10 +53,10 @@ from textual.app import App  # noqa: E402
 from textual.binding import Binding, BindingType  # noqa: E402
 
 from kafkatui.config import Settings, parse_bootstrap  # noqa: E402
-from kafkatui.screens.tail import TailScreen  # noqa: E402
-from kafkatui.sources.kafka_clients import no_auto_create  # noqa: E402
-from kafkatui.tailrecord import TailRecord  # noqa: E402
-from kafkatui.tailstart import parse_start  # noqa: E402
+from kafkatui.kafka.clients import no_auto_create  # noqa: E402
+from kafkatui.tail.record import TailRecord  # noqa: E402
+from kafkatui.tail.start import parse_start  # noqa: E402
+from kafkatui.ui.tail.screen import TailScreen  # noqa: E402
 
 TARGETS = {"p50_ms": 100.0, "p99_ms": 250.0, "rss_mb": 250.0, "key_ms": 150.0}
 PARTITIONS = 6

@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
 from kazoo.client import KazooClient  # noqa: E402
 
-from kafkatui.sources.zookeeper import ZooKeeperSource  # noqa: E402
-from kafkatui.sources.zookeeper_nodes import child_path  # noqa: E402
+from kafkatui.zookeeper.nodes import child_path  # noqa: E402
+from kafkatui.zookeeper.source import ZooKeeperSource  # noqa: E402
 
 
 def cluster_value(key: str) -> str:
@@ -83,9 +83,9 @@ async def browse_in_app(hosts: str, parent: str, children: int) -> dict[str, obj
     """Child mode: the real app browses `parent`; returns RSS figures (MB) and the list time."""
     import psutil
 
-    from kafkatui.app import KafkaTuiApp
     from kafkatui.config import load_settings
-    from kafkatui.widgets.znode_tree import MAX_CHILDREN, ZnodeTree
+    from kafkatui.ui.app import KafkaTuiApp
+    from kafkatui.ui.zookeeper.tree import MAX_CHILDREN, ZnodeTree
 
     proc = psutil.Process()
     peak = 0.0

@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
 from bench.bench_scale import Topics, env_value  # noqa: E402
 from kafkatui.config import load_settings  # noqa: E402
-from kafkatui.sources.kafka import KafkaSource  # noqa: E402
+from kafkatui.kafka.source import KafkaSource  # noqa: E402
 
 AREAS = (  # first match wins: (label, substring of the function's file path or builtin's name)
     ("waiting for the brokers (epoll/select)", "epoll"),

@@ -5,7 +5,7 @@ KAFKATUI_BOOTSTRAP / KAFKATUI_ZOOKEEPER) to each view, waits until that view sho
 (a condition, never a fixed sleep), and saves `screenshots/<view>-<theme>.svg`.
 
 Views: overview, processes, topics, topic (orders' partitions), groups, group (a group's lag),
-zookeeper (with /brokers/ids/1 selected), tail (orders, when kafkatui.screens.tail exists),
+zookeeper (with /brokers/ids/1 selected), tail (orders, when kafkatui.ui.tail.screen exists),
 help. Default size 120x36, themes kafkatui-dark and kafkatui-light.
 
     python -m bench.screenshots [--size 120x36] [--themes kafkatui-dark,kafkatui-light]
@@ -62,7 +62,7 @@ async def wait(pilot: Any, predicate: Callable[[], object], what: str, timeout: 
 
 
 def _table(app: Any) -> Any:
-    from kafkatui.widgets.table import FilterTable
+    from kafkatui.ui.widgets.table import FilterTable
 
     return app.screen.query_one(FilterTable)
 
@@ -88,7 +88,7 @@ async def shot_overview(pilot: Any) -> None:
 
 
 def _groups_judged(app: Any) -> bool:
-    from kafkatui.lag import DEFAULT_STOP_AFTER_S
+    from kafkatui.kafka.lag import DEFAULT_STOP_AFTER_S
 
     groups = app.state.groups
     needed = int(DEFAULT_STOP_AFTER_S / app.settings.refresh_s) + 2
@@ -122,7 +122,7 @@ async def shot_topic(pilot: Any) -> None:
     await _root(pilot, "3", "TopicsScreen")
     app.open_topic("orders")
     await wait(pilot, lambda: type(app.screen).__name__ == "TopicDetailScreen", "TopicDetailScreen")
-    from kafkatui.widgets.table import FilterTable
+    from kafkatui.ui.widgets.table import FilterTable
 
     await wait(pilot, lambda: all(t.total_count > 0 for t in app.screen.query(FilterTable)), "partitions + configs")
 
@@ -150,7 +150,7 @@ async def shot_zookeeper(pilot: Any) -> None:
     app = pilot.app
     await _root(pilot, "5", "ZooKeeperScreen")
     await wait(pilot, lambda: app.state.zookeeper is not None, "ZooKeeper state")
-    from kafkatui.widgets.znode_tree import ZnodeTree
+    from kafkatui.ui.zookeeper.tree import ZnodeTree
 
     tree = app.screen.query_one(ZnodeTree)
     await wait(pilot, lambda: len(tree.root.children) > 3, "znode root")
@@ -161,9 +161,9 @@ async def shot_zookeeper(pilot: Any) -> None:
 
 async def shot_tail(pilot: Any) -> bool:
     try:
-        from kafkatui.screens.tail import TailScreen
+        from kafkatui.ui.tail.screen import TailScreen
     except ImportError:
-        print("screenshots: no kafkatui.screens.tail.TailScreen yet; skipping the tail", file=sys.stderr)
+        print("screenshots: no kafkatui.ui.tail.screen.TailScreen yet; skipping the tail", file=sys.stderr)
         return False
     app = pilot.app
     await _root(pilot, "3", "TopicsScreen")
@@ -196,8 +196,8 @@ SHOTS: dict[str, Callable[[Any], Awaitable[Any]]] = {
 
 
 async def run_theme(theme: str, views: list[str], size: tuple[int, int], out: Path, env: dict[str, str]) -> list[Path]:
-    from kafkatui.app import KafkaTuiApp
     from kafkatui.config import load_settings
+    from kafkatui.ui.app import KafkaTuiApp
 
     settings = load_settings(
         {"bootstrap": env["KAFKATUI_BOOTSTRAP"], "zookeeper": env.get("KAFKATUI_ZOOKEEPER"), "theme": theme},

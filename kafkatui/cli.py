@@ -174,9 +174,9 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
     problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
     if problem:
         return _fail(problem)
+    from kafkatui.kafka.source import KafkaSource
     from kafkatui.model import SourceError
-    from kafkatui.snapshot_json import build_document
-    from kafkatui.sources.kafka import KafkaSource
+    from kafkatui.snapshot.document import build_document
 
     kafka = KafkaSource(settings)
     zk_source: Any = None
@@ -194,7 +194,7 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
             cluster_f = pool.submit(timed, "kafka", kafka.refresh)
             zk_f = None
             if settings.zookeeper:
-                from kafkatui.sources.zookeeper import ZooKeeperSource
+                from kafkatui.zookeeper.source import ZooKeeperSource
 
                 zk_source = ZooKeeperSource(settings.zookeeper, timeout_s=settings.connect_timeout_s)
                 zk_f = pool.submit(timed, "zookeeper", zk_source.refresh)
@@ -202,7 +202,7 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
             groups_f = pool.submit(timed, "groups", kafka.groups)
             procs = None
             if processes:
-                from kafkatui.sources.processes import ProcessSource
+                from kafkatui.processes.source import ProcessSource
 
                 procs = timed("processes", ProcessSource().refresh, cluster.brokers)
             groups = groups_f.result()
@@ -234,7 +234,7 @@ def apply_color_choice(color: str) -> None:
 
 def tail_request(args: argparse.Namespace) -> tuple[str, tuple[int, ...] | None, object] | None:
     """(topic, partitions, StartSpec) from --tail/--from/--partitions; ValueError -> one line, exit 2."""
-    from kafkatui.tailbuffer import parse_partitions, parse_start
+    from kafkatui.tail.buffer import parse_partitions, parse_start
 
     topic = getattr(args, "tail", None)
     if topic is None:
@@ -254,8 +254,8 @@ def run_tui(settings: Settings, *, wait: bool, tail: tuple[str, tuple[int, ...] 
         if problem:
             return _fail(f"{problem}; check --bootstrap, or use --wait to keep retrying")
     apply_color_choice(settings.color)
-    from kafkatui.app import KafkaTuiApp
     from kafkatui.logging_setup import configure_logging
+    from kafkatui.ui.app import KafkaTuiApp
 
     configure_logging()
     app = KafkaTuiApp(settings, tail=tail)

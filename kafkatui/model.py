@@ -219,7 +219,7 @@ class ConfigSnapshot:
 
 
 class LagStatus(enum.Enum):
-    """Burrow-style evaluation of a group's recent lag samples; see kafkatui.lag for the rules."""
+    """Burrow-style evaluation of a group's recent lag samples; see kafkatui.kafka.lag for the rules."""
 
     OK = "OK"
     WARN = "WARN"

@@ -13,9 +13,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 
 from kafkatui.config import Settings, parse_bootstrap
+from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import ClusterSnapshot, LagStatus, SourceError
-from kafkatui.sources.kafka import KafkaSource
-from kafkatui.sources.tail_consumer import connect as tail_connect
+from kafkatui.tail.consumer import connect as tail_connect
 from tests.conftest import no_autocreate, wait_for
 
 pytestmark = pytest.mark.live

@@ -28,9 +28,9 @@ from kafka.protocol.admin import ListGroupsRequest
 
 import localcluster.cluster as lc
 from kafkatui.config import Settings, parse_bootstrap
+from kafkatui.kafka import fetch as kafka_fetch
+from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import Group, GroupsSnapshot
-from kafkatui.sources import kafka_fetch
-from kafkatui.sources.kafka import KafkaSource
 from tests.conftest import no_autocreate, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.kraft]

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from kafkatui.model import Broker, JvmProcess, ProcessesSnapshot
-from kafkatui.sources.processes import ProcessSource
-from kafkatui.sources.zookeeper import ZooKeeperSource
-from kafkatui.sources.zookeeper_stats import split_hosts
+from kafkatui.processes.source import ProcessSource
+from kafkatui.zookeeper.source import ZooKeeperSource
+from kafkatui.zookeeper.stats import split_hosts
 
 pytestmark = pytest.mark.live
 

@@ -23,9 +23,9 @@ from kafka import KafkaAdminClient
 from kafka.errors import NotCoordinatorError
 
 from kafkatui.config import Settings, parse_bootstrap
+from kafkatui.kafka import source as kafka_source
+from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import SourceError
-from kafkatui.sources import kafka as kafka_source
-from kafkatui.sources.kafka import KafkaSource
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 
 pytestmark = pytest.mark.live
@@ -108,9 +108,9 @@ def test_describing_a_missing_topic_does_not_create_it(
 
 
 def source_modules() -> dict[str, str]:
-    """The code of every module of the Kafka source (kafka.py and kafka_*.py), comments and
+    """The code of every module of the Kafka source (the kafkatui/kafka/ package), comments and
     docstrings removed: docstrings may mention what we never do."""
-    paths = sorted(Path(kafka_source.__file__).parent.glob("kafka*.py"))
+    paths = sorted(Path(kafka_source.__file__).parent.glob("*.py"))
     modules = {}
     for path in paths:
         text = path.read_text()
@@ -123,7 +123,7 @@ def test_source_sends_only_read_requests() -> None:
     """Static check: no module of the source names a mutating API, request or consumer."""
     modules = source_modules()
     # the glob must find the split modules, or this test would pass vacuously
-    split = {"kafka.py", "kafka_wire.py", "kafka_fetch.py", "kafka_convert.py", "kafka_convert_groups.py"}
+    split = {"source.py", "wire.py", "fetch.py", "convert.py", "convert_groups.py"}
     assert split <= set(modules)
     forbidden = [
         r"\bcreate_\w+\(",
@@ -142,11 +142,11 @@ def test_source_sends_only_read_requests() -> None:
         for pattern in forbidden:
             assert not re.search(pattern, code), f"{name}: {pattern}"
         assert "allow_auto_topic_creation=True" not in code, name
-    # requests are built in kafka_wire only, and its every Metadata request forbids auto-creation
+    # requests are built in wire.py only, and its every Metadata request forbids auto-creation
     for name, code in modules.items():
-        if name != "kafka_wire.py":
-            assert not re.search(r"\w+Request\b", code), f"{name} builds a request; build it in kafka_wire"
-    metadata_requests = re.findall(r"MetadataRequest\(([^)]*)\)", modules["kafka_wire.py"])
+        if name != "wire.py":
+            assert not re.search(r"\w+Request\b", code), f"{name} builds a request; build it in wire.py"
+    metadata_requests = re.findall(r"MetadataRequest\(([^)]*)\)", modules["wire.py"])
     assert metadata_requests, "no Metadata request found: the check would be vacuous"
     for args in metadata_requests:
         assert "allow_auto_topic_creation=False" in args, args
@@ -158,7 +158,7 @@ READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 55, 69}
 
 
 def test_own_message_schemas_are_read_only_apis() -> None:
-    """kafkatui ships wire schemas for what kafka-python lacks (kafkatui/sources/messages); each
+    """kafkatui ships wire schemas for what kafka-python lacks (kafkatui/kafka/messages); each
     must be a read-only API, and the package must not name a mutating request either."""
     folder = Path(kafka_source.__file__).parent / "messages"
     schemas = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]

@@ -16,9 +16,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 
 from kafkatui.config import Settings, parse_bootstrap
-from kafkatui.sources.tail import TailReader
-from kafkatui.sources.tail_consumer import connect
-from kafkatui.tailbuffer import TailRecord, parse_start
+from kafkatui.tail.buffer import TailRecord, parse_start
+from kafkatui.tail.consumer import connect
+from kafkatui.tail.reader import TailReader
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups, no_autocreate
 from tests.conftest import wait_for as wait_for_shared
 

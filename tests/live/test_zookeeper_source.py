@@ -18,9 +18,9 @@ import pytest
 from kazoo.client import KazooClient
 
 from kafkatui.model import SourceError, ZkState
-from kafkatui.sources.zookeeper import DATA_CAP_BYTES, ZooKeeperSource
-from kafkatui.sources.zookeeper_nodes import child_path
-from kafkatui.sources.zookeeper_stats import four_letter_word, not_whitelisted, split_hosts
+from kafkatui.zookeeper.nodes import child_path
+from kafkatui.zookeeper.source import DATA_CAP_BYTES, ZooKeeperSource
+from kafkatui.zookeeper.stats import four_letter_word, not_whitelisted, split_hosts
 
 pytestmark = pytest.mark.live
 

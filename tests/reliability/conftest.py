@@ -17,8 +17,8 @@ import pytest
 from kafka import KafkaAdminClient
 from kazoo.client import KazooClient
 
-from kafkatui.app import KafkaTuiApp
 from kafkatui.config import load_settings
+from kafkatui.ui.app import KafkaTuiApp
 from tests.reliability.helpers import CLIENT_LIMITS, KeyProbe
 
 

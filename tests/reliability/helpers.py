@@ -106,7 +106,7 @@ class KeyProbe:
         await self.switch(pilot, key, end)
 
     async def help_roundtrip(self, pilot: Pilot[Any]) -> None:
-        from kafkatui.screens.help import HelpScreen
+        from kafkatui.ui.screens.help import HelpScreen
 
         app = pilot.app
         await self.timed(pilot, "question_mark", lambda: isinstance(app.screen, HelpScreen), "open help")

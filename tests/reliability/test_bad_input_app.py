@@ -21,13 +21,13 @@ from kafka.admin import NewTopic
 from kafka.errors import RequestTimedOutError
 from kazoo.client import KazooClient
 
-from kafkatui.screens.tail import TailScreen
-from kafkatui.screens.topic_detail import TopicDetailScreen
-from kafkatui.tailbuffer import parse_start
-from kafkatui.widgets.record_detail import RecordDetailScreen
-from kafkatui.widgets.table import FilterTable
-from kafkatui.widgets.tail_table import TailTable
-from kafkatui.widgets.znode_tree import MAX_CHILDREN, ZnodeTree
+from kafkatui.tail.buffer import parse_start
+from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+from kafkatui.ui.tail.record_detail import RecordDetailScreen
+from kafkatui.ui.tail.screen import TailScreen
+from kafkatui.ui.tail.table import TailTable
+from kafkatui.ui.widgets.table import FilterTable
+from kafkatui.ui.zookeeper.tree import MAX_CHILDREN, ZnodeTree
 from tests.reliability.conftest import delete_tree
 from tests.reliability.helpers import CLIENT_LIMITS, KeyProbe, text, tree_children, wait_until
 

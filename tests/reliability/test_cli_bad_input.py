@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 
 from bench.tmux_server import TmuxServer
-from kafkatui.state import Source
-from kafkatui.widgets.stale import StaleBanner
-from kafkatui.widgets.table import FilterTable
+from kafkatui.refresh.state import Source
+from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.table import FilterTable
 from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, flat, text, wait_until
 

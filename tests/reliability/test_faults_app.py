@@ -23,13 +23,13 @@ import pytest
 from kafka import KafkaProducer
 
 from kafkatui.model import ZkState
-from kafkatui.polling import ZOOKEEPER_BACKOFF_CAP_S
-from kafkatui.screens.tail import TailScreen
-from kafkatui.state import Source
-from kafkatui.tailbuffer import parse_start
-from kafkatui.widgets.stale import StaleBanner
-from kafkatui.widgets.table import FilterTable
-from kafkatui.widgets.znode_tree import ZnodeTree
+from kafkatui.refresh.state import Source
+from kafkatui.tail.buffer import parse_start
+from kafkatui.ui.polling import ZOOKEEPER_BACKOFF_CAP_S
+from kafkatui.ui.tail.screen import TailScreen
+from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.table import FilterTable
+from kafkatui.ui.zookeeper.tree import ZnodeTree
 from tests.reliability.helpers import (
     CLIENT_LIMITS,
     KeyProbe,

@@ -38,13 +38,13 @@ from kafka.protocol.consumer import OffsetSpec
 from kafka.structs import TopicPartition
 from kazoo.client import KazooClient
 
-from kafkatui.screens.group_detail import GroupDetailScreen
-from kafkatui.screens.tail import TailScreen
-from kafkatui.screens.topic_detail import TopicDetailScreen
-from kafkatui.widgets.record_detail import RecordDetailScreen
-from kafkatui.widgets.table import FilterTable
-from kafkatui.widgets.tail_table import TailTable
-from kafkatui.widgets.znode_tree import ZnodeTree
+from kafkatui.ui.screens.group_detail import GroupDetailScreen
+from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+from kafkatui.ui.tail.record_detail import RecordDetailScreen
+from kafkatui.ui.tail.screen import TailScreen
+from kafkatui.ui.tail.table import TailTable
+from kafkatui.ui.widgets.table import FilterTable
+from kafkatui.ui.zookeeper.tree import ZnodeTree
 from localcluster.seed import LIVE_WEIGHTS
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 from tests.reliability.helpers import KeyProbe, wait_until

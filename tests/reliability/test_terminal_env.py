@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from bench.tmux_server import TmuxServer
-from kafkatui.screens.tail import TailScreen
-from kafkatui.screens.too_small import TooSmallScreen, is_too_small
-from kafkatui.state import Source
-from kafkatui.tailbuffer import parse_start
-from kafkatui.widgets.table import FilterTable
-from kafkatui.widgets.tail_table import TailTable
+from kafkatui.refresh.state import Source
+from kafkatui.tail.buffer import parse_start
+from kafkatui.ui.screens.too_small import TooSmallScreen, is_too_small
+from kafkatui.ui.tail.screen import TailScreen
+from kafkatui.ui.tail.table import TailTable
+from kafkatui.ui.widgets.table import FilterTable
 from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, text, wait_until
 

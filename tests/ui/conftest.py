@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kafkatui.app import KafkaTuiApp
 from kafkatui.config import load_settings
+from kafkatui.ui.app import KafkaTuiApp
 
 KEY_NAMES = {
     " ": "space",

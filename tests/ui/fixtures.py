@@ -48,8 +48,8 @@ from kafkatui.model import (
     ZNode,
     ZStat,
 )
-from kafkatui.state import AppState, Source, SourceHealth
-from kafkatui.znodes import describe_znode
+from kafkatui.refresh.state import AppState, Source, SourceHealth
+from kafkatui.zookeeper.znodes import describe_znode
 
 NOW = 1_717_000_000.0  # 2024-05-29 16:26:40 UTC
 HOSTILE = "evil\x1b]52;c;aGk=\x07\x1b[2Jname"  # OSC 52 clipboard write + clear screen
@@ -397,7 +397,7 @@ def frozen_app(state: AppState | None = None, *, zookeeper: bool = True) -> App[
     Only `request` is answered from the frozen data above, because `live=False` answers every
     on-demand request with an error.
     """
-    import kafkatui.app as app_module
+    import kafkatui.ui.app as app_module
     from kafkatui.config import Settings
 
     class FrozenApp(app_module.KafkaTuiApp):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kafkatui.screens.help import HelpScreen
-from kafkatui.state import Source
-from kafkatui.widgets.table import FilterTable
+from kafkatui.refresh.state import Source
+from kafkatui.ui.screens.help import HelpScreen
+from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import screen_text
 
 pytestmark = pytest.mark.live
@@ -234,8 +234,8 @@ async def test_killed_broker_shows_gone_and_recovers(cluster, make_app, wait_unt
 
 async def test_unreachable_cluster_reads_as_down_and_retrying(tmp_path, wait_until) -> None:
     """Nothing listens on the port: the real sources fail, the app says so, keeps retrying, stays usable."""
-    from kafkatui.app import KafkaTuiApp
     from kafkatui.config import load_settings
+    from kafkatui.ui.app import KafkaTuiApp
 
     settings = load_settings({"bootstrap": "127.0.0.1:1", "zookeeper": "127.0.0.1:2", "refresh": 1}, env={},
                              path=tmp_path / "none.toml")

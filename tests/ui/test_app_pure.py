@@ -11,13 +11,13 @@ from dataclasses import replace
 import pytest
 from textual.theme import Theme
 
-from kafkatui.app import KafkaTuiApp
 from kafkatui.config import Settings
-from kafkatui.palette import BASE, semantic, variable_name
-from kafkatui.screens.help import HelpScreen
-from kafkatui.state import AppState, Source, SourceHealth
-from kafkatui.widgets.stale import StaleBanner
-from kafkatui.widgets.table import FilterTable
+from kafkatui.refresh.state import AppState, Source, SourceHealth
+from kafkatui.ui.app import KafkaTuiApp
+from kafkatui.ui.palette import BASE, semantic, variable_name
+from kafkatui.ui.screens.help import HelpScreen
+from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import BROKERS, frozen_state, kraft_state, screen_text, stale
 
 SIZES = [(80, 24), (160, 48)]

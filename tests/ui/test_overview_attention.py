@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from kafkatui.lag import DEFAULT_STOP_AFTER_S
+from kafkatui.kafka.lag import DEFAULT_STOP_AFTER_S
 from kafkatui.model import LagStatus
-from kafkatui.screens.group_detail import GroupDetailScreen
-from kafkatui.screens.overview import OverviewScreen
-from kafkatui.widgets.attention import AttentionPanel
-from kafkatui.widgets.table import FilterTable
+from kafkatui.ui.screens.group_detail import GroupDetailScreen
+from kafkatui.ui.screens.overview import OverviewScreen
+from kafkatui.ui.widgets.attention import AttentionPanel
+from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import screen_text
 
 pytestmark = pytest.mark.live

@@ -15,19 +15,19 @@ from typing import Any
 
 import pytest
 
-from kafkatui.screens.group_detail import GroupDetailScreen
-from kafkatui.screens.groups import GroupsScreen
-from kafkatui.screens.help import HelpScreen
-from kafkatui.screens.overview import OverviewScreen
-from kafkatui.screens.processes import ProcessesScreen
-from kafkatui.screens.quorum import QuorumScreen
-from kafkatui.screens.too_small import TooSmallScreen
-from kafkatui.screens.topic_detail import TopicDetailScreen
-from kafkatui.screens.topics import TopicsScreen
-from kafkatui.screens.zookeeper import ZooKeeperScreen
-from kafkatui.state import Source
-from kafkatui.widgets.table import FilterTable
-from kafkatui.widgets.znode_tree import ZnodeTree
+from kafkatui.refresh.state import Source
+from kafkatui.ui.screens.group_detail import GroupDetailScreen
+from kafkatui.ui.screens.groups import GroupsScreen
+from kafkatui.ui.screens.help import HelpScreen
+from kafkatui.ui.screens.overview import OverviewScreen
+from kafkatui.ui.screens.processes import ProcessesScreen
+from kafkatui.ui.screens.too_small import TooSmallScreen
+from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+from kafkatui.ui.screens.topics import TopicsScreen
+from kafkatui.ui.widgets.table import FilterTable
+from kafkatui.ui.zookeeper.quorum import QuorumScreen
+from kafkatui.ui.zookeeper.screen import ZooKeeperScreen
+from kafkatui.ui.zookeeper.tree import ZnodeTree
 from tests.ui.fixtures import frozen_app, frozen_state, kraft_state, screen_text, stale, wait_for
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]

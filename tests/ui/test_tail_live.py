@@ -22,11 +22,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from kafkatui.config import Settings, parse_bootstrap
-from kafkatui.screens.tail import TailScreen
-from kafkatui.tailstart import StartSpec, parse_start
-from kafkatui.widgets.record_detail import RecordDetailScreen
-from kafkatui.widgets.tail_prompt import TailPrompt
-from kafkatui.widgets.tail_table import TailTable
+from kafkatui.tail.start import StartSpec, parse_start
+from kafkatui.ui.tail.prompt import TailPrompt
+from kafkatui.ui.tail.record_detail import RecordDetailScreen
+from kafkatui.ui.tail.screen import TailScreen
+from kafkatui.ui.tail.table import TailTable
 from tests.conftest import no_autocreate
 
 pytestmark = pytest.mark.live
@@ -337,7 +337,7 @@ async def test_partition_and_start_choosers(settings, topic, producer) -> None:
 async def test_keys_inside_the_real_app(settings, topic, producer) -> None:
     """In KafkaTuiApp: space/f toggle follow (not the app's refresh), p is the app's pause,
     q goes back to the view the tail was opened from."""
-    from kafkatui.app import KafkaTuiApp
+    from kafkatui.ui.app import KafkaTuiApp
 
     app = KafkaTuiApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -23,15 +23,15 @@ from textual.worker import WorkerState
 from kafkatui.cli import apply_color_choice, build_parser
 from kafkatui.config import load_settings
 from kafkatui.model import Partition, Topic
-from kafkatui.palette import semantic
-from kafkatui.screens.groups import GroupsScreen
-from kafkatui.screens.overview import OverviewScreen
-from kafkatui.screens.too_small import MIN_COLS, MIN_ROWS, TooSmallScreen, is_too_small, too_small_message
-from kafkatui.screens.topics import TopicsScreen
-from kafkatui.state import Source
-from kafkatui.themes import load_themes
-from kafkatui.widgets.header import AppHeader, age_note, coarse_age, took_note
-from kafkatui.widgets.table import FilterTable
+from kafkatui.refresh.state import Source
+from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.groups import GroupsScreen
+from kafkatui.ui.screens.overview import OverviewScreen
+from kafkatui.ui.screens.too_small import MIN_COLS, MIN_ROWS, TooSmallScreen, is_too_small, too_small_message
+from kafkatui.ui.screens.topics import TopicsScreen
+from kafkatui.ui.themes import load_themes
+from kafkatui.ui.widgets.header import AppHeader, age_note, coarse_age, took_note
+from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import BROKERS, NOW, cluster_snapshot, frozen_app, frozen_state, screen_text, stale, wait_for
 
 SHIPPED = ("kafkatui-dark", "kafkatui-light", "kafkatui-high-contrast", "kafkatui-ansi")
@@ -162,7 +162,7 @@ async def test_without_no_color_the_same_states_are_coloured(monkeypatch: pytest
 
 
 def test_header_age_is_coarse_and_only_shown_when_old() -> None:
-    from kafkatui.state import SourceHealth
+    from kafkatui.refresh.state import SourceHealth
 
     fresh = SourceHealth(last_ok_at=NOW, last_duration_s=0.08)
     assert age_note(fresh, 5.0, NOW + 4.9) == ""
@@ -352,7 +352,7 @@ def _xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 async def _notices(settings_theme: str) -> tuple[str, list[str]]:
     """Start the app with `--theme settings_theme`; return the theme in use and every notification."""
-    import kafkatui.app as app_module
+    import kafkatui.ui.app as app_module
     from kafkatui.config import Settings
 
     messages: list[str] = []

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from kafkatui.app import KafkaTuiApp
 from kafkatui.config import Settings
-from kafkatui.screens.group_detail import GroupDetailScreen
-from kafkatui.screens.groups import GroupsScreen
-from kafkatui.screens.topic_detail import TopicDetailScreen
-from kafkatui.screens.topics import TopicsScreen
-from kafkatui.screens.zookeeper import ZooKeeperScreen
-from kafkatui.widgets.table import FilterTable
-from kafkatui.widgets.znode_tree import ZnodeTree
+from kafkatui.ui.app import KafkaTuiApp
+from kafkatui.ui.screens.group_detail import GroupDetailScreen
+from kafkatui.ui.screens.groups import GroupsScreen
+from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+from kafkatui.ui.screens.topics import TopicsScreen
+from kafkatui.ui.widgets.table import FilterTable
+from kafkatui.ui.zookeeper.screen import ZooKeeperScreen
+from kafkatui.ui.zookeeper.tree import ZnodeTree
 from tests.ui.fixtures import screen_text, wait_for
 
 pytestmark = pytest.mark.live

@@ -16,16 +16,16 @@ from textual._compositor import CompositorUpdate
 from textual.app import App
 
 from kafkatui.model import Group, GroupMember, GroupPartition, LagStatus, SourceError, Topic
-from kafkatui.screens.group_detail import GroupDetailScreen
-from kafkatui.screens.groups import GroupsScreen
-from kafkatui.screens.quorum import QuorumScreen
-from kafkatui.screens.topic_detail import TopicDetailScreen
-from kafkatui.screens.topics import TopicsScreen
-from kafkatui.screens.zookeeper import ZooKeeperScreen
-from kafkatui.state import Source
-from kafkatui.widgets.stale import StaleBanner
-from kafkatui.widgets.table import Col, FilterTable
-from kafkatui.widgets.znode_tree import MAX_CHILDREN, ZnodeTree
+from kafkatui.refresh.state import Source
+from kafkatui.ui.screens.group_detail import GroupDetailScreen
+from kafkatui.ui.screens.groups import GroupsScreen
+from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+from kafkatui.ui.screens.topics import TopicsScreen
+from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.table import Col, FilterTable
+from kafkatui.ui.zookeeper.quorum import QuorumScreen
+from kafkatui.ui.zookeeper.screen import ZooKeeperScreen
+from kafkatui.ui.zookeeper.tree import MAX_CHILDREN, ZnodeTree
 from tests.ui.fixtures import (
     HOSTILE,
     answer,

@@ -5,7 +5,7 @@ Built from real model dataclasses by hand (pure code, no cluster involved).
 
 from __future__ import annotations
 
-from kafkatui.attention import MAX_ROWS, Attention, Kind, Level, build_attention, group_level
+from kafkatui.health.attention import MAX_ROWS, Attention, Kind, Level, build_attention, group_level
 from kafkatui.model import (
     ClusterSnapshot,
     Group,

@@ -17,9 +17,7 @@ from kafka.future import Future
 from kafka.protocol.admin import DescribeGroupsResponse, ListGroupsResponse
 from kafka.protocol.api_key import ApiKey
 
-from kafkatui.model import Group, GroupMember
-from kafkatui.snapshot_json import group_json
-from kafkatui.sources.kafka_convert_groups import (
+from kafkatui.kafka.convert_groups import (
     consuming,
     group_partitions,
     is_kip848_description,
@@ -29,15 +27,17 @@ from kafkatui.sources.kafka_convert_groups import (
     not_classic,
     state_and_protocol,
 )
-from kafkatui.sources.kafka_fetch import describe_line
-from kafkatui.sources.kafka_wire import (
+from kafkatui.kafka.fetch import describe_line
+from kafkatui.kafka.messages import ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse
+from kafkatui.kafka.wire import (
     API_CONSUMER_GROUP_DESCRIBE,
     Call,
     Phase,
     consumer_group_describe_request,
     gather,
 )
-from kafkatui.sources.messages import ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse
+from kafkatui.model import Group, GroupMember
+from kafkatui.snapshot.document import group_json
 
 R = ConsumerGroupDescribeResponse
 G = R.DescribedGroup
@@ -134,7 +134,7 @@ def test_request_is_api_69_and_encodes_group_ids_and_the_flag() -> None:
 
 
 def test_our_schemas_ship_with_the_package() -> None:
-    files = importlib.resources.files("kafkatui.sources.messages")
+    files = importlib.resources.files("kafkatui.kafka.messages")
     for name in ("ConsumerGroupDescribeRequest.json", "ConsumerGroupDescribeResponse.json"):
         text = files.joinpath(name).read_text()
         assert "Licensed" not in text and '"about"' not in text  # our own minimal specs

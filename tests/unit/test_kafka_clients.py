@@ -16,7 +16,7 @@ import kafka.errors as Errors
 import pytest
 from kafka.net.compat import KafkaNetClient
 
-from kafkatui.sources.kafka_clients import client_factory, no_auto_create, probe, usable_bootstrap
+from kafkatui.kafka.clients import client_factory, no_auto_create, probe, usable_bootstrap
 
 
 @pytest.fixture

@@ -16,6 +16,26 @@ from kafka.protocol.consumer import ListOffsetsResponse, OffsetFetchResponse, Of
 from kafka.protocol.consumer.metadata import ConsumerProtocolAssignment
 from kafka.protocol.metadata import MetadataResponse
 
+from kafkatui.kafka.convert import (
+    brokers_from_metadata,
+    config_entries,
+    controller_of,
+    describe_error,
+    leaders_from_metadata,
+    log_dirs_from_response,
+    offsets_from_response,
+    quorum_from_response,
+    summarize,
+    topics_from_metadata,
+)
+from kafkatui.kafka.convert_groups import (
+    committed_from_offset_fetch,
+    consuming,
+    decode_assignment,
+    group_partitions,
+    members_from_description,
+)
+from kafkatui.kafka.wire import offset_fetch_requests, offsets_request
 from kafkatui.model import (
     ClusterSnapshot,
     DiskUsage,
@@ -29,27 +49,7 @@ from kafkatui.model import (
     ZkSnapshot,
     ZkState,
 )
-from kafkatui.snapshot_json import build_document
-from kafkatui.sources.kafka_convert import (
-    brokers_from_metadata,
-    config_entries,
-    controller_of,
-    describe_error,
-    leaders_from_metadata,
-    log_dirs_from_response,
-    offsets_from_response,
-    quorum_from_response,
-    summarize,
-    topics_from_metadata,
-)
-from kafkatui.sources.kafka_convert_groups import (
-    committed_from_offset_fetch,
-    consuming,
-    decode_assignment,
-    group_partitions,
-    members_from_description,
-)
-from kafkatui.sources.kafka_wire import offset_fetch_requests, offsets_request
+from kafkatui.snapshot.document import build_document
 
 # --------------------------------------------------------------------------- builders
 
@@ -156,8 +156,8 @@ def test_offset_fetch_is_one_request_per_coordinator_or_one_per_group_before_v8(
 
 
 def test_describe_error_stays_importable_from_the_source_module() -> None:
-    """kafkatui.sources.tail imports it from kafkatui.sources.kafka."""
-    from kafkatui.sources import kafka
+    """kafkatui.tail.reader imports it from kafkatui.kafka.source."""
+    from kafkatui.kafka import source as kafka
 
     assert kafka.describe_error is describe_error
 

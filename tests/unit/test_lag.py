@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kafkatui.lag import (
+from kafkatui.kafka.lag import (
     SEVERITY,
     LagSample,
     LagTracker,
@@ -286,7 +286,7 @@ def test_tracker_forget() -> None:
 
 
 def test_single_sample_at_zero_lag_is_already_ok() -> None:
-    from kafkatui.lag import LagSample, evaluate_partition
+    from kafkatui.kafka.lag import LagSample, evaluate_partition
     from kafkatui.model import LagStatus
 
     status, reason = evaluate_partition([LagSample(at=1.0, committed=10, latest=10)], now=1.0)

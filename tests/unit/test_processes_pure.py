@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kafkatui.model import Broker, DiskUsage, JvmProcess
-from kafkatui.sources.processes_disk import disk_usage, walk_usage
-from kafkatui.sources.processes_jvm import (
+from kafkatui.processes.disk import disk_usage, walk_usage
+from kafkatui.processes.jvm import (
     DEFAULT_KAFKA_LOG_DIR,
     config_arg,
     config_broker_id,
@@ -19,8 +19,8 @@ from kafkatui.sources.processes_jvm import (
     log_dir_paths,
     overrides,
 )
-from kafkatui.sources.processes_match import match_broker_ids
-from kafkatui.sources.processes_properties import parse_properties
+from kafkatui.processes.match import match_broker_ids
+from kafkatui.processes.properties import parse_properties
 
 # --------------------------------------------------------------------------- server.properties
 
@@ -247,7 +247,7 @@ def test_listening_ports_are_cached_per_process(tmp_path: Path) -> None:
     import sys
     import time
 
-    from kafkatui.sources.processes import ProcessSource
+    from kafkatui.processes.source import ProcessSource
 
     config = tmp_path / "server.properties"
     config.write_text(f"broker.id=77\nlog.dirs={tmp_path / 'logs'}\n")

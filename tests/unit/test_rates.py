@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kafkatui.rates import RateTracker, sum_topic_rates
+from kafkatui.kafka.rates import RateTracker, sum_topic_rates
 
 
 def test_first_sight_is_none_then_delta_over_time() -> None:

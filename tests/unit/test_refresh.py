@@ -17,7 +17,7 @@ from kafkatui.model import (
     SourceError,
     Topic,
 )
-from kafkatui.refresh import (
+from kafkatui.refresh.hub import (
     HISTORY_POINTS,
     MAX_BACKOFF_S,
     SourceHub,
@@ -28,7 +28,7 @@ from kafkatui.refresh import (
     slow_after,
     topic_rate_history,
 )
-from kafkatui.state import SourceHealth
+from kafkatui.refresh.state import SourceHealth
 
 
 def test_healthy_source_polls_at_the_refresh_interval() -> None:

@@ -16,10 +16,11 @@ from kafka.consumer.fetcher import Fetcher
 from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 from kafka.record.memory_records import MemoryRecords
 
-from kafkatui.sources import tail_consumer, tail_lenient
-from kafkatui.sources.tail_lenient import HeaderName, LenientPartitionRecords, UndecodableRecords, install
-from kafkatui.tailbuffer import decode_field, make_record, record_to_dict
-from kafkatui.tailrecord import header_name_bytes, header_name_text
+from kafkatui.tail import consumer as tail_consumer
+from kafkatui.tail import lenient as tail_lenient
+from kafkatui.tail.buffer import decode_field, make_record, record_to_dict
+from kafkatui.tail.lenient import HeaderName, LenientPartitionRecords, UndecodableRecords, install
+from kafkatui.tail.record import header_name_bytes, header_name_text
 
 TP = TopicPartition("t", 3)
 CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kafkatui.decode import decode_bytes
-from kafkatui.tailbuffer import (
+from kafkatui.tail.buffer import (
     END,
     KEY_CAP,
     VALUE_CAP,
@@ -264,8 +264,10 @@ def test_parse_partitions_bad(text: str, message: str) -> None:
 
 
 def test_names_moved_out_of_tailbuffer_are_still_importable_from_it() -> None:
-    """cli.py, app.py and older callers import these from kafkatui.tailbuffer."""
-    from kafkatui import tailbuffer, tailrecord, tailstart
+    """cli.py, app.py and older callers import these from kafkatui.tail.buffer."""
+    from kafkatui.tail import buffer as tailbuffer
+    from kafkatui.tail import record as tailrecord
+    from kafkatui.tail import start as tailstart
 
     for name in ("END", "StartSpec", "START_HELP", "parse_start", "parse_partitions"):
         assert getattr(tailbuffer, name) is getattr(tailstart, name)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from kafkatui.sources.tail_leaders import LeaderWatch
-from kafkatui.sources.tail_pacing import Backoff, skip_ahead_targets
-from kafkatui.sources.tail_status import RateMeter
-from kafkatui.tailrecord import make_record
-from kafkatui.tailview import TailView
+from kafkatui.tail.leaders import LeaderWatch
+from kafkatui.tail.pacing import Backoff, skip_ahead_targets
+from kafkatui.tail.record import make_record
+from kafkatui.tail.status import RateMeter
+from kafkatui.tail.view import TailView
 
 
 def recs(first: int, count: int, partition: int = 0) -> list:
@@ -100,8 +100,8 @@ def test_rate_meter_and_backoff() -> None:
 
 def test_the_pure_tail_modules_do_not_import_textual() -> None:
     """Checked in a fresh interpreter (this one may have Textual loaded already)."""
-    modules = ["kafkatui.tailview", "kafkatui.tailbuffer", "kafkatui.tailrecord", "kafkatui.tailstart",
-               "kafkatui.tailgc", "kafkatui.sources.tail", "kafkatui.sources.tail_lenient"]
+    modules = ["kafkatui.tail.view", "kafkatui.tail.buffer", "kafkatui.tail.record", "kafkatui.tail.start",
+               "kafkatui.tail.gcfreeze", "kafkatui.tail.reader", "kafkatui.tail.lenient"]
     code = ("import importlib, sys\n"
             f"for name in {modules!r}:\n"
             "    importlib.import_module(name)\n"

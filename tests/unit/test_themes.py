@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from textual.color import Color
 
-from kafkatui.palette import BASE, variable_name
-from kafkatui.themes import (
+from kafkatui.ui.palette import BASE, variable_name
+from kafkatui.ui.themes import (
     DEFAULT_THEME,
     ThemeError,
     bundled_theme_files,

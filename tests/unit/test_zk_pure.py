@@ -12,10 +12,11 @@ from kazoo.client import KazooClient
 from kazoo.protocol.states import ZnodeStat
 
 from kafkatui.model import ZkServerStats, ZStat
-from kafkatui.sources import zookeeper, zookeeper_nodes
-from kafkatui.sources.zookeeper_nodes import child_path, to_zstat
-from kafkatui.sources.zookeeper_readonly import ReadOnlyZk
-from kafkatui.sources.zookeeper_stats import not_whitelisted, parse_mntr, parse_srvr, server_stats, split_hosts
+from kafkatui.zookeeper import nodes as zookeeper_nodes
+from kafkatui.zookeeper import source as zookeeper
+from kafkatui.zookeeper.nodes import child_path, to_zstat
+from kafkatui.zookeeper.readonly import ReadOnlyZk
+from kafkatui.zookeeper.stats import not_whitelisted, parse_mntr, parse_srvr, server_stats, split_hosts
 
 SRVR = """Zookeeper version: 3.8.4-9316c2a7a97e1666d8f4593f34dd6fc36ecc436c, built on 2024-02-12 22:16 UTC
 Latency min/avg/max: 0/1.6739/37
@@ -187,11 +188,11 @@ def test_facade_hides_the_client() -> None:
 
 
 def test_zookeeper_module_never_calls_a_write() -> None:
-    """Belt and braces: no call in the source (zookeeper.py and zookeeper_*.py) spells a kazoo
+    """Belt and braces: no call in the source (the kafkatui/zookeeper/ package) spells a kazoo
     write, sync or async."""
-    paths = sorted(Path(zookeeper.__file__).parent.glob("zookeeper*.py"))
+    paths = sorted(Path(zookeeper.__file__).parent.glob("*.py"))
     # the glob must find the facade's module, or this test would pass vacuously
-    assert {"zookeeper.py", "zookeeper_readonly.py"} <= {p.name for p in paths}
+    assert {"source.py", "readonly.py"} <= {p.name for p in paths}
     writes = {"create", "set", "delete", "ensure_path", "transaction", "set_acls", "reconfig", "sync",
               "create_async", "set_async", "delete_async", "set_acls_async", "reconfig_async", "sync_async",
               "command"}
@@ -210,7 +211,7 @@ def test_source_has_no_public_client() -> None:
 
 
 def test_sources_do_not_import_textual() -> None:
-    code = ("import sys, kafkatui.sources.zookeeper, kafkatui.sources.processes; "
+    code = ("import sys, kafkatui.zookeeper.source, kafkatui.processes.source; "
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

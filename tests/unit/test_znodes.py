@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kafkatui.znodes import describe_znode
+from kafkatui.zookeeper.znodes import describe_znode
 
 # Payloads byte-for-byte in the shape Kafka's ZkData encoders produce (Jackson, no spaces).
 BROKER_1 = (

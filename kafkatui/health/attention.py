@@ -1,0 +1,282 @@
+"""What needs attention right now: the rows of the overview's "Needs attention" panel.
+
+Why a pure module: the operator opening the tool wants the list of things that are wrong on the
+first screen, worst first, and that list is plain logic over the snapshots (no Textual, no
+colours), so it is built here and tested with hand-made model values. The widget
+(kafkatui.ui.widgets.attention) only colours and shows it.
+
+What counts, and how bad it is:
+
+=========  ===================================================================================
+CRITICAL   a partition without a live leader (`Partition.offline`, which includes leaderless):
+           nobody can read or write it.
+CRITICAL   a consumer group whose lag status (kafkatui.kafka.lag, the same verdict the groups view
+           shows) is ERR, STOP or STALL: its consumers are not making progress.
+WARNING    an under-replicated partition that still has a leader: one more failure away from
+           being offline or losing acknowledged writes.
+WARNING    a group whose status is WARN (lag growing at every refresh) or REWIND.
+=========  ===================================================================================
+
+Within a level, partitions come before groups (cluster health before consumers), partitions
+with more replicas missing from the ISR first, groups by lag status severity then total lag.
+UNKNOWN groups are left out on purpose: every group is UNKNOWN until it has two lag samples, so
+listing them would raise a false alarm at every start; they are counted as "not judged yet".
+
+Bounded: a broker down on a large cluster makes thousands of partitions under-replicated, so
+only `limit` rows are built (a heap picks them) and the rest are counted for a "… N more" note.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kafkatui.decode import escape_text
+from kafkatui.fmt import sparkline
+from kafkatui.kafka.lag import severity
+from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition
+
+MAX_ROWS = 50
+"""Rows shown at most; a screenful on a large terminal, and cheap to diff at every refresh."""
+TREND_POINTS = 8
+"""Lag trend samples drawn per group row: enough to see a direction in a narrow cell."""
+
+
+class Level(enum.IntEnum):
+    """How bad a row is; higher is worse (rows are sorted by it, worst first)."""
+
+    WARNING = 1
+    CRITICAL = 2
+
+
+class Kind(enum.Enum):
+    PARTITION = "partition"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """One problem. `name` and `detail` are already escaped for the terminal; `target` is the
+    raw topic or group id, for opening its detail view (never displayed as is)."""
+
+    key: str  # unique row key for the table
+    level: Level
+    kind: Kind
+    problem: str  # "OFFLINE", "NO LEADER", "URP", or the group's lag status ("STOP" ...)
+    target: str
+    name: str
+    detail: str
+    partition: int | None = None
+    leader: int | None = None
+    replicas: tuple[int, ...] = ()
+    isr: tuple[int, ...] = ()
+    missing: tuple[int, ...] = ()  # replicas not in the ISR
+    status: LagStatus | None = None
+    total_lag: int | None = None
+    trend: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attention:
+    """The panel's content: the shown rows (worst first) and the counts around them.
+
+    `partitions` is None until the first cluster snapshot and `groups_ok` None until the first
+    groups snapshot, so "waiting" is never mistaken for "nothing wrong".
+    """
+
+    rows: tuple[AttentionRow, ...] = ()
+    critical: int = 0  # every critical problem, shown or not
+    warning: int = 0
+    hidden_partitions: int = 0  # problems cut by the limit
+    hidden_groups: int = 0
+    partitions: int | None = None
+    groups_ok: int | None = None
+    groups_unjudged: int = 0  # UNKNOWN groups: not enough lag samples yet (or nothing committed)
+
+    @property
+    def hidden(self) -> int:
+        return self.hidden_partitions + self.hidden_groups
+
+    @property
+    def waiting(self) -> bool:
+        """No cluster snapshot yet: nothing can be said."""
+        return self.partitions is None
+
+    def more_note(self) -> str:
+        """ "… 7 more: press 3 (topics) / 4 (groups)" naming the views that list the rest; "" if none."""
+        if not self.hidden:
+            return ""
+        views = [v for n, v in ((self.hidden_partitions, "3 (topics)"), (self.hidden_groups, "4 (groups)")) if n]
+        return f"… {self.hidden:,} more: press {' / '.join(views)}"
+
+    def groups_note(self) -> str:
+        """How the consumer groups stand, for the all-clear line."""
+        if self.groups_ok is None:
+            return "consumer groups: waiting for the first refresh…"
+        if self.groups_ok == 0 and self.groups_unjudged == 0:
+            return "no consumer groups"
+        text = _plural(self.groups_ok, "group") + " OK"
+        if self.groups_unjudged:
+            text += f", {self.groups_unjudged:,} not judged yet"
+        return text
+
+    def message(self) -> str:
+        """The one line shown when there is no row: waiting, or the all-clear with its counts."""
+        if self.partitions is None:
+            return "Needs attention: waiting for the first Kafka refresh…"
+        if self.partitions == 0:
+            parts = "no partitions"
+        else:
+            parts = f"all {_plural(self.partitions, 'partition')} fully replicated"
+        if self.groups_ok is None:
+            return f"No partition needs attention: {parts}; {self.groups_note()}"
+        return f"Nothing needs attention: {parts}, {self.groups_note()}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _ids(ids: Sequence[int]) -> str:
+    return ",".join(str(i) for i in ids) if ids else "none"
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def _partition_row(p: Partition, level: Level) -> AttentionRow:
+    missing = p.out_of_sync
+    problem = ("NO LEADER" if p.leaderless else "OFFLINE") if p.offline else "URP"
+    leader = "none" if p.leaderless else f"{p.leader}{' (offline)' if p.leader in p.offline_replicas else ''}"
+    # the missing replicas first: at 80 columns the end of this cell is cut off
+    parts = [f"missing from ISR {_ids(missing)}"] if missing else []
+    parts += [f"leader {leader}", f"replicas {_ids(p.replicas)}", f"ISR {_ids(p.isr)}"]
+    if p.offline_replicas:
+        parts.append(f"offline replicas {_ids(p.offline_replicas)}")
+    detail = " · ".join(parts)
+    return AttentionRow(
+        key=f"p\x00{p.topic}\x00{p.partition}",
+        level=level,
+        kind=Kind.PARTITION,
+        problem=problem,
+        target=p.topic,
+        name=escape_text(p.topic),
+        detail=detail,
+        partition=p.partition,
+        leader=None if p.leaderless else p.leader,
+        replicas=p.replicas,
+        isr=p.isr,
+        missing=missing,
+    )
+
+
+def _partition_key(p: Partition, level: Level) -> tuple:
+    """Sort key (lower first): worst level, partitions before groups, most replicas missing, name."""
+    return (-level, 0, -len(p.out_of_sync), p.topic, p.partition)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def group_level(status: LagStatus) -> Level | None:
+    """The level of a group's lag status; None for OK and UNKNOWN (not listed)."""
+    if status in (LagStatus.OK, LagStatus.UNKNOWN):
+        return None
+    return Level.CRITICAL if severity(status) >= severity(LagStatus.STALL) else Level.WARNING
+
+
+def _trend_text(trend: Sequence[int]) -> str:
+    """ "↑ ▂▄▆█": direction over the shown samples, then the sparkline; "" under 2 samples."""
+    shown = list(trend)[-TREND_POINTS:]
+    if len(shown) < 2:
+        return ""
+    delta = shown[-1] - shown[0]
+    arrow = "↑" if delta > 0 else "↓" if delta < 0 else "→"
+    return f" {arrow} {sparkline([float(v) for v in shown], TREND_POINTS)}"
+
+
+def _group_row(g: Group, level: Level, trend: tuple[int, ...]) -> AttentionRow:
+    total = g.total_lag
+    lag = f"lag {total:,}" if total is not None else "lag unknown"
+    members = _plural(len(g.members), "member")
+    detail = f"{lag}{_trend_text(trend)} · {escape_text(g.state or '?')}, {members}"
+    if g.status_reason:
+        detail += f" · {escape_text(g.status_reason)}"
+    return AttentionRow(
+        key=f"g\x00{g.id}",
+        level=level,
+        kind=Kind.GROUP,
+        problem=g.status.value,
+        target=g.id,
+        name=escape_text(g.id),
+        detail=detail,
+        status=g.status,
+        total_lag=total,
+        trend=trend,
+    )
+
+
+def _group_key(g: Group, level: Level) -> tuple:
+    """Sort key (lower first): worst level, after partitions, worst lag status, most lag, id."""
+    return (-level, 1, -severity(g.status), -(g.total_lag or 0), g.id)
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+def build_attention(
+    cluster: ClusterSnapshot | None,
+    groups: GroupsSnapshot | None,
+    *,
+    lag_trends: Mapping[str, Sequence[int]] | None = None,
+    limit: int = MAX_ROWS,
+) -> Attention:
+    """Everything wrong in these snapshots, worst first, at most `limit` rows (see the module
+    docstring). Either snapshot may be None (not fetched yet); the counts say so.
+
+    `lag_trends` is AppState.lag_trends (total lag per refresh, what the group detail draws);
+    a group missing from it falls back to the trend the source put in the model, if any.
+    """
+    trends = lag_trends or {}
+    candidates: list[tuple[tuple, Level, Partition | Group]] = []  # (sort key, level, item)
+    partitions: int | None = None
+    if cluster is not None:
+        partitions = 0
+        for topic in cluster.topics:
+            for p in topic.partitions:
+                partitions += 1
+                if p.offline or p.under_replicated:
+                    level = Level.CRITICAL if p.offline else Level.WARNING
+                    candidates.append((_partition_key(p, level), level, p))
+    groups_ok: int | None = None
+    unjudged = 0
+    if groups is not None:
+        groups_ok = 0
+        for g in groups.groups:
+            group_lvl = group_level(g.status)
+            if group_lvl is not None:
+                candidates.append((_group_key(g, group_lvl), group_lvl, g))
+            elif g.status is LagStatus.OK:
+                groups_ok += 1
+            else:
+                unjudged += 1
+    kept = heapq.nsmallest(max(0, limit), candidates, key=lambda c: c[0])
+    rows = [
+        _partition_row(item, level) if isinstance(item, Partition)
+        else _group_row(item, level, tuple(trends.get(item.id, ()) or item.lag_trend))
+        for _, level, item in kept
+    ]
+    problem_partitions = sum(1 for c in candidates if isinstance(c[2], Partition))
+    shown_partitions = sum(1 for r in rows if r.kind is Kind.PARTITION)
+    return Attention(
+        rows=tuple(rows),
+        critical=sum(1 for c in candidates if c[1] is Level.CRITICAL),
+        warning=sum(1 for c in candidates if c[1] is Level.WARNING),
+        hidden_partitions=problem_partitions - shown_partitions,
+        hidden_groups=(len(candidates) - problem_partitions) - (len(rows) - shown_partitions),
+        partitions=partitions,
+        groups_ok=groups_ok,
+        groups_unjudged=unjudged,
+    )

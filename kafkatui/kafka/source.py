@@ -1,0 +1,329 @@
+"""The Kafka source: one long-lived admin client, read-only requests, frozen snapshots.
+
+`KafkaSource.refresh()` describes the cluster (brokers, topics, partitions, offsets, log dir
+sizes, rates, the KRaft quorum), `groups()` describes consumer groups and their lag, and
+`configs()` describes one topic or broker on demand. Each call runs from one worker thread,
+never from the UI thread, and either returns a snapshot or raises `SourceError`.
+
+This module owns the client's lifecycle, the deadline of each call, the mapping of failures
+to `SourceError`, and the assembly of snapshots (with the rate and lag trackers). The rest:
+
+* kafka_fetch — which requests each call sends, round by round; a refresh is two round trips
+  after the first connect, and the request count grows with brokers and group coordinators,
+  never with partitions or groups;
+* kafka_wire — the one place requests are built and sent, counted per call, every wait
+  bounded by the call's deadline;
+* kafka_convert — pure conversion of responses into kafkatui.model objects (brokers, topics,
+  offsets, log dirs, quorum, configs); kafka_convert_groups — the same for consumer groups,
+  classic and KIP-848;
+* kafka_clients — how the client is built: every bootstrap server probed at once (so one hung
+  broker cannot eat the connect budget), connection set-up bounded by the timeout, and
+  metadata that can never auto-create a topic.
+
+How it stays bounded and recovers:
+
+* Every wait has a deadline derived from `Settings.connect_timeout_s`; the calling thread
+  also waits on the whole coroutine with that deadline, so no kafka-python default (30 s)
+  can hold a refresh.
+* A failure of the whole call (no metadata, bootstrap failed) raises `SourceError` and
+  drops the client, so the next call reconnects. A failure of one part (one broker's log
+  dirs, one leader's offsets) keeps the rest and is listed in the snapshot's `errors`.
+
+Read-only by construction: kafka_wire builds only Metadata (always with
+`allow_auto_topic_creation=False`, so asking about a missing topic can never create it),
+ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
+ConsumerGroupDescribe (KIP-848 groups), OffsetFetch and DescribeConfigs. No consumer is
+created, no group is joined and nothing is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import kafka.errors as Errors
+from kafka.admin import KafkaAdminClient
+
+from kafkatui.config import Settings
+from kafkatui.kafka.bootstrap import bootstrap_failures, explain
+from kafkatui.kafka.clients import bootstrap_kwargs, client_factory
+from kafkatui.kafka.convert import (
+    TopicPartitionKey,
+    brokers_from_metadata,
+    config_entries,
+    controller_of,
+    describe_error,
+    log_dirs_from_response,
+    offsets_from_response,
+    quorum_from_response,
+    summarize,
+    topics_from_metadata,
+)
+from kafkatui.kafka.convert_groups import (
+    consuming,
+    group_partitions,
+    members_from_description,
+    state_and_protocol,
+)
+from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups
+from kafkatui.kafka.lag import LagTracker
+from kafkatui.kafka.rates import RateTracker
+from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
+from kafkatui.model import ClusterSnapshot, ConfigSnapshot, Group, GroupsSnapshot, LogDir, Quorum, SourceError
+
+__all__ = ["KafkaSource", "describe_error"]  # describe_error: re-exported for kafkatui.tail.reader
+
+CLIENT_ID = "kafkatui"
+SOURCE = "kafka"
+RECONNECT_BACKOFF_MAX_MS = 5000  # a restarted broker is used again within seconds, not 30 s
+
+# kafka-python logs connection failures at WARNING/ERROR. With no handler configured anywhere,
+# Python's last-resort handler would print them to stderr, where Textual draws the screen.
+# A NullHandler stops that; records still propagate to whatever handlers the app installs.
+logging.getLogger("kafka").addHandler(logging.NullHandler())
+
+
+class _Admin(KafkaAdminClient):
+    """KafkaAdminClient that does not leak its IO thread when bootstrap fails in __init__."""
+
+    def __init__(self, **configs: Any) -> None:
+        try:
+            super().__init__(**configs)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                if getattr(self, "_client", None) is not None:
+                    self._client.close()
+                if getattr(self, "_net", None) is not None:
+                    self._net.stop(timeout_ms=2000)
+            raise
+
+
+class KafkaSource:
+    """Read-only Kafka data for the UI and `kafkatui snapshot`.
+
+    One admin client, created lazily by the first call (in the calling worker thread) and
+    shared by all calls. Calls may overlap (say `refresh` and `groups` from two workers):
+    each runs as its own coroutine with its own deadline and request count; the rate and
+    lag trackers are each touched by one method only.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.timeout_s = float(settings.connect_timeout_s)
+        self._lock = threading.Lock()
+        self._admin: _Admin | None = None
+        self._rates = RateTracker()
+        self._lag = LagTracker()
+
+    # ------------------------------------------------------------------ client lifecycle
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        """Probes the bootstrap servers first (see kafka_clients): a hung one is left out."""
+        timeout_ms = int(self.timeout_s * 1000)
+        return {
+            **bootstrap_kwargs(self.settings.bootstrap, self.timeout_s, self.settings.security),
+            "client_id": CLIENT_ID,
+            "request_timeout_ms": timeout_ms,
+            "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+            "kafka_client": client_factory(self.timeout_s),
+            **self.settings.security.client_kwargs(),
+        }
+
+    def _client(self, timing: dict[str, float]) -> _Admin:
+        with self._lock:
+            if self._admin is not None:
+                return self._admin
+            started = time.monotonic()
+            try:
+                with bootstrap_failures() as failures:
+                    admin = _Admin(**self._client_kwargs())
+            except Exception as exc:
+                where = self.settings.bootstrap_str or "(no bootstrap servers)"
+                security = self.settings.security
+                mismatch = explain(failures.errors, security.protocol, security.sasl_mechanism)
+                if mismatch:  # the brokers answered: "cannot reach" would send the operator the wrong way
+                    raise SourceError(SOURCE, f"cannot connect to {where}: {mismatch}") from None
+                # a timeout's own text only repeats the addresses; other errors (SSL, SASL) say more
+                why = type(exc).__name__ if isinstance(exc, Errors.KafkaTimeoutError) else describe_error(exc)
+                raise SourceError(SOURCE, f"cannot reach {where} within {self.timeout_s:g} s ({why})") from None
+            self._admin = admin
+            timing["connect"] = time.monotonic() - started
+            return admin
+
+    def _drop(self, failed: _Admin | None = None) -> None:
+        """Forget and close the client. With `failed` (the client a failing call used), only if
+        it is still the current one: two calls may overlap, and one that failed on an old client
+        must not throw away the new client another call has just built."""
+        with self._lock:
+            if failed is not None and self._admin is not failed:
+                return  # already dropped (and closed) by whoever replaced it
+            admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                admin.close()
+
+    def close(self) -> None:
+        """Close the client; a later call reconnects."""
+        self._drop()
+
+    # ------------------------------------------------------------------ running coroutines
+
+    def _call(self, what: str, coro: Callable[[Call], Any], timing: dict[str, float]) -> tuple[Any, int]:
+        """Run `coro(call)` on the client's IO thread, never longer than the timeout; returns
+        its value and the number of requests it sent."""
+        admin = self._client(timing)
+        try:
+            call = Call(admin._manager, self.timeout_s)
+            future = admin._manager.call_soon(coro, call)
+            done = threading.Event()
+            future.add_both(lambda _: done.set())
+            if not done.wait(self.timeout_s + 0.5):
+                raise Fatal(f"no answer within {self.timeout_s:g} s")
+            if future.exception is not None:
+                raise future.exception
+            return future.value, call.sent
+        except NotFound as exc:
+            raise SourceError(SOURCE, str(exc)) from None
+        except Fatal as exc:
+            self._drop(admin)
+            raise SourceError(SOURCE, f"{what} failed: {exc}") from None
+        except Exception as exc:
+            self._drop(admin)
+            raise SourceError(SOURCE, f"{what} failed: {describe_error(exc)}") from None
+
+    # ------------------------------------------------------------------ refresh
+
+    def refresh(self) -> ClusterSnapshot:
+        """Brokers, topics, partitions with offsets and sizes, rates and (KRaft) the quorum."""
+        fetched_at = time.time()
+        started = time.monotonic()
+        timing: dict[str, float] = {}
+        fetched, requests = self._call("refresh", fetch_cluster, timing)
+        build_started = time.monotonic()
+        timing.update(fetched.timing)
+        md, errors = fetched.metadata, list(fetched.errors)
+
+        brokers = brokers_from_metadata(md)
+        earliest: dict[TopicPartitionKey, int] = {}
+        latest: dict[TopicPartitionKey, int] = {}
+        sizes: dict[int, dict[TopicPartitionKey, int]] = {}
+        log_dirs: list[LogDir] = []
+        offset_errors: dict[str, dict[str, int]] = {"earliest offsets": {}, "latest offsets": {}}
+        quorum: Quorum | None = None
+        now_ms = int(time.time() * 1000)
+        for kind, node, response, _tag in fetched.results:
+            if kind in ("earliest_offsets", "latest_offsets"):
+                offsets, errs = offsets_from_response(response)
+                (earliest if kind == "earliest_offsets" else latest).update(offsets)
+                bucket = offset_errors[kind.replace("_", " ")]
+                for name, count in errs.items():
+                    bucket[name] = bucket.get(name, 0) + count
+            elif kind == "log_dirs" and node is not None:
+                dirs, replica_sizes = log_dirs_from_response(node, response)
+                log_dirs.extend(dirs)
+                sizes[node] = replica_sizes
+            elif kind == "quorum":
+                error = Errors.for_code(response.error_code)
+                if error is not Errors.NoError:
+                    errors.append(f"quorum: {error.__name__}")
+                quorum = quorum_from_response(response, now_ms)
+        for what, errs in offset_errors.items():
+            errors.extend(summarize(errs, what))
+
+        all_keys = [(t.name, p.partition_index) for t in md.topics if not t.error_code for p in t.partitions]
+        rates = self._rates.update(time.monotonic(), {key: latest.get(key) for key in all_keys})
+        topic_rates = self._rates.topic_rates()
+        histories = {t.name: self._rates.history(t.name) for t in md.topics if not t.error_code}
+        topics = topics_from_metadata(md, earliest, latest, sizes, rates, topic_rates, histories)
+        log_dirs.sort(key=lambda d: (d.broker_id, d.path))
+        timing["build"] = time.monotonic() - build_started
+        return ClusterSnapshot(
+            fetched_at=fetched_at,
+            duration_s=time.monotonic() - started,
+            cluster_id=md.cluster_id,
+            controller_id=controller_of(md.controller_id, fetched.kraft, quorum),  # KRaft: the quorum leader
+            brokers=brokers,
+            topics=topics,
+            log_dirs=tuple(log_dirs),
+            quorum=quorum,
+            kraft=fetched.kraft,
+            requests=requests,
+            timing=timing,
+            errors=tuple(errors),
+        )
+
+    # ------------------------------------------------------------------ groups
+
+    def groups(self) -> GroupsSnapshot:
+        """Consumer groups with members, committed offsets, lag and a Burrow-style status."""
+        fetched_at = time.time()
+        started = time.monotonic()
+        timing: dict[str, float] = {}
+        fetched, requests = self._call("consumer groups", fetch_groups, timing)
+        timing.update(fetched.timing)
+        build_started = time.monotonic()
+        now = time.monotonic()
+        groups: list[Group] = []
+        for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
+            desc = fetched.described.get(group_id)
+            members = members_from_description(desc) if desc is not None else ()
+            partitions = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
+            self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions))
+            status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
+            if desc is not None:  # from DescribeGroups, or ConsumerGroupDescribe for a KIP-848 group
+                state, protocol_type, protocol = state_and_protocol(desc)
+            else:  # not described (its coordinator failed): what ListGroups said
+                state = getattr(listed_group, "group_state", None) or "Unknown"
+                protocol_type, protocol = listed_group.protocol_type, ""
+            groups.append(
+                Group(
+                    id=group_id,
+                    state=state or "",
+                    protocol_type=protocol_type or "",
+                    protocol=protocol or "",
+                    members=members,
+                    partitions=partitions,
+                    status=status,
+                    status_reason=reason,
+                    coordinator=coordinator,
+                    lag_trend=tuple(self._lag.trend(group_id)),
+                )
+            )
+        self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
+        timing["build"] = time.monotonic() - build_started
+        return GroupsSnapshot(
+            fetched_at=fetched_at,
+            duration_s=time.monotonic() - started,
+            groups=tuple(groups),
+            requests=requests,
+            errors=tuple(fetched.errors),
+            timing=timing,
+        )
+
+    # ------------------------------------------------------------------ configs
+
+    def configs(self, resource_type: str, name: str) -> ConfigSnapshot:
+        """All configs of one topic or broker ("topic" | "broker"), defaults marked."""
+        if resource_type not in RESOURCE_TYPES:
+            raise SourceError(SOURCE, f"configs: resource type must be 'topic' or 'broker', not {resource_type!r}")
+        if resource_type == "broker" and not str(name).isdigit():
+            raise SourceError(SOURCE, f"configs: a broker is named by its id, not {name!r}")
+        fetched_at = time.time()
+        started = time.monotonic()
+        timing: dict[str, float] = {}
+
+        async def describe(call: Call) -> Any:
+            return await fetch_config(call, resource_type, name)
+
+        result, _sent = self._call(f"configs of {resource_type} {name}", describe, timing)
+        return ConfigSnapshot(
+            fetched_at=fetched_at,
+            duration_s=time.monotonic() - started,
+            resource_type=resource_type,
+            resource_name=str(name),
+            entries=config_entries(result, resource_type),
+        )

@@ -1,0 +1,227 @@
+"""Building and sending Kafka requests: the one module that constructs a request.
+
+Read-only by construction: the builders below are every request `KafkaSource` sends —
+Metadata, ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
+ConsumerGroupDescribe, OffsetFetch and DescribeConfigs — so that list is checkable here, in
+one place. The only Metadata request is built by `metadata()`, with
+`allow_auto_topic_creation=False`, so asking about a topic that does not exist can never
+create it, even with `auto.create.topics.enable=true` on the brokers. ConsumerGroupDescribe
+(KIP-848 groups, which DescribeGroups cannot describe) is a class of kafkatui.kafka.messages,
+as kafka-python 3.0 has none; like the others it only reads.
+
+Requests go through the admin client's connection manager, not its high-level methods, so a
+phase's requests (ListOffsets to every leader, DescribeLogDirs to every broker) are all in
+flight at once. `Call` counts what one call sent and bounds every wait by the call's
+deadline; `Phase` collects one round of requests and `gather` awaits it, turning the failure
+of one part into an error line instead of failing the whole call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import kafka.errors as Errors
+from kafka.protocol.admin import (
+    DescribeConfigsRequest,
+    DescribeGroupsRequest,
+    DescribeLogDirsRequest,
+    DescribeQuorumRequest,
+    ListGroupsRequest,
+)
+from kafka.protocol.consumer import ListOffsetsRequest, OffsetFetchRequest, OffsetSpec
+from kafka.protocol.metadata import MetadataRequest
+
+from kafkatui.kafka.convert import METADATA_TOPIC, TopicPartitionKey, describe_error
+from kafkatui.kafka.messages import ConsumerGroupDescribeRequest
+
+API_DESCRIBE_QUORUM = 55  # advertised by KRaft brokers only, never by ZooKeeper-mode brokers
+API_CONSUMER_GROUP_DESCRIBE = 69  # KIP-848 groups (GA in Kafka 4.0); only sent to brokers advertising it
+API_OFFSET_FETCH = 9
+RESOURCE_TYPES = {"topic": 2, "broker": 4}
+
+
+class Fatal(Exception):
+    """The call cannot produce a snapshot; the client is dropped and reconnected next time."""
+
+
+class NotFound(Exception):
+    """The thing asked about does not exist; the client is fine."""
+
+
+# --------------------------------------------------------------------------- sending
+
+
+@dataclass
+class Phase:
+    """Futures of one round of requests, all in flight together.
+
+    Each entry is (kind, node, future, tag); `tag` carries whatever the caller needs to
+    interpret the answer (for example which group a one-group OffsetFetch was about).
+    """
+
+    started: float
+    pending: list[tuple[str, int | None, Any, Any]] = field(default_factory=list)
+    done_at: dict[str, float] = field(default_factory=dict)
+
+    def add(self, kind: str, node: int | None, future: Any, tag: Any = None) -> None:
+        def mark(_: Any, kind: str = kind) -> None:
+            self.done_at[kind] = max(self.done_at.get(kind, 0.0), time.monotonic())
+
+        future.add_both(mark)
+        self.pending.append((kind, node, future, tag))
+
+    def timing(self) -> dict[str, float]:
+        return {kind: max(0.0, at - self.started) for kind, at in self.done_at.items()}
+
+
+class Call:
+    """One call's view of the client, used on its IO thread: the deadline every wait obeys,
+    and a count of the requests this call sent (exact even if two calls overlap)."""
+
+    def __init__(self, manager: Any, timeout_s: float) -> None:
+        self.manager = manager
+        self.timeout_s = timeout_s
+        self.deadline = time.monotonic() + timeout_s
+        self.sent = 0
+
+    def send(self, request: Any, node_id: int | None = None) -> Any:
+        self.sent += 1
+        return self.manager.send(request, node_id=node_id)
+
+    @property
+    def cluster(self) -> Any:
+        return self.manager.cluster
+
+    @property
+    def api_versions(self) -> dict[int, tuple[int, int]]:
+        data = self.manager.broker_version_data
+        return dict(data.api_versions) if data is not None else {}
+
+    async def wait(self, future: Any, deadline: float | None = None) -> Any:
+        """The future's value, or KafkaTimeoutError once `deadline` (default: the call's) passes."""
+        remaining_ms = ((deadline or self.deadline) - time.monotonic()) * 1000
+        if remaining_ms <= 0 and not future.is_done:
+            raise Errors.KafkaTimeoutError("deadline passed")
+        return await self.manager.wait_for(future, max(1.0, remaining_ms))
+
+    def sleep(self, seconds: float) -> Any:
+        return self.manager._net.sleep(seconds)
+
+
+async def gather(call: Call, phase: Phase) -> tuple[list, list[str]]:
+    """Await a phase's futures; failures become error lines instead of exceptions."""
+    results: list[tuple[str, int | None, Any, Any]] = []
+    errors: list[str] = []
+    for kind, node, future, tag in phase.pending:
+        try:
+            results.append((kind, node, await call.wait(future), tag))
+        except Exception as exc:
+            where = f" from broker {node}" if node is not None else ""
+            errors.append(f"{kind.replace('_', ' ')}{where}: {describe_error(exc)}")
+    return results, errors
+
+
+async def metadata(call: Call, topics: list[str] | None) -> Any:
+    """Metadata (all topics if `topics` is None) that can never auto-create a topic; tries
+    other brokers if one fails."""
+    topic_cls = MetadataRequest.MetadataRequestTopic
+    request_topics = None if topics is None else [topic_cls(name=t) for t in topics]
+    last: Exception | None = None
+    for _attempt in range(max(3, len(call.cluster.brokers()))):
+        # half of what is left per attempt, so a hung broker leaves time to ask another
+        now = time.monotonic()
+        if now >= call.deadline:
+            break
+        attempt_deadline = min(call.deadline, now + max(0.5, (call.deadline - now) / 2))
+        request = MetadataRequest(topics=request_topics, allow_auto_topic_creation=False)
+        try:
+            response = await call.wait(call.send(request), attempt_deadline)
+        except Exception as exc:  # that node is down or hung: it is backed off, so ask another
+            last = exc
+            await call.sleep(0.05)
+            continue
+        sync_brokers(call.cluster, response)
+        return response
+    raise Fatal(f"no metadata within {call.timeout_s:g} s ({describe_error(last) if last else 'no broker'})")
+
+
+def sync_brokers(cluster: Any, metadata: Any) -> None:
+    """Teach the client about brokers it has not seen, so it can connect to them."""
+    known = {b.node_id for b in cluster.brokers()}
+    if {b.node_id for b in metadata.brokers} - known and metadata.brokers:
+        cluster.update_metadata(metadata)
+
+
+# --------------------------------------------------------------------------- requests
+# Metadata is built by `metadata()` above; these are all the others.
+
+
+def offsets_request(partitions: Iterable[TopicPartitionKey], spec: OffsetSpec) -> ListOffsetsRequest:
+    """One ListOffsets for many partitions of one leader (isolation READ_UNCOMMITTED, as the log end)."""
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    for topic, partition in partitions:
+        by_topic[topic].append(partition)
+    topic_cls = ListOffsetsRequest.ListOffsetsTopic
+    part_cls = topic_cls.ListOffsetsPartition
+    return ListOffsetsRequest(
+        isolation_level=0,
+        topics=[
+            topic_cls(name=name, partitions=[part_cls(partition_index=p, timestamp=int(spec)) for p in parts])
+            for name, parts in by_topic.items()
+        ],
+        min_version=1,
+    )
+
+
+def log_dirs_request() -> DescribeLogDirsRequest:
+    """Every log dir of the receiving broker, with the size of every replica in it."""
+    return DescribeLogDirsRequest(topics=None)
+
+
+def quorum_request() -> DescribeQuorumRequest:
+    """The KRaft quorum of the `__cluster_metadata` partition (only KRaft brokers answer it)."""
+    topic_cls = DescribeQuorumRequest.TopicData
+    return DescribeQuorumRequest(
+        topics=[topic_cls(topic_name=METADATA_TOPIC, partitions=[topic_cls.PartitionData(partition_index=0)])]
+    )
+
+
+def list_groups_request() -> ListGroupsRequest:
+    """The groups the receiving broker coordinates."""
+    return ListGroupsRequest()
+
+
+def describe_groups_request(group_ids: list[str]) -> DescribeGroupsRequest:
+    """Members and assignments of groups, all coordinated by the receiving broker."""
+    return DescribeGroupsRequest(groups=group_ids)
+
+
+def consumer_group_describe_request(group_ids: list[str]) -> ConsumerGroupDescribeRequest:
+    """Members and assignments of KIP-848 groups, all coordinated by the receiving broker:
+    DescribeGroups answers "not a classic group" for them."""
+    return ConsumerGroupDescribeRequest(group_ids=group_ids, include_authorized_operations=False)
+
+
+def offset_fetch_requests(group_ids: list[str], batched: bool) -> list[tuple[OffsetFetchRequest, str | None]]:
+    """Committed offsets of groups coordinated by one broker, as (request, group id it is
+    about): one request for all of them (v8+, `batched`), or one per group before 3.0."""
+    if batched:
+        group_cls = OffsetFetchRequest.OffsetFetchRequestGroup
+        groups = [group_cls(group_id=g, topics=None) for g in group_ids]
+        return [(OffsetFetchRequest(groups=groups, min_version=8), None)]
+    return [(OffsetFetchRequest(group_id=g, topics=None, min_version=2, max_version=7), g) for g in group_ids]
+
+
+def describe_configs_request(resource_type: str, name: str) -> DescribeConfigsRequest:
+    """All configs of one topic or broker (`resource_type` a key of RESOURCE_TYPES)."""
+    resource_cls = DescribeConfigsRequest.DescribeConfigsResource
+    return DescribeConfigsRequest(
+        resources=[
+            resource_cls(resource_type=RESOURCE_TYPES[resource_type], resource_name=str(name), configuration_keys=None)
+        ],
+        include_synonyms=False,
+    )

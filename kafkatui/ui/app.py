@@ -1,0 +1,351 @@
+"""KafkaTuiApp: modes per view, the header/footer frame, keys and `:` navigation.
+
+Why this shape (dolphie/harlequin): every source call runs in a thread worker that posts one
+message; the handler folds it into an immutable AppState, renders the visible view and re-arms
+that source with `set_timer`, so at most one poll per source is ever in flight and a slow or
+dead cluster can delay data but never freeze keys. Only the sources the visible view names
+(plus the Kafka cluster, which the header always needs) are polled. The loop itself lives in
+kafkatui/ui/polling.py; this module wires it to screens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+
+from kafkatui.config import Settings
+from kafkatui.decode import escape_text
+from kafkatui.model import SourceError
+from kafkatui.refresh.hub import SourceHub
+from kafkatui.refresh.state import AppState, DataView, Source
+from kafkatui.tail.gcfreeze import freeze_gc
+from kafkatui.ui import commands, palette
+from kafkatui.ui.polling import PollingMixin
+from kafkatui.ui.screens import view_screen
+from kafkatui.ui.screens.help import HelpScreen, collect_bindings
+from kafkatui.ui.screens.too_small import TooSmallScreen, is_too_small
+from kafkatui.ui.widgets.footer import AppFooter
+from kafkatui.ui.widgets.header import AppHeader
+from kafkatui.ui.widgets.stale import StaleBanner
+
+log = logging.getLogger(__name__)
+
+
+def freeze_heap() -> None:
+    """Once, after start-up (modules, CSS, the first screen and kafka-python are loaded): move every
+    object alive now out of the garbage collector's sight. A full collection walks every tracked
+    object while the UI thread waits; with ~250,000 of them that took 150-300 ms on a busy 2-core
+    host, longer than the 200 ms a key press may take. Frozen, the walk covers only what the
+    session allocates later. Counted with the tail's own freeze (kafkatui.tail.gcfreeze), so closing a tail
+    does not unfreeze what the app froze."""
+    gc.collect()
+    freeze_gc(True)
+
+
+MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper")
+
+
+class KafkaTuiApp(PollingMixin, App[int]):
+    """The monitor. `live=False` starts no source or worker and just shows `initial_state`."""
+
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute, so subclasses elsewhere still find it
+    TITLE = "kafkatui"
+    COMMANDS: ClassVar = {commands.JumpProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_view('overview')", "Overview", show=False),
+        Binding("2", "switch_view('processes')", "Processes", show=False),
+        Binding("3", "switch_view('topics')", "Topics", show=False),
+        Binding("4", "switch_view('groups')", "Groups", show=False),
+        Binding("5", "switch_view('zookeeper')", "ZooKeeper", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("colon", "command_palette", "Jump", key_display=":"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("space,ctrl+r", "refresh_now", "Refresh now", show=False, key_display="space ^r"),
+        Binding("escape,q,backspace", "back", "Back (no-op at a view's root)", show=False,
+                key_display="esc q ⌫"),
+        Binding("Q", "quit", "Quit", key_display="Q"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        initial_state: AppState | None = None,
+        live: bool = True,
+        tail: tuple[str, tuple[int, ...] | None, object] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.live = live
+        self._startup_tail = tail  # (topic, partitions, StartSpec) from --tail, opened once mounted
+        base = initial_state or AppState()
+        self._state = replace(base, refresh_s=settings.refresh_s, cluster_name=settings.cluster_name,
+                              zookeeper_configured=bool(settings.zookeeper)) if initial_state is None else base
+        self._view_sources: frozenset[Source] = frozenset()
+        self._poll_timers: dict[Source, Timer] = {}
+        self._in_flight: dict[Source, float] = {}  # source -> when its poll started
+        self._slow_marked: set[Source] = set()
+        self.view_errors: list[str] = []  # show_state failures, logged and kept for tests
+        self._heap_frozen = False
+        self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze
+        self.theme_names: list[str] = []  # kafkatui's bundled and user themes, once loaded
+        self._hub = SourceHub({
+            "kafka": self._new_kafka, "zookeeper": self._new_zookeeper, "processes": self._new_processes,
+        })
+        for name in MODE_NAMES:
+            self.add_mode(name, partial(view_screen, self, name))
+
+    # ------------------------------------------------------------------ public API (views use these)
+
+    @property
+    def state(self) -> AppState:
+        """The latest AppState; replaced wholesale on every update, never mutated."""
+        return self._state
+
+    def set_state(self, state: AppState) -> None:
+        """Replace the state wholesale and render it (frozen `live=False` apps and tests)."""
+        self._set_state(state)
+
+    def now(self) -> float:
+        """Wall-clock time for ages. Frozen (`live=False`) apps use the newest data time, so a
+        snapshot test renders "just now" rather than an age that depends on when it ran."""
+        if self.live:
+            return time.time()
+        times = [h.last_ok_at for h in self._state.health.values() if h.last_ok_at is not None]
+        times += [s.fetched_at for s in (self._state.cluster, self._state.groups, self._state.zookeeper,
+                                         self._state.processes) if s is not None]
+        return max(times, default=0.0)
+
+    def get_css_variables(self) -> dict[str, str]:
+        variables = super().get_css_variables()
+        variables.update(palette.css_variables(variables))
+        return variables
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        self._apply_theme()
+        # More threads than asyncio's default (cpu+4): a hung call per source must not starve the rest.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(16, thread_name_prefix="kafkatui"))
+        self.screen_change_signal.subscribe(self, self._on_screen_change)
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self.switch_mode("overview")
+        if self._startup_tail is not None:
+            topic, partitions, start = self._startup_tail
+            # after the mode switch has settled, or the push lands on the wrong stack
+            self.call_after_refresh(self.open_tail, topic, partitions=partitions, start=start)
+        self.call_later(self.check_size)
+        if self.live:
+            self.set_interval(1.0, self._tick, name="header-tick")
+
+    def on_resize(self) -> None:
+        self.call_later(self._resized)
+
+    def _resized(self) -> None:
+        if self.screen_stack:  # not before the first mode is up, nor while shutting down
+            self.check_size()
+            self._render_header()  # it drops or adds parts at AppHeader.WIDE columns
+
+    def check_size(self) -> None:
+        """Cover the view with TooSmallScreen below MIN_COLS x MIN_ROWS; give it back when larger."""
+        if not self.screen_stack:
+            return
+        small, showing = is_too_small(self.size), isinstance(self.screen, TooSmallScreen)
+        if small and showing:
+            self.screen.show_size(self.size)
+        elif small:
+            self.push_screen(TooSmallScreen(self.size))
+        elif showing:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the window is too small, only quit, pause and refresh work (no hidden navigation)."""
+        stack = self.screen_stack
+        if stack and isinstance(stack[-1], TooSmallScreen):
+            return action in ("quit", "toggle_pause", "refresh_now")
+        return True
+
+    def _on_theme_changed(self, _theme: object) -> None:
+        """Views and the header carry palette colours in their Text: re-render them in the new theme
+        (after the other subscribers, e.g. FilterTable marking its cells for repaint)."""
+        self.call_later(self._render_view)
+        self.call_later(self._render_header)
+
+    def _apply_theme(self) -> None:
+        """Register the bundled and user themes and pick settings.theme; bad files only warn."""
+        try:
+            from kafkatui.ui.themes import is_theme_path, load_themes, resolve_theme_name
+
+            requested = self.settings.theme
+            themes = load_themes(extra=(Path(requested).expanduser(),) if is_theme_path(requested) else ())
+        except Exception:  # themes are cosmetic: never fail start-up over them
+            log.exception("loading themes failed; using Textual's default theme")
+            return
+        for theme in themes.themes.values():
+            self.register_theme(theme)
+        self.theme_names = themes.names()  # offered as `:theme NAME` in the jump palette
+        name, problem = resolve_theme_name(self.settings.theme, themes)
+        if name in self.available_themes:
+            self.theme = name
+        for message in (*themes.errors, *([problem] if problem else [])):
+            log.warning("%s", message)
+            self.notify(escape_text(message), title="theme", severity="warning", timeout=10, markup=False)
+
+    async def on_unmount(self) -> None:
+        self._closed_down = True
+        if self._heap_frozen:
+            self._heap_frozen = False
+            freeze_gc(False)  # let this app's objects be collected (tests run many apps in one process)
+        for timer in self._poll_timers.values():
+            timer.stop()
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self._hub.close), timeout=5)
+        except Exception:
+            log.warning("closing sources did not finish", exc_info=True)
+
+    def _new_kafka(self) -> object:
+        from kafkatui.kafka.source import KafkaSource
+
+        return KafkaSource(self.settings)
+
+    def _new_zookeeper(self) -> object:
+        from kafkatui.zookeeper.source import ZooKeeperSource
+
+        if not self.settings.zookeeper:
+            raise SourceError("zookeeper", "not configured")
+        return ZooKeeperSource(self.settings.zookeeper, self.settings.connect_timeout_s)
+
+    def _new_processes(self) -> object:
+        from kafkatui.processes.source import ProcessSource
+
+        return ProcessSource()
+
+    # ------------------------------------------------------------------ screens
+
+    def _on_screen_change(self, screen: Screen) -> None:
+        screen.call_later(self._activate, screen)
+
+    async def _activate(self, screen: Screen) -> None:
+        """A screen became current: frame it, render it, and poll exactly what it needs."""
+        if screen is not self.screen or isinstance(screen, ModalScreen | CommandPalette):
+            return
+        if not screen.query(AppHeader):
+            await screen.mount(AppHeader(), before=0)
+            await screen.mount(AppFooter(compact=True))
+            screen.refresh_bindings()  # a Footer mounted late only fills in on the next bindings signal
+        if isinstance(screen, DataView):
+            self._view_sources = frozenset(screen.SOURCES)
+            self._render_view(screen)
+            self._rearm_all(activate=True)
+        self._render_header()
+
+    def _render_view(self, screen: Screen | None = None) -> None:
+        screen = screen or self.screen
+        if not isinstance(screen, DataView):
+            return
+        try:
+            screen.show_state(self._state)
+        except Exception as exc:  # a view bug must not take the monitor down; keep it visible in the log
+            log.exception("show_state failed in %s", type(screen).__name__)
+            message = f"{type(screen).__name__}: {type(exc).__name__}: {exc}"
+            if message not in self.view_errors:
+                self.view_errors.append(message)
+                self.notify(escape_text(message), title="view error (see log)", severity="error", markup=False)
+
+    def _render_header(self) -> None:
+        covered = {source for banner in self.screen.query(StaleBanner) for source in banner.sources}
+        for header in self.screen.query(AppHeader):
+            header.show(self._state, view=self.current_mode, covered=covered)
+
+    def _set_state(self, state: AppState) -> None:
+        self._state = state
+        if not self.screen_stack or self._closed_down:  # a poll that lands while quitting: keep, don't draw
+            return
+        self._render_view()
+        self._render_header()
+        if not self._heap_frozen and state.cluster is not None and self.live:
+            self._heap_frozen = True
+            self.call_after_refresh(freeze_heap)
+
+    def _tick(self) -> None:
+        """Once a second: the header's age, and stale-marking of polls that hang (SIGSTOP'd broker)."""
+        if not self.screen_stack or self._closed_down:
+            return
+        self._watch_slow_polls(time.time())
+        self._render_header()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_switch_view(self, name: str) -> None:
+        self.switch_view(name)
+
+    def switch_view(self, name: str) -> None:
+        if name in MODE_NAMES:
+            self.switch_mode(name)
+
+    def action_back(self) -> None:
+        """Esc/q/Backspace: pop a drill-in; at a view's root do nothing (k9s)."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        app_keys, view_keys = collect_bindings(self, self.screen)
+        self.push_screen(HelpScreen(self.current_mode, app_keys, view_keys))
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(commands.JumpPalette(id="--command-palette"))
+
+    # ------------------------------------------------------------------ navigation (used by `:` jump)
+
+    def open_topic(self, name: str) -> None:
+        from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+
+        self._drill("topics", TopicDetailScreen(name))
+
+    def open_group(self, group_id: str) -> None:
+        from kafkatui.ui.screens.group_detail import GroupDetailScreen
+
+        self._drill("groups", GroupDetailScreen(group_id))
+
+    def open_znode(self, path: str) -> None:
+        self.switch_mode("zookeeper")
+        root = self.screen_stack[0]
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        select = getattr(root, "select_path", None)
+        if select is not None:
+            root.call_later(select, path)
+        else:
+            self.notify("ZooKeeper is not available for this cluster", severity="warning")
+
+    def open_tail(self, topic: str, *, partitions: tuple[int, ...] | None = None, start: object = None) -> None:
+        """Open the live tail of `topic` on top of the topics view."""
+        from kafkatui.tail.buffer import END
+        from kafkatui.ui.tail.screen import TailScreen
+
+        self._drill("topics", TailScreen(topic, partitions=partitions, start=start or END))
+
+    def _drill(self, mode: str, screen: Screen) -> None:
+        """Switch to `mode` and show `screen` on top of its root (replacing an earlier drill-in)."""
+        self.switch_mode(mode)
+        if len(self.screen_stack) > 1 and type(self.screen) is type(screen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)

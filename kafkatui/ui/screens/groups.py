@@ -1,0 +1,104 @@
+"""Consumer groups: who is consuming, how far behind, and whether that is a problem.
+
+Why a status next to the lag: a big lag on a busy topic can be healthy and a small one on a
+dead consumer is not, so the Burrow-style status (kafkatui.kafka.lag) is the column to read. It is
+written as a word with a symbol, coloured by the lag-* palette names, so it survives a
+monochrome terminal. The table sorts worst status first by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from kafkatui.decode import escape_text
+from kafkatui.kafka.lag import severity
+from kafkatui.model import Group, GroupsSnapshot, LagStatus
+from kafkatui.refresh.state import AppState, Source
+from kafkatui.ui.palette import lag_colour, semantic
+from kafkatui.ui.screens.base import TABLE_BINDINGS, DrillListScreen
+from kafkatui.ui.widgets.filter_input import FilterInput
+from kafkatui.ui.widgets.lag_status import SYMBOLS, status_text
+from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.table import Col, FilterTable, update_static
+
+
+def _status(value: Any) -> Text:
+    return value[1].copy()
+
+
+COLUMNS = (
+    Col("id", "Group", min_width=12),
+    Col("state", "State", width=19),
+    Col("members", "Members", width=7, justify="right"),
+    Col("topics", "Topics", min_width=10, hide_below=100),
+    Col("lag", "Total lag", width=11, justify="right"),
+    Col("status", "Status", width=9, render=_status, sort_key=lambda v: -v[0]),
+)
+
+
+class GroupsScreen(DrillListScreen):
+    """All consumer groups with lag and status; Enter opens one group."""
+
+    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.GROUPS, Source.CLUSTER})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open group", show=False),
+        *TABLE_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="groups")
+        self._snapshot: GroupsSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StaleBanner(Source.GROUPS, Source.CLUSTER, id="groups-stale")
+        yield Static("Waiting for the first refresh…", id="groups-title", classes="view-title", markup=False)
+        yield FilterTable(COLUMNS, id="groups-table")
+        yield FilterInput("groups-table")
+
+    def _prepare(self) -> None:
+        table = self.query_one(FilterTable)
+        table.sort_by("status")
+        table.focus()
+
+    def _show(self, state: AppState) -> None:
+        self._snapshot = state.groups
+        if state.groups is None:
+            return
+        self.query_one(FilterTable).set_rows([(g.id, self._row(g)) for g in state.groups.groups])
+        self._title()
+
+    def _row(self, g: Group) -> tuple[Any, ...]:
+        topics = sorted({p.topic for p in g.partitions})
+        return (
+            Text(escape_text(g.id)),
+            g.state,
+            len(g.members),
+            Text(escape_text(", ".join(topics))),
+            g.total_lag,  # None (unknown) when no partition's lag is known
+            (severity(g.status), status_text(self.app, g.status)),
+        )
+
+    def _title(self) -> None:
+        snap = self._snapshot
+        table = self.query_one(FilterTable)
+        text = Text.assemble(("Consumer groups ", "bold"))
+        if snap is not None:
+            text.append(f"{len(snap.groups)} groups", style=semantic(self.app, "accent"))
+            for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND):
+                n = sum(1 for g in snap.groups if g.status is status)
+                if n:
+                    text.append(f"  {SYMBOLS[status]} {n} {status.value}", style=lag_colour(self.app, status))
+            if not snap.groups:
+                text.append("  (no consumer groups)", style=semantic(self.app, "muted"))
+        self._filter_note(text, table)
+        update_static(self.query_one("#groups-title", Static), text)
+
+    def _open(self, group_id: str) -> None:
+        from kafkatui.ui.screens.group_detail import GroupDetailScreen
+
+        self.app.push_screen(GroupDetailScreen(group_id))

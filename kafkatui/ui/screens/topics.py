@@ -1,0 +1,164 @@
+"""Topics: every topic with size, throughput and replication trouble at a glance.
+
+Why these columns: the operator scanning topics wants to know which ones are big, busy or
+broken. The flag column spells trouble out in text ("⚠ URP 1", "✗ OFFLINE 2") as well as
+colour, so it reads the same on a monochrome terminal. Internal topics (__consumer_offsets,
+__transaction_state) are hidden by default because they drown the operator's own topics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from kafkatui.decode import escape_text
+from kafkatui.fmt import MISSING, human_bytes, rate, sparkline
+from kafkatui.model import ClusterSnapshot, Topic
+from kafkatui.refresh.state import AppState, Source
+from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.base import TABLE_BINDINGS, DrillListScreen
+from kafkatui.ui.widgets.filter_input import FilterInput
+from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.table import Col, FilterTable, update_static
+
+SPARK_WIDTH = 8
+
+
+def _bytes(value: Any) -> Text:
+    return Text(human_bytes(value))
+
+
+def _rate(value: Any) -> Text:
+    return Text(rate(value))
+
+
+def _spark(value: Any) -> Text:
+    return Text(sparkline(value, SPARK_WIDTH) if value else "")
+
+
+def _flag_sort(value: Any) -> Any:
+    return value[0] if isinstance(value, tuple) else 0
+
+
+COLUMNS = (
+    Col("name", "Topic", min_width=12),
+    Col("partitions", "Parts", width=5, justify="right"),
+    Col("rf", "RF", width=2, justify="right"),
+    Col("messages", "Messages", width=11, justify="right"),
+    Col("size", "Size", width=9, justify="right", render=_bytes),
+    Col("rate", "Msgs/s", width=8, justify="right", render=_rate),
+    Col("trend", "Trend", width=SPARK_WIDTH, render=_spark, sortable=False, hide_below=100),
+    Col("flags", "Health", width=12, render=lambda v: v[1].copy(), sort_key=_flag_sort),
+)
+
+
+class TopicsScreen(DrillListScreen):
+    """Sortable, filterable topic list; Enter opens the topic's partitions and configs."""
+
+    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open topic", show=False),
+        Binding("t", "tail", "Tail"),
+        Binding("i", "toggle_internal", "Show/hide internal"),
+        *TABLE_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="topics")
+        self.show_internal = False
+        self._snapshot: ClusterSnapshot | None = None
+        self._history: dict[str, tuple[float, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield StaleBanner(Source.CLUSTER, id="topics-stale")
+        yield Static("Waiting for the first refresh…", id="topics-title", classes="view-title", markup=False)
+        yield FilterTable(COLUMNS, id="topics-table")
+        yield FilterInput("topics-table")
+
+    def _prepare(self) -> None:
+        table = self.query_one(FilterTable)
+        table.sort_by("name")
+        table.focus()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _show(self, state: AppState) -> None:
+        self._snapshot = state.cluster
+        self._history = state.topic_rate_history
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        snap = self._snapshot
+        if snap is None:
+            return
+        topics = [t for t in snap.topics if self.show_internal or not t.internal]
+        self.query_one(FilterTable).set_rows([(t.name, self._row(t)) for t in topics])
+        self._title()
+
+    def _row(self, topic: Topic) -> tuple[Any, ...]:
+        name = Text(escape_text(topic.name))
+        if topic.internal:
+            name.stylize(semantic(self.app, "muted"))
+        return (
+            name,
+            len(topic.partitions),
+            topic.replication_factor,
+            topic.messages,
+            topic.size_bytes,
+            topic.msgs_per_s,
+            self._history.get(topic.name, ()),
+            self._flags(topic),
+        )
+
+    def _flags(self, topic: Topic) -> tuple[int, Text]:
+        """(severity for sorting, text) — worst first: offline, then under-replicated."""
+        text = Text()
+        if topic.offline:
+            text.append(f"✗ OFFLINE {topic.offline}", style=f"bold {semantic(self.app, 'critical')}")
+            return 2, text
+        if topic.under_replicated:
+            text.append(f"⚠ URP {topic.under_replicated}", style=semantic(self.app, "warning"))
+            return 1, text
+        text.append("✓ ok", style=semantic(self.app, "ok"))
+        return 0, text
+
+    def _title(self) -> None:
+        snap = self._snapshot
+        table = self.query_one(FilterTable)
+        text = Text()
+        text.append("Topics ", style="bold")
+        if snap is not None:
+            total = len(snap.topics)
+            internal = sum(1 for t in snap.topics if t.internal)
+            text.append(f"{total} topics", style=semantic(self.app, "accent"))
+            if internal and not self.show_internal:
+                text.append(f", {internal} hidden internal (i shows)", style=semantic(self.app, "muted"))
+            urp = snap.under_replicated
+            if urp:
+                text.append(f"  ⚠ {urp} under-replicated", style=semantic(self.app, "warning"))
+            if snap.offline:
+                text.append(f"  ✗ {snap.offline} offline", style=semantic(self.app, "critical"))
+        self._filter_note(text, table)
+        if snap is not None and not snap.topics:
+            text.append(f"  {MISSING} no topics", style=semantic(self.app, "muted"))
+        update_static(self.query_one("#topics-title", Static), text)
+
+    # ------------------------------------------------------------------ actions
+
+    def _open(self, name: str) -> None:
+        from kafkatui.ui.screens.topic_detail import TopicDetailScreen
+
+        self.app.push_screen(TopicDetailScreen(name))
+
+    def action_tail(self) -> None:
+        key = self.query_one(FilterTable).cursor_key
+        if key is not None:
+            self.app.open_tail(key)  # type: ignore[attr-defined]
+
+    def action_toggle_internal(self) -> None:
+        self.show_internal = not self.show_internal
+        self._render_rows()

@@ -1,0 +1,130 @@
+"""AttentionPanel: the overview's "Needs attention" list, worst first, Enter opens the culprit.
+
+Why a widget of its own: the rows come from the pure `kafkatui.health.attention.build_attention`; this
+only colours them (palette names, never raw colours), keeps the table bounded and quiet (a
+FilterTable writes only changed cells), and turns Enter on a row into the topic or group detail.
+When nothing is wrong the table is hidden and one muted line says so, with the counts that
+prove it ("all 83 partitions fully replicated, 2 groups OK").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, build_attention
+from kafkatui.refresh.state import AppState, Source, SourceHealth
+from kafkatui.ui.palette import semantic
+from kafkatui.ui.widgets.lag_status import status_text
+from kafkatui.ui.widgets.quiet import QuietStatic
+from kafkatui.ui.widgets.table import Col, FilterTable
+
+PROBLEM_SYMBOLS = {"OFFLINE": "✗", "NO LEADER": "✗", "URP": "⚠"}
+
+
+def _ranked(value: Any) -> Text:
+    return value[1].copy()
+
+
+def _blank_none(value: Any) -> Text:
+    return Text("" if value is None else f"{value:,}")
+
+
+COLUMNS = (
+    Col("problem", "Problem", width=11, render=_ranked, sort_key=lambda v: -v[0]),
+    Col("name", "Topic / group", width=24),  # fixed, so the detail column gets the rest of the width
+    Col("partition", "Part", width=4, justify="right", render=_blank_none),
+    Col("detail", "Detail", min_width=16, sortable=False),
+)
+
+
+class AttentionPanel(Vertical):
+    """A title line and a table of problems; `show(state)` on every refresh."""
+
+    DEFAULT_CSS = """
+    AttentionPanel { height: 1fr; margin-top: 1; }
+    AttentionPanel #attention-title { height: auto; padding: 0 1; }
+    AttentionPanel #attention-table { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: dict[str, AttentionRow] = {}
+
+    def compose(self) -> ComposeResult:
+        yield QuietStatic("Needs attention: waiting for the first refresh…", id="attention-title")
+        table = FilterTable(COLUMNS, id="attention-table")
+        table.display = False
+        yield table
+
+    @property
+    def table(self) -> FilterTable:
+        return self.query_one("#attention-table", FilterTable)
+
+    def row(self, key: str) -> AttentionRow | None:
+        """The row shown under `key` (for Enter, and for tests)."""
+        return self._rows.get(key)
+
+    def show(self, state: AppState) -> None:
+        attention = build_attention(state.cluster, state.groups, lag_trends=state.lag_trends)
+        self._rows = {r.key: r for r in attention.rows}
+        table = self.table
+        table.set_rows([(r.key, self._cells(r)) for r in attention.rows])
+        self.query_one("#attention-title", QuietStatic).show(self._title(attention, state))
+        visible = bool(attention.rows)
+        if table.display != visible:
+            if not visible and table.has_focus:
+                self.screen.focus_previous()  # back to the broker table, not into a hidden one
+            table.display = visible
+
+    def _c(self, name: str) -> str:
+        return semantic(self.app, name)
+
+    def _cells(self, r: AttentionRow) -> tuple[Any, ...]:
+        if r.kind is Kind.GROUP and r.status is not None:
+            problem = status_text(self.app, r.status)
+        else:
+            colour = self._c("critical" if r.level is Level.CRITICAL else "warning")
+            bold = "bold " if r.level is Level.CRITICAL else ""
+            problem = Text(f"{PROBLEM_SYMBOLS.get(r.problem, '!')} {r.problem}", style=f"{bold}{colour}")
+        # names and details are escaped by build_attention; Text keeps them from markup parsing
+        return ((int(r.level), problem), Text(r.name), r.partition, Text(r.detail))
+
+    def _title(self, attention: Attention, state: AppState) -> Text:
+        muted = self._c("muted")
+        groups_health = state.health.get(Source.GROUPS, SourceHealth())
+        parts: list[tuple[str, str]] = []  # (text, style) after the heading
+        if not attention.rows:
+            text = Text(attention.message(), style=muted)
+        else:
+            text = Text("Needs attention", style="bold")
+            if attention.critical:
+                parts.append((f"✗ {attention.critical:,} critical", f"bold {self._c('critical')}"))
+            if attention.warning:
+                parts.append((f"⚠ {attention.warning:,} warning", self._c("warning")))
+            if attention.hidden:
+                parts.append((attention.more_note(), muted))
+            if state.groups is None and not attention.waiting:
+                parts.append((attention.groups_note(), muted))
+        if groups_health.stale and not attention.waiting:
+            parts.append(("group lag stale (see the header)", self._c("stale")))
+        for part, style in parts:
+            text.append("  ")  # an unstyled run: SVG renderers trim spaces that start a styled one
+            text.append(part, style=style)
+        return text
+
+    def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
+        """Enter on a partition opens its topic, on a group the group (views 3 and 4)."""
+        if event.table is not self.table:
+            return
+        event.stop()
+        row = self._rows.get(event.row_key)
+        if row is None:
+            return
+        if row.kind is Kind.PARTITION:
+            self.app.open_topic(row.target)  # type: ignore[attr-defined]
+        else:
+            self.app.open_group(row.target)  # type: ignore[attr-defined]

@@ -1,0 +1,101 @@
+"""FilterInput: the k9s-style `/` prompt at the bottom of a table view.
+
+Why a widget of its own: every table view filters the same way, so the behaviour lives here
+once. Typing filters live; Enter keeps the filter and returns focus to the table; Esc clears
+it. The input is hidden until `/` is pressed, so it costs no screen line at 80x24. It is
+not docked: the app docks its Footer at the bottom, and docked widgets on one edge overlap,
+so views yield it last and it sits just above the footer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from kafkatui.ui.widgets.table import FilterTable
+
+
+class FilterInput(Input):
+    """A hidden Input bound to one FilterTable (by id, or the screen's only one)."""
+
+    DEFAULT_CSS = """
+    FilterInput {
+        display: none;
+        padding: 0 1;
+    }
+    FilterInput.-open {
+        display: block;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Clear filter", show=False),
+    ]
+
+    def __init__(self, table_id: str | None = None, *, id: str | None = None) -> None:
+        super().__init__(placeholder="/regex   (!regex inverts; Enter keeps, Esc clears)", id=id, compact=True)
+        self.table_id = table_id
+        self._table: FilterTable | None = None
+
+    def open(self, table: FilterTable) -> None:
+        """Show the prompt for `table`, pre-filled with its current filter."""
+        self._table = table
+        self.value = table.filter_pattern
+        self.add_class("-open")
+        self.focus()
+
+    def _close(self) -> None:
+        self.remove_class("-open")
+        if self._table is not None:
+            self._table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._table is not None and self.has_class("-open"):
+            error = self._table.set_filter(event.value)
+            self.set_class(error is not None, "-invalid")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close()
+
+    def action_cancel(self) -> None:
+        self.value = ""
+        if self._table is not None:
+            self._table.set_filter("")
+        self._close()
+
+
+def compile_filter(pattern: str) -> tuple[Callable[[Sequence[str]], bool] | None, str | None]:
+    """Build the row predicate for a filter pattern; (None, None) means no filter.
+
+    A row matches when the pattern matches the whole row's text or any one cell's text;
+    `!` inverts that.
+    """
+    invert = pattern.startswith("!")
+    body = pattern[1:] if invert else pattern
+    if not body:
+        return None, None
+    error = None
+    try:
+        rx = re.compile(body, re.IGNORECASE)
+
+        def test(s: str) -> bool:
+            return rx.search(s) is not None
+
+    except re.error as exc:
+        error = f"invalid regex ({exc}); matching as plain text"
+        needle = body.lower()
+
+        def test(s: str) -> bool:
+            return needle in s.lower()
+
+    def row(texts: Sequence[str]) -> bool:
+        return any(test(t) for t in texts) != invert
+
+    return row, error

@@ -1,0 +1,200 @@
+"""The top bar: which cluster, what is connected, how fresh the data is, READ-ONLY, PAUSED.
+
+Why a custom header: the operator's first question is "am I looking at live data?", so the
+connection state of each source and the permanent READ-ONLY badge are always visible.
+
+Why no ticking clock: over SSH every byte counts, and an idle monitor must write close to nothing.
+A healthy header therefore never changes between refreshes: "Kafka connected · ZK CONNECTED ·
+every 5s". Silence means fresh. What does change is shown only when it says something:
+- the data's age appears once it is older than two refresh intervals ("updated 15s ago"), in the
+  stale colour, coarsely (5 s steps under a minute, then minutes), so it rewrites at most every 5 s;
+- a refresh that took a second or more shows "took 2s", in whole seconds, so it does not jitter;
+- a poll that hangs turns "connected" into STALE (the app's slow-poll watchdog).
+`show` is called on every state change and once a second; each part is written only when its
+text changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Static
+
+from kafkatui.decode import escape_text
+from kafkatui.model import ZkState
+from kafkatui.refresh.state import AppState, Source, SourceHealth
+from kafkatui.ui.palette import semantic
+from kafkatui.ui.widgets.pairs import Pair, append_gap, pairs_text
+from kafkatui.ui.widgets.stale import retry_hint
+
+ZK_COLOURS = {
+    ZkState.CONNECTED: "ok",
+    ZkState.SUSPENDED: "warning",
+    ZkState.LOST: "critical",
+    ZkState.CONNECTING: "muted",
+    ZkState.CLOSED: "muted",
+}
+
+
+def kafka_status(health: SourceHealth, now: float) -> tuple[str, str]:
+    """(label, semantic colour) for the Kafka connection."""
+    if health.last_ok_at is None:
+        if health.error is None:
+            return "connecting…", "muted"
+        hint = retry_hint(health, now)
+        return f"DOWN{' · ' + hint if hint else ''}", "critical"
+    if health.stale:
+        return "STALE", "stale"
+    return "connected", "ok"
+
+
+def zookeeper_status(state: AppState) -> tuple[str, str]:
+    """(label, semantic colour) for ZooKeeper; KRaft and "not configured" are not errors."""
+    if state.cluster is not None and state.cluster.kraft:
+        return "KRaft", "muted"
+    if not state.zookeeper_configured:
+        return "not configured", "muted"
+    health = state.health.get(Source.ZOOKEEPER, SourceHealth())
+    snap = state.zookeeper
+    if snap is None:
+        return ("DOWN", "critical") if health.error else ("connecting…", "muted")
+    label, colour = snap.state.value, ZK_COLOURS.get(snap.state, "muted")
+    if health.stale:
+        return f"{label} STALE", "stale"
+    return label, colour
+
+
+def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
+    """One line naming failing sources and their errors ("" when all is well).
+
+    Sources in `covered` are left out: the view already shows them in its StaleBanner, and at
+    80x24 the same error twice costs a line the data needs.
+    """
+    skip = set(covered)
+    parts = []
+    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES):
+        health = state.health.get(source, SourceHealth())
+        if health.error and source not in skip:
+            error = escape_text(health.error.replace("\n", " "))  # may quote cluster strings
+            parts.append(error if error.startswith(f"{source.value}:") else f"{source.value}: {error}")
+    return " │ ".join(parts)
+
+
+def coarse_age(seconds: float) -> str:
+    """Ages that change rarely: "15s" in 5 s steps under a minute, then "4m", "2h", "3d"."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole // 5 * 5}s"
+    if whole < 3600:
+        return f"{whole // 60}m"
+    if whole < 86400:
+        return f"{whole // 3600}h"
+    return f"{whole // 86400}d"
+
+
+def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
+    """ "updated 15s ago" once the last good data is older than two refreshes, else ""."""
+    if health.last_ok_at is None:
+        return ""
+    age = now - health.last_ok_at
+    if age <= max(2 * refresh_s, refresh_s + 3):
+        return ""
+    return f"updated {coarse_age(age)} ago"
+
+
+def took_note(health: SourceHealth) -> str:
+    """ "took 2s" when the last refresh was slow (>= 1 s), in whole seconds; else ""."""
+    duration = health.last_duration_s
+    if duration is None or duration < 1.0:
+        return ""
+    return f"took {round(duration):d}s"
+
+
+class AppHeader(Widget):
+    """Title, connection states, slow/old data notes, and the READ-ONLY / PAUSED badges."""
+
+    WIDE = 120  # below this many columns the header drops its "kafkatui" prefix and the interval
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._last: dict[str, str] = {}
+        # Built here, not in compose, so `show` works even before the header has finished mounting.
+        self._parts = {
+            name: Static("", id=name, markup=False)
+            for name in ("hdr-title", "hdr-status", "hdr-badges", "hdr-error")
+        }
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="hdr-row"):
+            yield self._parts["hdr-title"]
+            yield self._parts["hdr-status"]
+            yield self._parts["hdr-badges"]
+        yield self._parts["hdr-error"]
+
+    def _set(self, part: str, content: Text) -> None:
+        """Update one part only when it changed (Text equality ignores styles, so compare markup)."""
+        key = content.markup
+        if self._last.get(part) == key:
+            return
+        self._last[part] = key
+        self._parts[part].update(content)
+
+    @property
+    def status_text(self) -> str:
+        """The connection/age part as plain text (for tests)."""
+        return Text.from_markup(self._last.get("hdr-status", "")).plain
+
+    @property
+    def status_markup(self) -> str:
+        """The same with its styles, as Rich markup (for tests of theme switching)."""
+        return self._last.get("hdr-status", "")
+
+    def show(self, state: AppState, now: float | None = None, view: str = "",
+             covered: Iterable[Source] = ()) -> None:
+        """Render `state`; `covered` are sources whose errors the view shows itself (StaleBanner)."""
+        now = getattr(self.app, "now", time.time)() if now is None else now
+        app = self.app
+        wide = app.size.width >= self.WIDE
+        muted = semantic(app, "muted")
+        title = Text()
+        if wide:
+            title.append("kafkatui", style="bold")
+            title.append(" ")
+        if view:
+            title.append(view, style="bold")
+            append_gap(title, muted)
+        title.append(state.cluster_name or "?", style=semantic(app, "accent"))
+        self._set("hdr-title", title)
+
+        health = state.health.get(Source.CLUSTER, SourceHealth())
+        label, colour = kafka_status(health, now)
+        zk_label, zk_colour = zookeeper_status(state)
+        pairs = [
+            Pair("Kafka", label, f"bold {semantic(app, colour)}"),
+            Pair("ZK", zk_label, f"bold {semantic(app, zk_colour)}"),
+        ]
+        age = age_note(health, state.refresh_s, now)
+        if age:
+            pairs.append(Pair("", age, semantic(app, "stale")))
+        took = took_note(health)
+        if took:
+            pairs.append(Pair("", took, semantic(app, "warning")))
+        if wide:
+            pairs.append(Pair("", f"every {state.refresh_s:g}s", muted))
+        self._set("hdr-status", pairs_text(pairs, muted))
+
+        badges = Text()
+        if state.paused:
+            badges.append(" PAUSED ", style=f"bold reverse {semantic(app, 'paused')}")
+            badges.append(" ")
+        badges.append(" READ-ONLY ", style=f"bold reverse {semantic(app, 'readonly')}")
+        self._set("hdr-badges", badges)
+
+        errors = header_errors(state, covered)
+        self._set("hdr-error", Text(errors, style=semantic(app, "critical"), no_wrap=True, overflow="ellipsis"))
+        self.set_class(bool(errors), "-errors")
