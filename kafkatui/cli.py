@@ -234,7 +234,7 @@ def apply_color_choice(color: str) -> None:
 
 def tail_request(args: argparse.Namespace) -> tuple[str, tuple[int, ...] | None, object] | None:
     """(topic, partitions, StartSpec) from --tail/--from/--partitions; ValueError -> one line, exit 2."""
-    from kafkatui.tail.buffer import parse_partitions, parse_start
+    from kafkatui.tail.start import parse_partitions, parse_start
 
     topic = getattr(args, "tail", None)
     if topic is None:

@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -356,6 +356,3 @@ def _checked(path: Path, key: str | None, check: Callable[[], T]) -> T:
             raise
         raise ConfigError(f"bad config file {path}: {key}: {exc}") from None
 
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    return replace(settings, **changes)

@@ -51,10 +51,17 @@ def human_count(n: int | None, *, compact: bool = False) -> str:
     return _compact(n) if compact else f"{n:,}"
 
 
-def human_duration(seconds: float | None) -> str:
-    """Two most significant units: "850ms", "4.2s", "42s", "5m 02s", "2h 05m", "3d 4h"."""
+def human_duration(seconds: float | None, *, coarse: bool = False) -> str:
+    """Two most significant units: "850ms", "4.2s", "42s", "5m 02s", "2h 05m", "3d 4h".
+
+    `coarse` is for ages on a line that is redrawn every second: one unit, in 5 s steps under a
+    minute ("15s", "4m", "2h", "3d"), so the text (and the bytes sent to the terminal) change
+    rarely. Negative ages (clock skew) count as 0 there.
+    """
     if seconds is None or math.isnan(seconds):
         return MISSING
+    if coarse:
+        return _coarse(seconds)
     if seconds < 0:
         return "-" + human_duration(-seconds)
     if seconds < 1:
@@ -71,14 +78,15 @@ def human_duration(seconds: float | None) -> str:
     return f"{whole // 86400}d {whole % 86400 // 3600}h"
 
 
-def human_age(seconds: float | None) -> str:
-    """How long ago something happened, in whole units ("3s ago", "5m 02s ago")."""
-    if seconds is None or math.isnan(seconds):
-        return MISSING
-    if seconds < 1:
-        return "just now"
-    whole = int(seconds)
-    return f"{whole}s ago" if whole < 60 else f"{human_duration(whole)} ago"
+def _coarse(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole // 5 * 5}s"
+    if whole < 3600:
+        return f"{whole // 60}m"
+    if whole < 86400:
+        return f"{whole // 3600}h"
+    return f"{whole // 86400}d"
 
 
 def rate(x: float | None) -> str:

@@ -406,6 +406,3 @@ class ProcessesSnapshot:
     fetched_at: float
     duration_s: float
     processes: tuple[JvmProcess, ...]
-
-    def for_broker(self, broker_id: int) -> JvmProcess | None:
-        return next((p for p in self.processes if p.broker_id == broker_id and p.role != "zookeeper"), None)

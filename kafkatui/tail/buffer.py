@@ -6,14 +6,13 @@ nor kafka-python.
 
 * `RingBuffer` keeps the newest records, bounded by count *and* bytes, and counts what it
   evicted so the screen can say so.
-* `RecordFilter` is the `/` filter: a case-insensitive regex (an invalid one falls back to a
-  substring, `!` inverts) over the escaped key, value and header text.
+* `matching` applies the `/` filter (`kafkatui.textfilter`) to records.
 * `to_jsonl` writes records one JSON object a line (text when UTF-8, else base64), ASCII-only
   so the file itself is terminal-safe.
 
 One record (`TailRecord`, `make_record`, `summarize`) lives in `kafkatui.tail.record`, start
 positions and partition lists (`StartSpec`, `parse_start`, `parse_partitions`) in
-`kafkatui.tail.start`; both are re-exported here, where callers have always found them.
+`kafkatui.tail.start`.
 """
 
 from __future__ import annotations
@@ -24,31 +23,15 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kafkatui.config import state_dir
 from kafkatui.tail.record import (
-    KEY_CAP,
-    TIMESTAMP_TYPES,
-    VALUE_CAP,
-    Kind,
     TailRecord,
     header_name_bytes,
-    header_name_text,
-    header_text,
-    make_record,
-    summarize,
 )
-from kafkatui.tail.start import END, START_HELP, StartKind, StartSpec, parse_partitions, parse_start
-
-__all__ = [
-    "DEFAULT_MAX_BYTES", "END", "KEY_CAP", "START_HELP", "TIMESTAMP_TYPES", "VALUE_CAP", "Kind", "RecordFilter",
-    "RingBuffer", "StartKind", "StartSpec", "TailRecord", "compile_filter", "decode_field", "header_name_bytes",
-    "header_name_text", "header_text", "make_record", "parse_partitions", "parse_start", "record_json",
-    "record_to_dict", "save_path", "summarize", "to_jsonl",
-]
+from kafkatui.textfilter import TextFilter
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 """Byte budget of a RingBuffer: 5,000 records of 1 MiB each must not mean 5 GB of RAM."""
@@ -111,52 +94,12 @@ class RingBuffer:
 # --------------------------------------------------------------------------- filter
 
 
-@dataclass(frozen=True)
-class RecordFilter:
-    """The `/` filter: regex (invalid -> substring), case-insensitive, `!` inverts; `^`/`$`
-    anchor at each field (key, value, every header are lines of the searched text).
-
-    Matches the escaped key, value summary (its first SUMMARY_MAX characters) and every
-    header's `name=value` text, i.e. what the operator can see. A record also matches when it
-    contains the pattern literally: the text is escaped, so typing `\\x1b]52` must find the
-    escaped ESC even though, as a regex, `\\x1b` means a raw ESC that never appears.
-    """
-
-    pattern: str
-    error: str | None = None
-    _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
-    _needle: str = field(default="", repr=False, compare=False)
-    _invert: bool = field(default=False, repr=False, compare=False)
-
-    @property
-    def active(self) -> bool:
-        return bool(self._needle)
-
-    def matches(self, record: TailRecord) -> bool:
-        if not self.active:
-            return True
-        text = record.search_text
-        hit = self._needle in text.lower() or (self._regex is not None and self._regex.search(text) is not None)
-        return hit != self._invert
-
-    def apply(self, records: Iterable[TailRecord]) -> list[TailRecord]:
-        if not self.active:
-            return list(records)
-        return [r for r in records if self.matches(r)]
-
-
-def compile_filter(pattern: str) -> RecordFilter:
-    """Build a RecordFilter; an empty pattern (or a bare `!`) matches everything."""
-    pattern = pattern.strip()
-    invert = pattern.startswith("!")
-    body = pattern[1:] if invert else pattern
-    if not body:
-        return RecordFilter(pattern)
-    try:
-        return RecordFilter(pattern, None, re.compile(body, re.IGNORECASE | re.MULTILINE), body.lower(), invert)
-    except re.error as exc:
-        error = f"invalid regex ({exc}); matching as plain text"
-        return RecordFilter(pattern, error, None, body.lower(), invert)
+def matching(flt: TextFilter, records: Iterable[TailRecord]) -> list[TailRecord]:
+    """The records the `/` filter lets through. A record is searched as what the operator can
+    see: its escaped key, value summary and every header's `name=value`, one line each."""
+    if not flt.active:
+        return list(records)
+    return [r for r in records if flt.matches(r.search_text)]
 
 
 # --------------------------------------------------------------------------- export

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kafkatui.tail.buffer import DEFAULT_MAX_BYTES, RecordFilter, RingBuffer, compile_filter
+from kafkatui.tail.buffer import DEFAULT_MAX_BYTES, RingBuffer, matching
 from kafkatui.tail.record import TailRecord
+from kafkatui.textfilter import TextFilter, compile_filter
 
 
 class TailView:
     def __init__(self, capacity: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.ring = RingBuffer(capacity, max_bytes)
-        self.filter: RecordFilter = compile_filter("")
+        self.filter: TextFilter = compile_filter("")
         self.following = True
         self.shown = 0
         self.new_while_paused = 0
@@ -40,7 +41,7 @@ class TailView:
 
     def visible(self) -> list[TailRecord]:
         """What the list shows: the buffer (or the frozen copy while paused), filtered."""
-        return self.filter.apply(self.ring if self.following else (self._frozen or []))
+        return matching(self.filter, self.ring if self.following else (self._frozen or []))
 
     def pause(self) -> None:
         self.following = False

@@ -337,7 +337,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
 
     def open_tail(self, topic: str, *, partitions: tuple[int, ...] | None = None, start: object = None) -> None:
         """Open the live tail of `topic` on top of the topics view."""
-        from kafkatui.tail.buffer import END
+        from kafkatui.tail.start import END
         from kafkatui.ui.tail.screen import TailScreen
 
         self._drill("topics", TailScreen(topic, partitions=partitions, start=start or END))

@@ -18,11 +18,6 @@ except ImportError:  # pragma: no cover - only while kafkatui.zookeeper.znodes d
     _describe_znode = None
 
 
-def child_path(parent: str, name: str) -> str:
-    """Join a znode path and a child name without doubling the root slash."""
-    return f"{parent.rstrip('/')}/{name}"
-
-
 def to_zstat(stat: ZnodeStat) -> ZStat:
     """kazoo's ZnodeStat -> the model's ZStat (times stay in epoch milliseconds)."""
     return ZStat(

@@ -16,9 +16,10 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 
 from kafkatui.config import Settings, parse_bootstrap
-from kafkatui.tail.buffer import TailRecord, parse_start
 from kafkatui.tail.consumer import connect
 from kafkatui.tail.reader import TailReader
+from kafkatui.tail.record import TailRecord
+from kafkatui.tail.start import parse_start
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups, no_autocreate
 from tests.conftest import wait_for as wait_for_shared
 

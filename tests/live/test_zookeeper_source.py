@@ -18,7 +18,7 @@ import pytest
 from kazoo.client import KazooClient
 
 from kafkatui.model import SourceError, ZkState
-from kafkatui.zookeeper.nodes import child_path
+from kafkatui.zookeeper.paths import child_path
 from kafkatui.zookeeper.source import DATA_CAP_BYTES, ZooKeeperSource
 from kafkatui.zookeeper.stats import four_letter_word, not_whitelisted, split_hosts
 

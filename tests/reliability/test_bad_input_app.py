@@ -21,7 +21,7 @@ from kafka.admin import NewTopic
 from kafka.errors import RequestTimedOutError
 from kazoo.client import KazooClient
 
-from kafkatui.tail.buffer import parse_start
+from kafkatui.tail.start import parse_start
 from kafkatui.ui.screens.topic_detail import TopicDetailScreen
 from kafkatui.ui.tail.record_detail import RecordDetailScreen
 from kafkatui.ui.tail.screen import TailScreen

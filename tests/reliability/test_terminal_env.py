@@ -16,7 +16,7 @@ import pytest
 
 from bench.tmux_server import TmuxServer
 from kafkatui.refresh.state import Source
-from kafkatui.tail.buffer import parse_start
+from kafkatui.tail.start import parse_start
 from kafkatui.ui.screens.too_small import TooSmallScreen, is_too_small
 from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.tail.table import TailTable

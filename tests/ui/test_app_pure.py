@@ -48,7 +48,7 @@ async def test_overview_renders_frozen_state(size: tuple[int, int]) -> None:
         table = app.screen.query_one("#overview-brokers", FilterTable)
         assert table.visible_keys() == ["1", "2", "3"]
         for broker in BROKERS:
-            proc = state.processes.for_broker(broker.id)
+            proc = next(p for p in state.processes.processes if p.broker_id == broker.id)
             assert f"{proc.pid:,}" in table.plain_row(str(broker.id))
         assert "ZooKeeper" in text and "CONNECTED" in text
         assert "? Help" in text and "Q Quit" in text  # the footer's key hints fit at 80 columns

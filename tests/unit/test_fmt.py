@@ -9,7 +9,6 @@ import pytest
 from kafkatui.fmt import (
     MISSING,
     SPARK_BARS,
-    human_age,
     human_bytes,
     human_count,
     human_duration,
@@ -75,10 +74,10 @@ def test_human_duration(seconds: float | None, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "expected"),
-    [(None, MISSING), (0.4, "just now"), (-3, "just now"), (3.9, "3s ago"), (302, "5m 02s ago")],
+    [(None, MISSING), (-3, "0s"), (3, "0s"), (59, "55s"), (61, "1m"), (3599, "59m"), (7300, "2h"), (200_000, "2d")],
 )
-def test_human_age(seconds: float | None, expected: str) -> None:
-    assert human_age(seconds) == expected
+def test_human_duration_coarse(seconds: float | None, expected: str) -> None:
+    assert human_duration(seconds, coarse=True) == expected
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,9 @@ from kafka.record.memory_records import MemoryRecords
 
 from kafkatui.tail import consumer as tail_consumer
 from kafkatui.tail import lenient as tail_lenient
-from kafkatui.tail.buffer import decode_field, make_record, record_to_dict
+from kafkatui.tail.buffer import decode_field, record_to_dict
 from kafkatui.tail.lenient import HeaderName, LenientPartitionRecords, UndecodableRecords, install
-from kafkatui.tail.record import header_name_bytes, header_name_text
+from kafkatui.tail.record import header_name_bytes, header_name_text, make_record
 
 TP = TopicPartition("t", 3)
 CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}

@@ -10,20 +10,15 @@ import pytest
 
 from kafkatui.decode import decode_bytes
 from kafkatui.tail.buffer import (
-    END,
-    KEY_CAP,
-    VALUE_CAP,
     RingBuffer,
-    StartSpec,
-    compile_filter,
     decode_field,
-    make_record,
-    parse_partitions,
-    parse_start,
+    matching,
     record_json,
-    summarize,
     to_jsonl,
 )
+from kafkatui.tail.record import KEY_CAP, VALUE_CAP, make_record, summarize
+from kafkatui.tail.start import END, StartSpec, parse_partitions, parse_start
+from kafkatui.textfilter import compile_filter
 
 # Mostly text (under 10% controls), so it is shown escaped rather than as a hex dump.
 HOSTILE = b"clipboard \x1b]52;c;aGVsbG8=\x07 clear \x1b[2J bell \x07 c1 \xc2\x9b and plenty of ordinary text"
@@ -115,28 +110,28 @@ def test_ring_buffer_rejects_zero_capacity() -> None:
 def test_filter_substring_regex_and_invert() -> None:
     a = rec(1, key=b"order-1", value=b'{"customer":"cust-007"}')
     b = rec(2, key=b"order-2", value=b"payment failed")
-    assert compile_filter("cust-007").apply([a, b]) == [a]
-    assert compile_filter("ORDER-\\d").apply([a, b]) == [a, b]  # case-insensitive regex
-    assert compile_filter("fail(ed)?$").apply([a, b]) == [b]
-    assert compile_filter("!cust").apply([a, b]) == [b]
-    assert compile_filter("").apply([a, b]) == [a, b] and not compile_filter("!").active
+    assert matching(compile_filter("cust-007"), [a, b]) == [a]
+    assert matching(compile_filter("ORDER-\\d"), [a, b]) == [a, b]  # case-insensitive regex
+    assert matching(compile_filter("fail(ed)?$"), [a, b]) == [b]
+    assert matching(compile_filter("!cust"), [a, b]) == [b]
+    assert matching(compile_filter(""), [a, b]) == [a, b] and not compile_filter("!").active
 
 
 def test_filter_invalid_regex_falls_back_to_substring() -> None:
     a = rec(1, value=b"price [eur"), rec(2, value=b"price usd")
     f = compile_filter("[eur")
     assert f.error and "plain text" in f.error
-    assert f.apply(a) == [a[0]]
-    assert compile_filter("![eur").apply(a) == [a[1]]
+    assert matching(f, a) == [a[0]]
+    assert matching(compile_filter("![eur"), a) == [a[1]]
 
 
 def test_filter_matches_headers_and_escaped_text() -> None:
     a = rec(1, headers=[("trace-id", b"abc123"), ("source", b"demo")])
     b = rec(2, value=HOSTILE)
-    assert compile_filter("source=demo").apply([a, b]) == [a]
-    assert compile_filter("abc123").apply([a, b]) == [a]
-    assert compile_filter(r"\\x1b\]52").apply([a, b]) == [b]  # the escaped form is what is searched
-    assert compile_filter("\\x1b]52").apply([a, b]) == [b]  # invalid regex -> substring of escaped text
+    assert matching(compile_filter("source=demo"), [a, b]) == [a]
+    assert matching(compile_filter("abc123"), [a, b]) == [a]
+    assert matching(compile_filter(r"\\x1b\]52"), [a, b]) == [b]  # the escaped form is what is searched
+    assert matching(compile_filter("\\x1b]52"), [a, b]) == [b]  # invalid regex -> substring of escaped text
 
 
 # --------------------------------------------------------------------------- JSONL
@@ -261,15 +256,3 @@ def test_parse_partitions() -> None:
 def test_parse_partitions_bad(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_partitions(text, available=range(6))
-
-
-def test_names_moved_out_of_tailbuffer_are_still_importable_from_it() -> None:
-    """cli.py, app.py and older callers import these from kafkatui.tail.buffer."""
-    from kafkatui.tail import buffer as tailbuffer
-    from kafkatui.tail import record as tailrecord
-    from kafkatui.tail import start as tailstart
-
-    for name in ("END", "StartSpec", "START_HELP", "parse_start", "parse_partitions"):
-        assert getattr(tailbuffer, name) is getattr(tailstart, name)
-    for name in ("TailRecord", "make_record", "summarize", "header_text", "KEY_CAP", "VALUE_CAP"):
-        assert getattr(tailbuffer, name) is getattr(tailrecord, name)

@@ -14,7 +14,8 @@ from kazoo.protocol.states import ZnodeStat
 from kafkatui.model import ZkServerStats, ZStat
 from kafkatui.zookeeper import nodes as zookeeper_nodes
 from kafkatui.zookeeper import source as zookeeper
-from kafkatui.zookeeper.nodes import child_path, to_zstat
+from kafkatui.zookeeper.nodes import to_zstat
+from kafkatui.zookeeper.paths import child_path, split_path
 from kafkatui.zookeeper.readonly import ReadOnlyZk
 from kafkatui.zookeeper.stats import not_whitelisted, parse_mntr, parse_srvr, server_stats, split_hosts
 
@@ -145,6 +146,7 @@ def test_child_path() -> None:
     assert child_path("/", "brokers") == "/brokers"
     assert child_path("/brokers", "ids") == "/brokers/ids"
     assert child_path("/brokers/", "ids") == "/brokers/ids"
+    assert split_path("/brokers/ids/") == ["brokers", "ids"] and split_path("/") == []
 
 
 def test_to_zstat_keeps_every_field() -> None:

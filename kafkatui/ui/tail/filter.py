@@ -1,7 +1,7 @@
 """TailFilterInput: the tail's `/` prompt, below the list and hidden until `/`.
 
 Why not the shared FilterInput: that one drives a FilterTable; the tail filters a ring
-buffer of records (see `tailbuffer.RecordFilter`). The keys are the same everywhere: typing
+buffer of records (see `kafkatui.textfilter`). The keys are the same everywhere: typing
 filters live (the screen handles `Input.Changed`), Enter keeps the filter, Esc clears it.
 """
 

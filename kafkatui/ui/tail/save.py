@@ -14,8 +14,9 @@ from textual.message import Message
 from textual.screen import Screen
 
 from kafkatui.decode import escape_text
-from kafkatui.tail.buffer import RecordFilter, save_path, to_jsonl
+from kafkatui.tail.buffer import save_path, to_jsonl
 from kafkatui.tail.record import TailRecord
+from kafkatui.textfilter import TextFilter
 
 
 class TailSaved(Message):
@@ -40,7 +41,7 @@ def start_save(screen: Screen, records: list[TailRecord], topic: str) -> Path:
     return path
 
 
-def saved_text(count: int, flt: RecordFilter, path: Path) -> str:
+def saved_text(count: int, flt: TextFilter, path: Path) -> str:
     """"saved 1,234 records [matching /pattern] → path", terminal-safe."""
     what = f"{count:,} records" + (f" matching /{flt.pattern}" if flt.active else "")
     return f"saved {escape_text(what)} → {escape_text(str(path))}"

@@ -34,7 +34,7 @@ from textual.widgets import Input
 
 from kafkatui.config import DEFAULT_TAIL_BUFFER, Settings
 from kafkatui.decode import escape_text
-from kafkatui.tail.buffer import RingBuffer
+from kafkatui.tail.buffer import RingBuffer, matching
 from kafkatui.tail.gcfreeze import freeze_gc
 from kafkatui.tail.reader import TailReader, TailStatus
 from kafkatui.tail.record import TailRecord
@@ -174,7 +174,7 @@ class TailScreen(Screen):
             return
         tail = self.view.add(records)
         if tail:
-            self.query_one(TailTable).append(self.view.filter.apply(tail), oldest_seq=self.ring.oldest_seq,
+            self.query_one(TailTable).append(matching(self.view.filter, tail), oldest_seq=self.ring.oldest_seq,
                                               limit=self.ring.capacity)
             if self.render_hook is not None:
                 self.call_after_refresh(self.render_hook, tail)
@@ -247,7 +247,7 @@ class TailScreen(Screen):
             event.input.close()
 
     def set_filter(self, pattern: str) -> None:
-        """Show only records whose key, value or headers match (see RecordFilter)."""
+        """Show only records whose key, value or headers match (see kafkatui.textfilter)."""
         if self.view.set_filter(pattern):
             self.query_one(TailTable).set_records(self.view.visible())
             self._render_title()
@@ -308,7 +308,7 @@ class TailScreen(Screen):
         copy_record(self.app, record, self.topic)
 
     def action_save(self) -> None:
-        records = self.view.filter.apply(self.ring)
+        records = matching(self.view.filter, self.ring)
         if not records:
             self.notify("nothing to save: the buffer is empty", severity="warning")
             return

@@ -22,9 +22,9 @@ from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_count, rate
-from kafkatui.tail.buffer import RecordFilter
 from kafkatui.tail.start import StartSpec
 from kafkatui.tail.status import TailStatus
+from kafkatui.textfilter import TextFilter
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.table import update_static
 
@@ -42,7 +42,7 @@ class TailCounts:
 
 
 def title_text(app: App, topic: str, partitions: tuple[int, ...] | None, start: StartSpec,
-               flt: RecordFilter, matches: int) -> Text:
+               flt: TextFilter, matches: int) -> Text:
     muted = semantic(app, "muted")
     text = Text()
     text.append("Tail ", style="bold")

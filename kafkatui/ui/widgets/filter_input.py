@@ -9,8 +9,6 @@ so views yield it last and it sits just above the footer.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
@@ -70,32 +68,3 @@ class FilterInput(Input):
             self._table.set_filter("")
         self._close()
 
-
-def compile_filter(pattern: str) -> tuple[Callable[[Sequence[str]], bool] | None, str | None]:
-    """Build the row predicate for a filter pattern; (None, None) means no filter.
-
-    A row matches when the pattern matches the whole row's text or any one cell's text;
-    `!` inverts that.
-    """
-    invert = pattern.startswith("!")
-    body = pattern[1:] if invert else pattern
-    if not body:
-        return None, None
-    error = None
-    try:
-        rx = re.compile(body, re.IGNORECASE)
-
-        def test(s: str) -> bool:
-            return rx.search(s) is not None
-
-    except re.error as exc:
-        error = f"invalid regex ({exc}); matching as plain text"
-        needle = body.lower()
-
-        def test(s: str) -> bool:
-            return needle in s.lower()
-
-    def row(texts: Sequence[str]) -> bool:
-        return any(test(t) for t in texts) != invert
-
-    return row, error

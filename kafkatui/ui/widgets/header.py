@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
+from kafkatui.fmt import human_duration
 from kafkatui.model import ZkState
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.palette import semantic
@@ -85,18 +86,6 @@ def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
     return " │ ".join(parts)
 
 
-def coarse_age(seconds: float) -> str:
-    """Ages that change rarely: "15s" in 5 s steps under a minute, then "4m", "2h", "3d"."""
-    whole = max(0, int(seconds))
-    if whole < 60:
-        return f"{whole // 5 * 5}s"
-    if whole < 3600:
-        return f"{whole // 60}m"
-    if whole < 86400:
-        return f"{whole // 3600}h"
-    return f"{whole // 86400}d"
-
-
 def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
     """ "updated 15s ago" once the last good data is older than two refreshes, else ""."""
     if health.last_ok_at is None:
@@ -104,7 +93,7 @@ def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
     age = now - health.last_ok_at
     if age <= max(2 * refresh_s, refresh_s + 3):
         return ""
-    return f"updated {coarse_age(age)} ago"
+    return f"updated {human_duration(age, coarse=True)} ago"
 
 
 def took_note(health: SourceHealth) -> str:

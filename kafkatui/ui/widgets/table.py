@@ -32,7 +32,8 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from kafkatui.decode import escape_text
-from kafkatui.ui.widgets.filter_input import FilterInput, compile_filter
+from kafkatui.textfilter import TextFilter, compile_filter
+from kafkatui.ui.widgets.filter_input import FilterInput
 
 Justify = Literal["left", "right", "center"]
 Row = tuple[str, Sequence[Any]]
@@ -140,7 +141,7 @@ class FilterTable(DataTable[Text]):
         self._flex_width = 0
         self._repaint_all = False
         self._pattern = ""
-        self._matcher: Callable[[Sequence[str]], bool] | None = None
+        self._filter: TextFilter = compile_filter("")
         self.filter_error: str | None = None
         self.sort_column: str | None = None
         self.sort_reverse = False
@@ -201,7 +202,8 @@ class FilterTable(DataTable[Text]):
         if pattern == self._pattern:
             return self.filter_error
         self._pattern = pattern
-        self._matcher, self.filter_error = compile_filter(pattern)
+        self._filter = compile_filter(pattern)
+        self.filter_error = self._filter.error
         self._sync(set())
         self.post_message(self.FilterChanged(self))
         return self.filter_error
@@ -289,8 +291,8 @@ class FilterTable(DataTable[Text]):
         return (" ".join(texts), *texts)
 
     def _visible(self) -> list[str]:
-        match = self._matcher
-        keys = self._order if match is None else [k for k in self._order if match(self._plain.get(k, ("",)))]
+        flt = self._filter
+        keys = self._order if not flt.active else [k for k in self._order if flt.matches_any(self._plain.get(k, ("",)))]
         if self.sort_column is None:
             return keys
         idx = next((i for i, c in enumerate(self.specs) if c.key == self.sort_column), None)

@@ -25,19 +25,12 @@ from textual.widgets.tree import TreeNode
 
 from kafkatui.decode import escape_text
 from kafkatui.model import SourceError
+from kafkatui.zookeeper.paths import child_path, split_path
 
 MAX_CHILDREN = 1000
 REQUEST_TIMEOUT_S = 15.0
 
 Node = TreeNode[str | None]
-
-
-def child_path(parent: str, name: str) -> str:
-    return f"/{name}" if parent == "/" else f"{parent}/{name}"
-
-
-def split_path(path: str) -> list[str]:
-    return [s for s in path.split("/") if s]
 
 
 class ZnodeTree(Tree[str | None]):

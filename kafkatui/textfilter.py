@@ -1,0 +1,52 @@
+"""The `/` filter, one rule for every table and for the tail.
+
+What an operator types: a case-insensitive regex; an invalid regex falls back to a plain
+substring (and says so); a leading `!` inverts; surrounding blanks are ignored. `^` and `$`
+anchor at each line of a text, since the tail searches a record as one line per field (key,
+value, each header). A text also matches when it contains the pattern literally: what is
+searched is the escaped text on screen, so typing `\\x1b]52` must find the escaped ESC even
+though, as a regex, `\\x1b` means a raw ESC that never appears there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TextFilter:
+    pattern: str
+    error: str | None = None
+    _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _needle: str = field(default="", repr=False, compare=False)
+    _invert: bool = field(default=False, repr=False, compare=False)
+
+    @property
+    def active(self) -> bool:
+        return bool(self._needle)
+
+    def _hit(self, text: str) -> bool:
+        return self._needle in text.lower() or (self._regex is not None and self._regex.search(text) is not None)
+
+    def matches(self, text: str) -> bool:
+        """Does one text pass (always, when the filter is empty)?"""
+        return not self.active or self._hit(text) != self._invert
+
+    def matches_any(self, texts: Iterable[str]) -> bool:
+        """Does a row pass: the pattern found in any of its cells (`!`: in none)."""
+        return not self.active or any(self._hit(t) for t in texts) != self._invert
+
+
+def compile_filter(pattern: str) -> TextFilter:
+    """An empty pattern (or a bare `!`) matches everything."""
+    pattern = pattern.strip()
+    invert = pattern.startswith("!")
+    body = pattern[1:] if invert else pattern
+    if not body:
+        return TextFilter(pattern)
+    try:
+        return TextFilter(pattern, None, re.compile(body, re.IGNORECASE | re.MULTILINE), body.lower(), invert)
+    except re.error as exc:
+        return TextFilter(pattern, f"invalid regex ({exc}); matching as plain text", None, body.lower(), invert)
