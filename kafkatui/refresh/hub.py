@@ -1,104 +1,24 @@
-"""Refresh policy and source ownership, kept free of Textual so it can be unit-tested.
+"""Source ownership: who builds each long-lived source client, when, and who closes it.
 
-Why here and not in the app: the decisions "how long until the next poll", "what goes into
-the bounded histories" and "who owns the client and when is it built" are plain logic. The
-app only turns them into `set_timer` calls and thread workers.
+Why apart from the app: "build once, off the UI thread, even if two workers race" and "every
+failure comes out as SourceError" are plain logic the app, `snapshot --json` and the tests
+share. The refresh decisions (when to poll, how a result is folded in) are in `policy.py`.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError
-from kafkatui.refresh.state import SourceHealth
+from kafkatui.model import SourceError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BACKOFF_S = 30.0
 HISTORY_POINTS = 30
-
-
-# --------------------------------------------------------------------------- timing policy
-
-
-def next_delay(
-    refresh_s: float,
-    failures: int,
-    *,
-    cap: float = MAX_BACKOFF_S,
-    jitter: float = 0.0,
-    rand: Callable[[], float] = random.random,
-) -> float:
-    """Seconds until the next poll after `failures` consecutive failures (0 = last poll was good).
-
-    Doubles from `refresh_s` like kazoo's KazooRetry: refresh, refresh, 2*refresh, 4*refresh ...
-    capped at `cap` (but never below `refresh_s`). `jitter` (0..1) spreads retries by ±jitter
-    so several sources that failed together don't retry in lock-step.
-    """
-    if failures <= 0:
-        delay = refresh_s
-    else:
-        exponent = min(failures - 1, 16)  # keeps 2**n small; the cap bites long before
-        delay = min(refresh_s * 2**exponent, max(cap, refresh_s))
-    if jitter > 0:
-        delay *= 1 + jitter * (2 * rand() - 1)
-    return max(0.0, delay)
-
-
-def delay_on_activate(health: SourceHealth, refresh_s: float, now: float) -> float:
-    """When a view that needs a source appears: poll now if its data is due, else when it is due.
-
-    A failing source keeps its backoff (switching views must not hammer a dead broker).
-    """
-    if health.stale and health.next_attempt_at is not None:
-        return max(0.0, health.next_attempt_at - now)
-    if health.last_ok_at is None:
-        return 0.0
-    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + refresh_s - now)
-
-
-def slow_after(refresh_s: float) -> float:
-    """How long a poll may run before the UI marks its source stale while it still waits."""
-    return max(10.0, 3 * refresh_s)
-
-
-# --------------------------------------------------------------------------- bounded histories
-
-
-def push_history(series: tuple[Any, ...] | None, value: Any, limit: int = HISTORY_POINTS) -> tuple[Any, ...]:
-    return ((*(series or ()), value))[-limit:]
-
-
-def topic_rate_history(
-    history: Mapping[str, tuple[float, ...]], snapshot: ClusterSnapshot, limit: int = HISTORY_POINTS
-) -> dict[str, tuple[float, ...]]:
-    """Append each topic's msgs/s (when the source knew it) and drop topics that are gone."""
-    out: dict[str, tuple[float, ...]] = {}
-    for topic in snapshot.topics:
-        series = history.get(topic.name, ())
-        if topic.msgs_per_s is not None:
-            series = push_history(series, float(topic.msgs_per_s), limit)
-        if series:
-            out[topic.name] = series
-    return out
-
-
-def lag_trends(
-    history: Mapping[str, tuple[int, ...]], snapshot: GroupsSnapshot, limit: int = HISTORY_POINTS
-) -> dict[str, tuple[int, ...]]:
-    """Append each group's total lag (when known) and drop groups that are gone."""
-    out: dict[str, tuple[int, ...]] = {}
-    for g in snapshot.groups:
-        series = history.get(g.id, ())
-        if g.total_lag is not None:
-            series = push_history(series, g.total_lag, limit)
-        out[g.id] = series
-    return out
 
 
 # --------------------------------------------------------------------------- source ownership

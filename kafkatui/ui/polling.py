@@ -19,16 +19,9 @@ from typing import TYPE_CHECKING, Any
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError
-from kafkatui.refresh.hub import (
-    MAX_BACKOFF_S,
-    SourceHub,
-    delay_on_activate,
-    lag_trends,
-    next_delay,
-    slow_after,
-    topic_rate_history,
-)
+from kafkatui.model import SourceError
+from kafkatui.refresh.hub import SourceHub
+from kafkatui.refresh.policy import PollResult, apply_poll, delay_on_activate, mark_slow, wanted_sources
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.messages import RequestDone, SourcePolled
 
@@ -42,19 +35,6 @@ REQUESTS: dict[str, tuple[str, str]] = {  # request kind -> (hub source name, so
     "zk_children": ("zookeeper", "children"),
     "zk_node": ("zookeeper", "node"),
 }
-
-# A failed ZooKeeper poll costs one refused TCP connect, and kazoo itself retries at most every
-# 5 s (sources/zookeeper.py RETRY_MAX_DELAY_S): back off no further, so a restarted ZooKeeper
-# shows as connected within seconds instead of after the general 30 s cap.
-ZOOKEEPER_BACKOFF_CAP_S = 5.0
-PARTIAL_ERRORS_SHOWN = 3
-
-
-def partial_error(errors: tuple[str, ...]) -> str:
-    """One line for a refresh that kept some data but lost parts of it (snapshot.errors)."""
-    more = len(errors) - PARTIAL_ERRORS_SHOWN
-    return "partial refresh: " + "; ".join(errors[:PARTIAL_ERRORS_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
-
 
 class PollingMixin:
     """Needs from the app: settings, live, _state, _hub, _set_state, _render_view, run_worker, set_timer."""
@@ -85,17 +65,7 @@ class PollingMixin:
                         group=f"request-{kind}", thread=True, exclusive=True, exit_on_error=False)
 
     def _wanted(self) -> frozenset[Source]:
-        wanted = set(self._view_sources) | {Source.CLUSTER}
-        cluster = self._state.cluster
-        if cluster is None:
-            # Groups share the Kafka client, and its lock, with the cluster poll. Until the cluster
-            # has answered once, a groups poll only waits out the same connect timeout first and
-            # delays the first "Kafka DOWN" and its reason by a whole timeout (measured: 8 s, not 4).
-            # The groups views show the cluster's state meanwhile (their banners include it).
-            wanted.discard(Source.GROUPS)
-        if not self.settings.zookeeper or (cluster is not None and cluster.kraft):
-            wanted.discard(Source.ZOOKEEPER)
-        return frozenset(wanted)
+        return wanted_sources(self._view_sources, self._state, bool(self.settings.zookeeper))
 
     def _rearm_all(self, activate: bool = False) -> None:
         if not self.live:
@@ -152,43 +122,16 @@ class PollingMixin:
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
-        state, health = self._state, self._state.health[source]
-        first_answer = source is Source.CLUSTER and state.cluster is None
-        if message.error is None and message.snapshot is not None:
-            state = self._fold(state, source, message.snapshot)
-            duration = getattr(message.snapshot, "duration_s", message.finished_at - message.started_at)
-            previous = health
-            health = health.succeeded(message.finished_at, duration)
-            partial = tuple(getattr(message.snapshot, "errors", ()) or ())
-            if partial:  # e.g. a SIGSTOP'd broker timed out: its part is missing, so say so (not "ok")
-                health = replace(health, error=partial_error(partial),
-                                 stale_since=previous.stale_since or message.finished_at)
-            delay = state.refresh_s
-        else:
-            error = message.error or SourceError(source.value, "no data")
-            cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
-            delay = next_delay(state.refresh_s, health.failures + 1, cap=cap, jitter=0.1)
-            health = health.failed(message.finished_at, str(error), time.time() + delay)
-            session = getattr(error, "session_state", None)
-            if source is Source.ZOOKEEPER and session is not None and state.zookeeper is not None:
-                state = replace(state, zookeeper=replace(state.zookeeper, state=session))  # last stats, live state
-            log.info("poll %s failed (%d in a row): %s", source.value, health.failures, error)
-        self._set_state(state.with_health(source, health))
+        first_answer = source is Source.CLUSTER and self._state.cluster is None
+        result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at)
+        state, delay = apply_poll(self._state, result, time.time())
+        if state.health[source].failures:
+            log.info("poll %s failed (%d in a row): %s", source.value, state.health[source].failures,
+                     state.health[source].error)
+        self._set_state(state)
         self._arm(source, delay)
         if first_answer and self._state.cluster is not None:
-            self._rearm_all()  # the first answer makes GROUPS wanted (see _wanted)
-
-    @staticmethod
-    def _fold(state: AppState, source: Source, snapshot: object) -> AppState:
-        """AppState with one new snapshot, plus the bounded histories derived from it."""
-        if source is Source.CLUSTER and isinstance(snapshot, ClusterSnapshot):
-            return replace(state, cluster=snapshot,
-                           topic_rate_history=topic_rate_history(state.topic_rate_history, snapshot))
-        if source is Source.GROUPS and isinstance(snapshot, GroupsSnapshot):
-            return replace(state, groups=snapshot, lag_trends=lag_trends(state.lag_trends, snapshot))
-        if source is Source.ZOOKEEPER:
-            return replace(state, zookeeper=snapshot)  # type: ignore[arg-type]
-        return replace(state, processes=snapshot)  # type: ignore[arg-type]
+            self._rearm_all()  # the first answer makes GROUPS wanted (see wanted_sources)
 
     def _request_worker(self, kind: str, args: tuple, on_done: Callable[[object], None]) -> None:
         result: object
@@ -240,10 +183,7 @@ class PollingMixin:
 
     def _watch_slow_polls(self, now: float) -> None:
         """Mark a source stale while its poll hangs (a SIGSTOP'd broker): the header must not say "ok"."""
-        for source, started in list(self._in_flight.items()):
-            waited = now - started
-            if waited > slow_after(self._state.refresh_s) and source not in self._slow_marked:
-                self._slow_marked.add(source)
-                health = self._state.health[source].failed(now, f"no answer for {waited:.0f}s", None)
-                self._state = self._state.with_health(source, health)
-                self._render_view()
+        state, newly = mark_slow(self._state, self._in_flight, self._slow_marked, now)
+        if newly:
+            self._slow_marked.update(newly)
+            self._set_state(state)

@@ -23,9 +23,9 @@ import pytest
 from kafka import KafkaProducer
 
 from kafkatui.model import ZkState
+from kafkatui.refresh.policy import ZOOKEEPER_BACKOFF_CAP_S
 from kafkatui.refresh.state import Source
 from kafkatui.tail.start import parse_start
-from kafkatui.ui.polling import ZOOKEEPER_BACKOFF_CAP_S
 from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.widgets.stale import StaleBanner
 from kafkatui.ui.widgets.table import FilterTable

@@ -1,4 +1,4 @@
-"""The refresh policy (pure): backoff, due times, bounded histories and the SourceHub."""
+"""The refresh policy (pure): backoff, due times, bounded histories, and the SourceHub."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from kafkatui.model import (
     SourceError,
     Topic,
 )
-from kafkatui.refresh.hub import (
+from kafkatui.refresh.hub import SourceHub
+from kafkatui.refresh.policy import (
     HISTORY_POINTS,
     MAX_BACKOFF_S,
-    SourceHub,
     delay_on_activate,
     lag_trends,
     next_delay,

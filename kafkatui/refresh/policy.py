@@ -1,0 +1,207 @@
+"""The refresh loop's decisions, as pure functions of the state: the seam between the data and
+the Textual app.
+
+Why pure: this is the part that must never go wrong under a failing cluster (backoff, stale
+marks, which sources a view needs), and as plain functions it is unit-tested without a
+terminal or a cluster. The app (`ui/polling.py`) only turns the answers into `set_timer`
+calls and thread workers:
+
+    wanted_sources(...)        which sources to keep armed for the visible view
+    delay_on_activate(...)     when to poll a source a new view needs
+    apply_poll(...)            fold one poll result into AppState -> (new state, delay to next poll)
+    mark_slow(...)             mark a source stale while its poll hangs
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError
+from kafkatui.refresh.state import AppState, Source, SourceHealth
+
+MAX_BACKOFF_S = 30.0
+HISTORY_POINTS = 30
+ZOOKEEPER_BACKOFF_CAP_S = 5.0
+"""A failed ZooKeeper poll costs one refused TCP connect, and kazoo itself retries at most every
+5 s (zookeeper/source.py RETRY_MAX_DELAY_S): back off no further, so a restarted ZooKeeper shows
+as connected within seconds instead of after the general 30 s cap."""
+PARTIAL_ERRORS_SHOWN = 3
+
+
+# --------------------------------------------------------------------------- timing policy
+
+
+def next_delay(
+    refresh_s: float,
+    failures: int,
+    *,
+    cap: float = MAX_BACKOFF_S,
+    jitter: float = 0.0,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds until the next poll after `failures` consecutive failures (0 = last poll was good).
+
+    Doubles from `refresh_s` like kazoo's KazooRetry: refresh, refresh, 2*refresh, 4*refresh ...
+    capped at `cap` (but never below `refresh_s`). `jitter` (0..1) spreads retries by ±jitter
+    so several sources that failed together don't retry in lock-step.
+    """
+    if failures <= 0:
+        delay = refresh_s
+    else:
+        exponent = min(failures - 1, 16)  # keeps 2**n small; the cap bites long before
+        delay = min(refresh_s * 2**exponent, max(cap, refresh_s))
+    if jitter > 0:
+        delay *= 1 + jitter * (2 * rand() - 1)
+    return max(0.0, delay)
+
+
+def delay_on_activate(health: SourceHealth, refresh_s: float, now: float) -> float:
+    """When a view that needs a source appears: poll now if its data is due, else when it is due.
+
+    A failing source keeps its backoff (switching views must not hammer a dead broker).
+    """
+    if health.stale and health.next_attempt_at is not None:
+        return max(0.0, health.next_attempt_at - now)
+    if health.last_ok_at is None:
+        return 0.0
+    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + refresh_s - now)
+
+
+def slow_after(refresh_s: float) -> float:
+    """How long a poll may run before the UI marks its source stale while it still waits."""
+    return max(10.0, 3 * refresh_s)
+
+
+# --------------------------------------------------------------------------- bounded histories
+
+
+def push_history(series: tuple[Any, ...] | None, value: Any, limit: int = HISTORY_POINTS) -> tuple[Any, ...]:
+    return ((*(series or ()), value))[-limit:]
+
+
+def topic_rate_history(
+    history: Mapping[str, tuple[float, ...]], snapshot: ClusterSnapshot, limit: int = HISTORY_POINTS
+) -> dict[str, tuple[float, ...]]:
+    """Append each topic's msgs/s (when the source knew it) and drop topics that are gone."""
+    out: dict[str, tuple[float, ...]] = {}
+    for topic in snapshot.topics:
+        series = history.get(topic.name, ())
+        if topic.msgs_per_s is not None:
+            series = push_history(series, float(topic.msgs_per_s), limit)
+        if series:
+            out[topic.name] = series
+    return out
+
+
+def lag_trends(
+    history: Mapping[str, tuple[int, ...]], snapshot: GroupsSnapshot, limit: int = HISTORY_POINTS
+) -> dict[str, tuple[int, ...]]:
+    """Append each group's total lag (when known) and drop groups that are gone."""
+    out: dict[str, tuple[int, ...]] = {}
+    for g in snapshot.groups:
+        series = history.get(g.id, ())
+        if g.total_lag is not None:
+            series = push_history(series, g.total_lag, limit)
+        out[g.id] = series
+    return out
+
+
+# --------------------------------------------------------------------------- which sources
+
+
+def wanted_sources(view_sources: Iterable[Source], state: AppState, zookeeper_configured: bool) -> frozenset[Source]:
+    """The sources to keep polling: what the visible view needs, plus the cluster for the header.
+
+    Groups wait for the cluster's first answer: they share the Kafka client, and its lock, with
+    the cluster poll, so before it a groups poll only waits out the same connect timeout and
+    delays the first "Kafka DOWN" and its reason by a whole timeout (measured: 8 s, not 4).
+    ZooKeeper is not polled when none is configured or the cluster turns out to be KRaft.
+    """
+    wanted = set(view_sources) | {Source.CLUSTER}
+    cluster = state.cluster
+    if cluster is None:
+        wanted.discard(Source.GROUPS)
+    if not zookeeper_configured or (cluster is not None and cluster.kraft):
+        wanted.discard(Source.ZOOKEEPER)
+    return frozenset(wanted)
+
+
+# --------------------------------------------------------------------------- folding a result in
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll of one source came back with (a snapshot or an error) and when."""
+
+    source: Source
+    snapshot: object | None
+    error: SourceError | None
+    started_at: float
+    finished_at: float
+
+
+def partial_error(errors: tuple[str, ...]) -> str:
+    """One line for a refresh that kept some data but lost parts of it (snapshot.errors)."""
+    more = len(errors) - PARTIAL_ERRORS_SHOWN
+    return "partial refresh: " + "; ".join(errors[:PARTIAL_ERRORS_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
+
+
+def fold(state: AppState, source: Source, snapshot: object) -> AppState:
+    """AppState with one new snapshot, plus the bounded histories derived from it."""
+    if source is Source.CLUSTER and isinstance(snapshot, ClusterSnapshot):
+        return replace(state, cluster=snapshot,
+                       topic_rate_history=topic_rate_history(state.topic_rate_history, snapshot))
+    if source is Source.GROUPS and isinstance(snapshot, GroupsSnapshot):
+        return replace(state, groups=snapshot, lag_trends=lag_trends(state.lag_trends, snapshot))
+    if source is Source.ZOOKEEPER:
+        return replace(state, zookeeper=snapshot)  # type: ignore[arg-type]
+    return replace(state, processes=snapshot)  # type: ignore[arg-type]
+
+
+def apply_poll(state: AppState, result: PollResult, now: float,
+               rand: Callable[[], float] = random.random) -> tuple[AppState, float]:
+    """Fold one poll result into the state: (the new state, seconds until this source's next poll).
+
+    Success: the snapshot replaces the old one and the source is healthy, unless the snapshot
+    itself lost parts (a SIGSTOP'd broker timed out): then its data is kept but the source is
+    marked stale with what was lost, never "ok". Failure: the last data stays, the source is
+    marked stale since its first failure, and the next poll backs off (with jitter, so sources
+    that failed together do not retry in lock-step). A failed ZooKeeper poll still carries the
+    live session state, which replaces the old one so the header does not say CONNECTED.
+    """
+    source, health = result.source, state.health[result.source]
+    if result.error is None and result.snapshot is not None:
+        state = fold(state, source, result.snapshot)
+        duration = getattr(result.snapshot, "duration_s", result.finished_at - result.started_at)
+        new_health = health.succeeded(result.finished_at, duration)
+        lost = tuple(getattr(result.snapshot, "errors", ()) or ())
+        if lost:
+            new_health = replace(new_health, error=partial_error(lost),
+                                 stale_since=health.stale_since or result.finished_at)
+        return state.with_health(source, new_health), state.refresh_s
+    error = result.error or SourceError(source.value, "no data")
+    cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
+    delay = next_delay(state.refresh_s, health.failures + 1, cap=cap, jitter=0.1, rand=rand)
+    new_health = health.failed(result.finished_at, str(error), now + delay)
+    session = getattr(error, "session_state", None)
+    if source is Source.ZOOKEEPER and session is not None and state.zookeeper is not None:
+        state = replace(state, zookeeper=replace(state.zookeeper, state=session))  # last stats, live state
+    return state.with_health(source, new_health), delay
+
+
+def mark_slow(state: AppState, in_flight: Mapping[Source, float], already: Iterable[Source],
+              now: float) -> tuple[AppState, frozenset[Source]]:
+    """Mark each source whose poll has hung longer than `slow_after` stale (once per poll): the
+    header must not say "ok" while a SIGSTOP'd broker keeps the answer from coming. Returns the
+    new state and the sources newly marked."""
+    marked = set(already)
+    newly: set[Source] = set()
+    for source, started in in_flight.items():
+        waited = now - started
+        if waited > slow_after(state.refresh_s) and source not in marked:
+            newly.add(source)
+            state = state.with_health(source, state.health[source].failed(now, f"no answer for {waited:.0f}s", None))
+    return state, frozenset(newly)

@@ -1,0 +1,102 @@
+"""The refresh loop's seam (refresh/policy.py): how one poll result changes the state, and which
+sources a view keeps armed. Pure: no terminal, no cluster."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kafkatui.model import ClusterSnapshot, SourceError, ZkSnapshot, ZkState
+from kafkatui.refresh.policy import (
+    MAX_BACKOFF_S,
+    ZOOKEEPER_BACKOFF_CAP_S,
+    PollResult,
+    apply_poll,
+    mark_slow,
+    slow_after,
+    wanted_sources,
+)
+from kafkatui.refresh.state import AppState, Source
+
+NOW = 1_000.0
+
+
+def cluster(errors: tuple[str, ...] = (), kraft: bool = False) -> ClusterSnapshot:
+    return ClusterSnapshot(fetched_at=NOW, duration_s=0.2, cluster_id="c", controller_id=1, brokers=(), topics=(),
+                           kraft=kraft, errors=errors)
+
+
+def ok(source: Source, snapshot: object) -> PollResult:
+    return PollResult(source, snapshot, None, NOW - 0.3, NOW)
+
+
+def failed(source: Source, error: SourceError) -> PollResult:
+    return PollResult(source, None, error, NOW - 4, NOW)
+
+
+def test_a_good_answer_replaces_the_data_and_polls_again_at_the_interval() -> None:
+    state, delay = apply_poll(AppState(refresh_s=5.0), ok(Source.CLUSTER, cluster()), NOW)
+    assert state.cluster is not None and state.cluster.cluster_id == "c"
+    health = state.health[Source.CLUSTER]
+    assert not health.stale and health.last_ok_at == NOW and health.last_duration_s == 0.2
+    assert delay == 5.0
+
+
+def test_a_failure_keeps_the_last_data_marks_it_stale_and_backs_off() -> None:
+    state, _ = apply_poll(AppState(refresh_s=5.0), ok(Source.CLUSTER, cluster()), NOW)
+    delays = []
+    timeout = failed(Source.CLUSTER, SourceError("kafka", "timed out"))
+    for _ in range(6):
+        state, delay = apply_poll(state, timeout, NOW, rand=lambda: 0.5)
+        delays.append(delay)
+    assert state.cluster is not None  # the last good data stays on screen
+    health = state.health[Source.CLUSTER]
+    assert health.stale and health.error == "kafka: timed out" and health.stale_since == NOW
+    assert health.failures == 6 and health.next_attempt_at == NOW + delays[-1]
+    assert delays == [5.0, 10.0, 20.0, MAX_BACKOFF_S, MAX_BACKOFF_S, MAX_BACKOFF_S]  # rand 0.5: no jitter
+
+
+def test_a_recovery_clears_the_stale_mark() -> None:
+    state, _ = apply_poll(AppState(), failed(Source.CLUSTER, SourceError("kafka", "down")), NOW)
+    state, _ = apply_poll(state, ok(Source.CLUSTER, cluster()), NOW)
+    assert not state.health[Source.CLUSTER].stale and state.health[Source.CLUSTER].failures == 0
+
+
+def test_a_partial_answer_keeps_its_data_but_is_not_called_ok() -> None:
+    lost = ("broker 2: timed out", "a", "b", "c")
+    state, delay = apply_poll(AppState(refresh_s=5.0), ok(Source.CLUSTER, cluster(errors=lost)), NOW)
+    health = state.health[Source.CLUSTER]
+    assert state.cluster is not None and health.stale and delay == 5.0
+    assert health.error == "partial refresh: broker 2: timed out; a; b (+1 more)"
+
+
+def test_zookeeper_backs_off_no_further_than_its_own_cap_and_takes_the_live_session_state() -> None:
+    zk = ZkSnapshot(fetched_at=NOW, duration_s=0.1, state=ZkState.CONNECTED, hosts="h:1", server=None)
+    state, _ = apply_poll(AppState(refresh_s=5.0), ok(Source.ZOOKEEPER, zk), NOW)
+    error = SourceError("zookeeper", "connection lost")
+    error.session_state = ZkState.SUSPENDED  # type: ignore[attr-defined]
+    for _ in range(5):
+        state, delay = apply_poll(state, failed(Source.ZOOKEEPER, error), NOW, rand=lambda: 0.5)
+    assert delay == max(ZOOKEEPER_BACKOFF_CAP_S, 5.0)
+    assert state.zookeeper is not None and state.zookeeper.state is ZkState.SUSPENDED
+
+
+def test_groups_wait_for_the_first_cluster_answer_and_zookeeper_only_when_it_applies() -> None:
+    view = {Source.GROUPS, Source.ZOOKEEPER}
+    assert wanted_sources(view, AppState(), True) == {Source.CLUSTER, Source.ZOOKEEPER}
+    zk_mode = replace(AppState(), cluster=cluster())
+    assert wanted_sources(view, zk_mode, True) == {Source.CLUSTER, Source.GROUPS, Source.ZOOKEEPER}
+    assert wanted_sources(view, zk_mode, False) == {Source.CLUSTER, Source.GROUPS}
+    kraft = replace(AppState(), cluster=cluster(kraft=True))
+    assert wanted_sources(view, kraft, True) == {Source.CLUSTER, Source.GROUPS}
+    assert wanted_sources((), AppState(), True) == {Source.CLUSTER}  # the header always needs the cluster
+
+
+def test_a_hanging_poll_is_marked_stale_once() -> None:
+    state = AppState(refresh_s=5.0)
+    started = NOW - slow_after(5.0) - 1
+    state, newly = mark_slow(state, {Source.CLUSTER: started, Source.GROUPS: NOW - 1}, (), NOW)
+    assert newly == {Source.CLUSTER}
+    assert state.health[Source.CLUSTER].stale and "no answer for" in (state.health[Source.CLUSTER].error or "")
+    assert not state.health[Source.GROUPS].stale
+    again, newly = mark_slow(state, {Source.CLUSTER: started}, {Source.CLUSTER}, NOW + 1)
+    assert newly == frozenset() and again is state
