@@ -174,45 +174,34 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
     problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
     if problem:
         return _fail(problem)
-    from kafkatui.kafka.source import KafkaSource
     from kafkatui.model import SourceError
+    from kafkatui.refresh.hub import poll_source, source_hub
+    from kafkatui.refresh.state import Source
     from kafkatui.snapshot.document import build_document
 
-    kafka = KafkaSource(settings)
-    zk_source: Any = None
+    hub = source_hub(settings)
     timing: dict[str, float] = {}
 
-    def timed(name: str, fn: Any, *a: Any) -> Any:
+    def timed(source: Source, *args: Any) -> Any:
         start = time.perf_counter()
         try:
-            return fn(*a)
+            return poll_source(hub, source, *args)
         finally:
-            timing[name] = round(time.perf_counter() - start, 4)
+            timing[source.value] = round(time.perf_counter() - start, 4)
 
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
-            cluster_f = pool.submit(timed, "kafka", kafka.refresh)
-            zk_f = None
-            if settings.zookeeper:
-                from kafkatui.zookeeper.source import ZooKeeperSource
-
-                zk_source = ZooKeeperSource(settings.zookeeper, timeout_s=settings.connect_timeout_s)
-                zk_f = pool.submit(timed, "zookeeper", zk_source.refresh)
+            cluster_f = pool.submit(timed, Source.CLUSTER)
+            zk_f = pool.submit(timed, Source.ZOOKEEPER) if settings.zookeeper else None
             cluster = cluster_f.result()
-            groups_f = pool.submit(timed, "groups", kafka.groups)
-            procs = None
-            if processes:
-                from kafkatui.processes.source import ProcessSource
-
-                procs = timed("processes", ProcessSource().refresh, cluster.brokers)
+            groups_f = pool.submit(timed, Source.GROUPS)
+            procs = timed(Source.PROCESSES, cluster.brokers) if processes else None
             groups = groups_f.result()
             zk = zk_f.result() if zk_f else None
     except SourceError as exc:
         return _fail(str(exc))
     finally:
-        kafka.close()
-        if zk_source is not None:
-            zk_source.close()
+        hub.close()
     document = build_document(cluster, groups, zk, procs, timing)
     json.dump(document, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")

@@ -10,9 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kafkatui.model import SourceError
+from kafkatui.refresh.state import Source
+
+if TYPE_CHECKING:
+    from kafkatui.config import Settings
+    from kafkatui.model import Broker
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +79,38 @@ class SourceHub:
             except Exception:
                 log.warning("closing source %s failed", name, exc_info=True)
         self._objects.clear()
+
+
+def source_hub(settings: Settings) -> SourceHub:
+    """The sources of one cluster, as the monitor and `snapshot --json` both use them."""
+
+    def kafka() -> Any:
+        from kafkatui.kafka.source import KafkaSource
+
+        return KafkaSource(settings)
+
+    def zookeeper() -> Any:
+        from kafkatui.zookeeper.source import ZooKeeperSource
+
+        if not settings.zookeeper:
+            raise SourceError("zookeeper", "not configured")
+        return ZooKeeperSource(settings.zookeeper, settings.connect_timeout_s)
+
+    def processes() -> Any:
+        from kafkatui.processes.source import ProcessSource
+
+        return ProcessSource()
+
+    return SourceHub({"kafka": kafka, "zookeeper": zookeeper, "processes": processes})
+
+
+def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = ()) -> object:
+    """One refresh of one polled source (blocking: call it from a worker thread). The processes
+    are matched to `brokers`, the cluster's last known brokers, by listening port."""
+    if source is Source.CLUSTER:
+        return hub.call("kafka", lambda s: s.refresh())
+    if source is Source.GROUPS:
+        return hub.call("kafka", lambda s: s.groups())
+    if source is Source.ZOOKEEPER:
+        return hub.call("zookeeper", lambda s: s.refresh())
+    return hub.call("processes", lambda s: s.refresh(brokers))

@@ -28,8 +28,7 @@ from textual.timer import Timer
 
 from kafkatui.config import Settings
 from kafkatui.decode import escape_text
-from kafkatui.model import SourceError
-from kafkatui.refresh.hub import SourceHub
+from kafkatui.refresh.hub import source_hub
 from kafkatui.refresh.state import AppState, DataView, Source
 from kafkatui.tail.gcfreeze import freeze_gc
 from kafkatui.ui import commands, palette
@@ -103,9 +102,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._heap_frozen = False
         self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze
         self.theme_names: list[str] = []  # kafkatui's bundled and user themes, once loaded
-        self._hub = SourceHub({
-            "kafka": self._new_kafka, "zookeeper": self._new_zookeeper, "processes": self._new_processes,
-        })
+        self._hub = source_hub(settings)
         for name in MODE_NAMES:
             self.add_mode(name, partial(view_screen, self, name))
 
@@ -216,23 +213,6 @@ class KafkaTuiApp(PollingMixin, App[int]):
             await asyncio.wait_for(asyncio.to_thread(self._hub.close), timeout=5)
         except Exception:
             log.warning("closing sources did not finish", exc_info=True)
-
-    def _new_kafka(self) -> object:
-        from kafkatui.kafka.source import KafkaSource
-
-        return KafkaSource(self.settings)
-
-    def _new_zookeeper(self) -> object:
-        from kafkatui.zookeeper.source import ZooKeeperSource
-
-        if not self.settings.zookeeper:
-            raise SourceError("zookeeper", "not configured")
-        return ZooKeeperSource(self.settings.zookeeper, self.settings.connect_timeout_s)
-
-    def _new_processes(self) -> object:
-        from kafkatui.processes.source import ProcessSource
-
-        return ProcessSource()
 
     # ------------------------------------------------------------------ screens
 

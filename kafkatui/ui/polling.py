@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kafkatui.model import SourceError
-from kafkatui.refresh.hub import SourceHub
+from kafkatui.refresh.hub import SourceHub, poll_source
 from kafkatui.refresh.policy import PollResult, apply_poll, delay_on_activate, mark_slow, wanted_sources
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.messages import RequestDone, SourcePolled
@@ -106,14 +106,7 @@ class PollingMixin:
         started = time.time()
         snapshot, error = None, None
         try:
-            if source is Source.CLUSTER:
-                snapshot = self._hub.call("kafka", lambda s: s.refresh())
-            elif source is Source.GROUPS:
-                snapshot = self._hub.call("kafka", lambda s: s.groups())
-            elif source is Source.ZOOKEEPER:
-                snapshot = self._hub.call("zookeeper", lambda s: s.refresh())
-            else:
-                snapshot = self._hub.call("processes", lambda s: s.refresh(brokers))
+            snapshot = poll_source(self._hub, source, brokers)
         except SourceError as exc:
             error = exc
         self.post_message(SourcePolled(source, snapshot, error, started, time.time()))
