@@ -1,1 +1,1 @@
-"""snapshot"""
+"""`kafkatui snapshot --json`: one full refresh of every source as one JSON document."""

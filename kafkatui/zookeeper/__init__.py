@@ -1,1 +1,2 @@
-"""zookeeper"""
+"""The ZooKeeper source behind a read-only facade, its server stats, znode paths and what Kafka's
+well-known znodes mean."""
