@@ -87,7 +87,10 @@ class KafkaTuiApp(PollingMixin, App[int]):
         initial_state: AppState | None = None,
         live: bool = True,
         tail: tuple[str, tuple[int, ...] | None, object] | None = None,
+        kafka: object | None = None,
     ) -> None:
+        """`kafka`: a KafkaSource the command line has already connected (its start-up check);
+        without one the first poll connects, in a worker."""
         super().__init__()
         self.settings = settings
         self.live = live
@@ -105,7 +108,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self.theme_names: list[str] = []  # kafkatui's bundled and user themes, once loaded
         self._hub = SourceHub({
             "kafka": self._new_kafka, "zookeeper": self._new_zookeeper, "processes": self._new_processes,
-        })
+        }, built={"kafka": kafka} if kafka is not None else None)
         for name in MODE_NAMES:
             self.add_mode(name, partial(view_screen, self, name))
 

@@ -114,9 +114,10 @@ class SourceHub:
     a source cannot kill the poll loop.
     """
 
-    def __init__(self, factories: Mapping[str, Callable[[], Any]]) -> None:
+    def __init__(self, factories: Mapping[str, Callable[[], Any]], built: Mapping[str, Any] | None = None) -> None:
+        """`built`: sources that already exist (the Kafka source the command line connected)."""
         self._factories = dict(factories)
-        self._objects: dict[str, Any] = {}
+        self._objects: dict[str, Any] = dict(built or {})
         self._build_locks = {name: threading.Lock() for name in self._factories}
         self._closed = False
 

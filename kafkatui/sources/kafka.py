@@ -53,7 +53,7 @@ from kafkatui.lag import LagTracker
 from kafkatui.model import ClusterSnapshot, ConfigSnapshot, Group, GroupsSnapshot, LogDir, Quorum, SourceError
 from kafkatui.rates import RateTracker
 from kafkatui.sources.kafka_bootstrap import bootstrap_failures, explain
-from kafkatui.sources.kafka_clients import bootstrap_kwargs, client_factory
+from kafkatui.sources.kafka_clients import BootstrapUnreachable, bootstrap_kwargs, client_factory
 from kafkatui.sources.kafka_convert import (
     TopicPartitionKey,
     brokers_from_metadata,
@@ -141,6 +141,8 @@ class KafkaSource:
             try:
                 with bootstrap_failures() as failures:
                     admin = _Admin(**self._client_kwargs())
+            except BootstrapUnreachable as exc:  # the probe names each server and why
+                raise SourceError(SOURCE, str(exc)) from None
             except Exception as exc:
                 where = self.settings.bootstrap_str or "(no bootstrap servers)"
                 security = self.settings.security
@@ -153,6 +155,12 @@ class KafkaSource:
             self._admin = admin
             timing["connect"] = time.monotonic() - started
             return admin
+
+    def connect(self) -> None:
+        """Connect now: a bootstrap server answered the probe and kafka-python's bootstrap
+        (metadata) succeeded, within the connect timeout; SourceError says why not. The start-up
+        check of both `kafkatui` and `kafkatui snapshot` (cli.connect_kafka)."""
+        self._client({})
 
     def _drop(self, failed: _Admin | None = None) -> None:
         """Forget and close the client. With `failed` (the client a failing call used), only if
