@@ -270,9 +270,15 @@ class KafkaTuiApp(PollingMixin, App[int]):
                 self.notify(escape_text(message), title="view error (see log)", severity="error", markup=False)
 
     def _render_header(self) -> None:
-        covered = {source for banner in self.screen.query(StaleBanner) for source in banner.sources}
+        """The header and the screen's stale banners, from one clock reading: both show the
+        sources' retry hint, so they are drawn together, on every state change and every tick."""
+        now = self.now()
+        banners = list(self.screen.query(StaleBanner))
+        for banner in banners:
+            banner.show(self._state, now)
+        covered = {source for banner in banners for source in banner.sources}
         for header in self.screen.query(AppHeader):
-            header.show(self._state, view=self.current_mode, covered=covered)
+            header.show(self._state, now, view=self.current_mode, covered=covered)
 
     def _set_state(self, state: AppState) -> None:
         self._state = state
