@@ -1,23 +1,26 @@
 """Command line: `kafkatui` (the monitor), `kafkatui snapshot --json`, `kafkatui info`.
 
 Every user-facing failure here becomes one line on stderr and exit code 2: argparse's
-multi-line usage dump is replaced, config errors are caught before any client exists, and an
-unreachable bootstrap is detected with a cheap TCP probe instead of kafka-python's 30 s wait.
+multi-line usage dump is replaced, config errors are caught before any client exists, and a
+cluster that cannot be used is found by connecting to it first (`connect_kafka`), within the
+connect timeout, instead of kafka-python's 30 s wait or a monitor that retries forever.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kafkatui import __version__
 from kafkatui.config import COLOR_CHOICES, ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from kafkatui.kafka.source import KafkaSource
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -115,28 +118,24 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def probe_bootstrap(servers: Sequence[str], timeout_s: float) -> str | None:
-    """Return None if any server accepts a TCP connection, else a one-line reason.
+def connect_kafka(settings: Settings) -> KafkaSource:
+    """A connected KafkaSource, or SourceError saying in one line why not: the start-up check of
+    both `snapshot` and the monitor (without --wait).
 
-    A TCP probe costs milliseconds and answers the common failure (wrong host or port)
-    without waiting for kafka-python's bootstrap timeout.
-    """
-    reasons = []
-    deadline = time.monotonic() + timeout_s
-    for server in servers:
-        host, _, port = server.rpartition(":")
-        host = host.strip("[]")
-        remaining = max(0.2, deadline - time.monotonic())
-        try:
-            with socket.create_connection((host, int(port)), timeout=remaining):
-                return None
-        except socket.gaierror:
-            reasons.append(f"{server}: unknown host")
-        except TimeoutError:
-            reasons.append(f"{server}: no answer within {remaining:.1f} s")
-        except OSError as exc:
-            reasons.append(f"{server}: {exc.strerror or exc}")
-    return "cannot reach any bootstrap server (" + "; ".join(reasons) + ")"
+    A TCP connect is no answer (a wedged broker, or a port that is not Kafka, accepts one), so
+    this is a real Kafka connect: every bootstrap server is probed at once with an ApiVersions
+    request, each with the whole connect timeout (a hung one costs the others nothing), then
+    kafka-python bootstraps from those that answered. It runs before any UI exists, and the
+    monitor goes on with this source instead of connecting a second time."""
+    from kafkatui.kafka.source import KafkaSource
+
+    kafka = KafkaSource(settings)
+    try:
+        kafka.connect()
+    except BaseException:
+        kafka.close()
+        raise
+    return kafka
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -171,15 +170,18 @@ def run_info(settings: Settings | None, error: str | None) -> int:
 
 def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
     """One full refresh of every source, as one JSON document on stdout."""
-    problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
-    if problem:
-        return _fail(problem)
     from kafkatui.model import SourceError
     from kafkatui.refresh.hub import poll_source, source_hub
     from kafkatui.refresh.state import Source
     from kafkatui.snapshot.document import build_document
 
-    hub = source_hub(settings)
+    connecting = time.perf_counter()
+    try:
+        kafka = connect_kafka(settings)
+    except SourceError as exc:
+        return _fail(str(exc))
+    connect_s = time.perf_counter() - connecting
+    hub = source_hub(settings, kafka=kafka)
     timing: dict[str, float] = {}
 
     def timed(source: Source, *args: Any) -> Any:
@@ -194,6 +196,7 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
             cluster_f = pool.submit(timed, Source.CLUSTER)
             zk_f = pool.submit(timed, Source.ZOOKEEPER) if settings.zookeeper else None
             cluster = cluster_f.result()
+            timing["kafka"] = round(timing["kafka"] + connect_s, 4)  # the connect counts, as it always did
             groups_f = pool.submit(timed, Source.GROUPS)
             procs = timed(Source.PROCESSES, cluster.brokers) if processes else None
             groups = groups_f.result()
@@ -238,16 +241,21 @@ def tail_request(args: argparse.Namespace) -> tuple[str, tuple[int, ...] | None,
 
 
 def run_tui(settings: Settings, *, wait: bool, tail: tuple[str, tuple[int, ...] | None, object] | None = None) -> int:
-    if not wait:
-        problem = probe_bootstrap(settings.bootstrap, settings.connect_timeout_s)
-        if problem:
-            return _fail(f"{problem}; check --bootstrap, or use --wait to keep retrying")
-    apply_color_choice(settings.color)
     from kafkatui.logging_setup import configure_logging
-    from kafkatui.ui.app import KafkaTuiApp
 
     configure_logging()
-    app = KafkaTuiApp(settings, tail=tail)
+    kafka = None
+    if not wait:  # with --wait the app connects in its own worker and keeps retrying
+        from kafkatui.model import SourceError
+
+        try:
+            kafka = connect_kafka(settings)
+        except SourceError as exc:
+            return _fail(f"{exc}; use --wait to open the monitor anyway and keep retrying")
+    apply_color_choice(settings.color)
+    from kafkatui.ui.app import KafkaTuiApp
+
+    app = KafkaTuiApp(settings, tail=tail, kafka=kafka)
     app.run(mouse=settings.mouse)
     return app.return_code or EXIT_OK
 

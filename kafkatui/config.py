@@ -106,7 +106,27 @@ def log_path() -> Path:
 
 # --------------------------------------------------------------------------- validation
 
-_HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9_.\-]+)):(?P<port>[^:]*)$")
+_HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9_.\-]+))(?::(?P<port>[^:]*))?$")
+
+
+def split_host_port(server: str, default_port: int | None = None) -> tuple[str, int]:
+    """`host:port` or `[IPv6]:port` -> (host, port), the brackets removed.
+
+    The one split for every address kafkatui dials (bootstrap servers, the bootstrap probe,
+    ZooKeeper's servers), so they all agree on IPv6. Without a port, `default_port` (ZooKeeper's
+    2181); with none given that is an error. ValueError says what is wrong, for a caller to
+    name the bad part."""
+    match = _HOST_PORT.match(server.strip())
+    if match is None:
+        raise ValueError("expected HOST:PORT")
+    host, port = match.group("v6") or match.group("host"), match.group("port")
+    if port is None:
+        if default_port is None:
+            raise ValueError("expected HOST:PORT")
+        return host, default_port
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"port {port!r} is not a number 1-65535")
+    return host, int(port)
 
 
 def parse_bootstrap(value: str) -> tuple[str, ...]:
@@ -118,12 +138,10 @@ def parse_bootstrap(value: str) -> tuple[str, ...]:
         part = raw.strip()
         if not part:
             raise ConfigError(f"malformed bootstrap {value!r}: empty entry between commas")
-        match = _HOST_PORT.match(part)
-        if not match:
-            raise ConfigError(f"malformed bootstrap server {part!r}: expected HOST:PORT")
-        port = match.group("port")
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ConfigError(f"malformed bootstrap server {part!r}: port {port!r} is not a number 1-65535")
+        try:
+            split_host_port(part)
+        except ValueError as exc:
+            raise ConfigError(f"malformed bootstrap server {part!r}: {exc}") from None
         servers.append(part)
     return tuple(servers)
 

@@ -8,9 +8,11 @@ Three defaults of kafka-python 3.0.12 that do not suit a monitor, fixed in one p
   brokers are fine. `bootstrap_kwargs()` first probes every bootstrap server in parallel with a
   Kafka ApiVersions request (over TLS, unverified, for SSL listeners: the probe only asks "is a
   Kafka broker answering here?") and hands kafka-python only the servers that answered, with
-  what is left of the budget. If none answered but some failed at once (refused, or closed
-  the connection: a TLS or SASL mismatch), kafka-python gets those, so its own error says what
-  is wrong; if every server hung, the budget is spent and a `KafkaTimeoutError` says so.
+  what is left of the budget. If none answered but some closed the connection or failed its
+  TLS handshake (a TLS or SASL mismatch), kafka-python gets those, so its own error says what
+  is wrong; if every server refused, was unknown or hung, `BootstrapUnreachable` names each one
+  and why. This is the only bootstrap probe: the command line's start-up check (cli.py
+  `connect_kafka`) is a KafkaSource connecting through it.
 * **Connection set-up timeout.** `socket_connection_setup_timeout_ms` defaults to 10 s (30 s
   with backoff), longer than our whole connect budget: `client_factory()` caps both at it.
 * **Topic auto-creation.** `allow_auto_create_topics=False` is ignored: the client's
@@ -34,13 +36,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import kafka.errors as Errors
 from kafka.net.compat import KafkaNetClient
 
-from kafkatui.config import Security
+from kafkatui.config import Security, split_host_port
 
 PROBE_CLIENT_ID = b"kafkatui-probe"
 MIN_BOOTSTRAP_S = 1.0  # kafka-python's own bootstrap still needs a moment after a slow probe
+VERDICT_GRACE_S = 0.2  # a probe timing out at the deadline still reports why (TCP or Kafka)
 _API_VERSIONS = 18
 _CORRELATION_ID = 0x6B7475  # "ktu": any answer that echoes it is a Kafka broker
 # socket.create_connection, by another name: test_readonly_kafka's static check forbids every
@@ -87,9 +89,9 @@ def timeout_kwargs(timeout_s: float) -> dict[str, int]:
 # --------------------------------------------------------------------------- bootstrap
 
 
-def _split(server: str) -> tuple[str, int]:
-    host, _, port = server.rpartition(":")
-    return host.strip("[]"), int(port)
+class BootstrapUnreachable(Exception):
+    """No bootstrap server could be reached: each refused, was unknown or never answered. The
+    message is one line naming every server and why; nothing is left for kafka-python to try."""
 
 
 def _api_versions_request() -> bytes:
@@ -110,16 +112,20 @@ def _recv_exactly(sock: socket.socket, n: int) -> bytes:
 
 
 def probe(server: str, deadline: float, security: Security | None = None) -> tuple[str, str]:
-    """Ask one server for its API versions; (outcome, detail). Outcomes: "answered",
-    "failed" (refused, unknown host, closed or not Kafka: it did not hang) and "hung"."""
+    """Ask one server for its API versions; (outcome, detail). Outcomes: "answered";
+    "unreachable" (no TCP connection: refused, unknown host, a bad address); "failed" (connected,
+    then closed, a TLS error or not Kafka: kafka-python can name a security mismatch); "hung"
+    (nothing by `deadline`)."""
     security = security or Security()
     try:
-        host, port = _split(server)
+        host, port = split_host_port(server)
         sock = _tcp_connect((host, port), timeout=max(0.01, deadline - time.monotonic()))
     except TimeoutError:
         return "hung", "no TCP connection"
+    except socket.gaierror:
+        return "unreachable", "unknown host"
     except (OSError, ValueError) as exc:
-        return "failed", getattr(exc, "strerror", None) or str(exc)
+        return "unreachable", getattr(exc, "strerror", None) or str(exc)
     try:
         sock.settimeout(max(0.01, deadline - time.monotonic()))
         if security.protocol.endswith("SSL"):
@@ -133,7 +139,7 @@ def probe(server: str, deadline: float, security: Security | None = None) -> tup
         sock.sendall(_api_versions_request())
         _size, correlation_id = struct.unpack(">ii", _recv_exactly(sock, 8))
     except TimeoutError:
-        return "hung", "no answer"
+        return "hung", "connected, but no Kafka answer"
     except (OSError, ssl.SSLError, ConnectionError) as exc:
         return "failed", str(exc) or type(exc).__name__
     finally:
@@ -143,43 +149,61 @@ def probe(server: str, deadline: float, security: Security | None = None) -> tup
     return "answered", ""
 
 
-def usable_bootstrap(servers: Sequence[str], timeout_s: float, security: Security | None = None) -> list[str]:
-    """The bootstrap servers worth giving kafka-python, found within `timeout_s`.
+def probe_all(servers: Sequence[str], timeout_s: float, security: Security | None = None) -> dict[str, tuple[str, str]]:
+    """Probe every server at once, each on its own thread with the whole `timeout_s`, so a hung
+    one costs the others nothing; {server: (outcome, detail)} in the configured order.
 
-    Every server is probed at once, so a hung one costs nothing while another answers. Returns
-    as soon as one answers (with every server that has answered by then); else, once all are
-    done or the time is up, the servers that failed without hanging. Raises KafkaTimeoutError
-    when every server hung."""
+    Returns as soon as one answers, with every verdict in by then (a server still being asked
+    is left out); else once all are in or the time is up, a server with no verdict being
+    "hung"."""
+    unique = list(dict.fromkeys(servers))
     deadline = time.monotonic() + timeout_s
     results: queue.Queue[tuple[str, str, str]] = queue.Queue()
-    for server in servers:
+    for server in unique:
         threading.Thread(
             target=lambda s=server: results.put((s, *probe(s, deadline, security))),
             name=f"kafkatui-probe-{server}",
             daemon=True,
         ).start()
-    outcomes: dict[str, list[str]] = {"answered": [], "failed": [], "hung": []}
-    pending = len(servers)
-    while pending and not outcomes["answered"]:
+    verdicts: dict[str, tuple[str, str]] = {}
+    while len(verdicts) < len(unique) and not any(outcome == "answered" for outcome, _ in verdicts.values()):
         try:
-            server, outcome, _detail = results.get(timeout=max(0.0, deadline - time.monotonic()))
+            server, outcome, detail = results.get(timeout=max(0.0, deadline + VERDICT_GRACE_S - time.monotonic()))
         except queue.Empty:
             break  # the time is up: whatever has not answered hung
-        outcomes[outcome].append(server)
-        pending -= 1
-    while pending:  # others that answered at the same moment
+        verdicts[server] = (outcome, detail)
+    while len(verdicts) < len(unique):  # others that answered at the same moment
         try:
-            server, outcome, _detail = results.get_nowait()
+            server, outcome, detail = results.get_nowait()
         except queue.Empty:
             break
-        outcomes[outcome].append(server)
-        pending -= 1
-    answered, failed = outcomes["answered"], outcomes["failed"]
-    if answered:
-        return answered
-    if failed:
-        return [s for s in servers if s in failed]  # in the configured order
-    raise Errors.KafkaTimeoutError(f"no bootstrap server answered within {timeout_s:g} s")
+        verdicts[server] = (outcome, detail)
+    answered = any(outcome == "answered" for outcome, _ in verdicts.values())
+    if not answered:
+        for server in unique:
+            verdicts.setdefault(server, ("hung", "no answer"))
+    return {server: verdicts[server] for server in unique if server in verdicts}
+
+
+def unreachable_reason(verdicts: dict[str, tuple[str, str]], timeout_s: float) -> str:
+    """One line for the operator: every server and why it could not be used."""
+    parts = [f"{server}: {detail}" + (f" within {timeout_s:g} s" if outcome == "hung" else "")
+             for server, (outcome, detail) in verdicts.items()]
+    return "cannot reach any bootstrap server (" + "; ".join(parts) + ")"
+
+
+def usable_bootstrap(servers: Sequence[str], timeout_s: float, security: Security | None = None) -> list[str]:
+    """The bootstrap servers worth giving kafka-python, found within `timeout_s` (probe_all).
+
+    The servers that answered; if none did, those that failed after connecting (kafka-python
+    then names a TLS or SASL mismatch). Raises BootstrapUnreachable when every server refused,
+    was unknown or hung: kafka-python would only wait its timeout out on them and say less."""
+    verdicts = probe_all(servers, timeout_s, security)
+    for wanted in ("answered", "failed"):
+        usable = [server for server, (outcome, _) in verdicts.items() if outcome == wanted]
+        if usable:
+            return usable
+    raise BootstrapUnreachable(unreachable_reason(verdicts, timeout_s))
 
 
 def bootstrap_kwargs(servers: Sequence[str], timeout_s: float, security: Security | None = None) -> dict[str, Any]:

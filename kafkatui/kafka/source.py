@@ -50,7 +50,7 @@ from kafka.admin import KafkaAdminClient
 
 from kafkatui.config import Settings
 from kafkatui.kafka.bootstrap import bootstrap_failures, explain
-from kafkatui.kafka.clients import bootstrap_kwargs, client_factory
+from kafkatui.kafka.clients import BootstrapUnreachable, bootstrap_kwargs, client_factory
 from kafkatui.kafka.convert import (
     TopicPartitionKey,
     brokers_from_metadata,
@@ -141,6 +141,8 @@ class KafkaSource:
             try:
                 with bootstrap_failures() as failures:
                     admin = _Admin(**self._client_kwargs())
+            except BootstrapUnreachable as exc:  # the probe names each server and why
+                raise SourceError(SOURCE, str(exc)) from None
             except Exception as exc:
                 where = self.settings.bootstrap_str or "(no bootstrap servers)"
                 security = self.settings.security
@@ -153,6 +155,12 @@ class KafkaSource:
             self._admin = admin
             timing["connect"] = time.monotonic() - started
             return admin
+
+    def connect(self) -> None:
+        """Connect now: a bootstrap server answered the probe and kafka-python's bootstrap
+        (metadata) succeeded, within the connect timeout; SourceError says why not. The start-up
+        check of both `kafkatui` and `kafkatui snapshot` (cli.connect_kafka)."""
+        self._client({})
 
     def _drop(self, failed: _Admin | None = None) -> None:
         """Forget and close the client. With `failed` (the client a failing call used), only if

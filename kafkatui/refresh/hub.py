@@ -39,9 +39,10 @@ class SourceHub:
     a source cannot kill the poll loop.
     """
 
-    def __init__(self, factories: Mapping[str, Callable[[], Any]]) -> None:
+    def __init__(self, factories: Mapping[str, Callable[[], Any]], built: Mapping[str, Any] | None = None) -> None:
+        """`built`: sources that already exist (the Kafka source the command line connected)."""
         self._factories = dict(factories)
-        self._objects: dict[str, Any] = {}
+        self._objects: dict[str, Any] = dict(built or {})
         self._build_locks = {name: threading.Lock() for name in self._factories}
         self._closed = False
 
@@ -81,10 +82,11 @@ class SourceHub:
         self._objects.clear()
 
 
-def source_hub(settings: Settings) -> SourceHub:
-    """The sources of one cluster, as the monitor and `snapshot --json` both use them."""
+def source_hub(settings: Settings, kafka: Any = None) -> SourceHub:
+    """The sources of one cluster, as the monitor and `snapshot --json` both use them. `kafka`: a
+    KafkaSource the command line has already connected (its start-up check)."""
 
-    def kafka() -> Any:
+    def new_kafka() -> Any:
         from kafkatui.kafka.source import KafkaSource
 
         return KafkaSource(settings)
@@ -101,7 +103,8 @@ def source_hub(settings: Settings) -> SourceHub:
 
         return ProcessSource()
 
-    return SourceHub({"kafka": kafka, "zookeeper": zookeeper, "processes": processes})
+    return SourceHub({"kafka": new_kafka, "zookeeper": zookeeper, "processes": processes},
+                     built={"kafka": kafka} if kafka is not None else None)
 
 
 def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = ()) -> object:

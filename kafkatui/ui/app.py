@@ -86,7 +86,10 @@ class KafkaTuiApp(PollingMixin, App[int]):
         initial_state: AppState | None = None,
         live: bool = True,
         tail: tuple[str, tuple[int, ...] | None, object] | None = None,
+        kafka: object | None = None,
     ) -> None:
+        """`kafka`: a KafkaSource the command line has already connected (its start-up check);
+        without one the first poll connects, in a worker."""
         super().__init__()
         self.settings = settings
         self.live = live
@@ -102,7 +105,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._heap_frozen = False
         self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze
         self.theme_names: list[str] = []  # kafkatui's bundled and user themes, once loaded
-        self._hub = source_hub(settings)
+        self._hub = source_hub(settings, kafka=kafka)
         for name in MODE_NAMES:
             self.add_mode(name, partial(view_screen, self, name))
 
@@ -247,9 +250,15 @@ class KafkaTuiApp(PollingMixin, App[int]):
                 self.notify(escape_text(message), title="view error (see log)", severity="error", markup=False)
 
     def _render_header(self) -> None:
-        covered = {source for banner in self.screen.query(StaleBanner) for source in banner.sources}
+        """The header and the screen's stale banners, from one clock reading: both show the
+        sources' retry hint, so they are drawn together, on every state change and every tick."""
+        now = self.now()
+        banners = list(self.screen.query(StaleBanner))
+        for banner in banners:
+            banner.show(self._state, now)
+        covered = {source for banner in banners for source in banner.sources}
         for header in self.screen.query(AppHeader):
-            header.show(self._state, view=self.current_mode, covered=covered)
+            header.show(self._state, now, view=self.current_mode, covered=covered)
 
     def _set_state(self, state: AppState) -> None:
         self._state = state

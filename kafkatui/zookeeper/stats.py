@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import time
 
+from kafkatui.config import split_host_port
 from kafkatui.model import ZkServerStats
 
 FOUR_LETTER_REPLY_CAP = 256 * 1024  # a `mntr` reply is ~2 KB; never read unbounded
@@ -23,18 +24,8 @@ def split_hosts(hosts: str) -> list[tuple[str, int]]:
 
     IPv6 literals come bracketed (`[::1]:2181`); a missing port means 2181.
     """
-    servers: list[tuple[str, int]] = []
-    for part in hosts.split("/", 1)[0].split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if part.startswith("["):
-            host, _, rest = part[1:].partition("]")
-            port = rest.lstrip(":")
-        else:
-            host, _, port = part.rpartition(":") if ":" in part else (part, "", "")
-        servers.append((host, int(port) if port.isdigit() else DEFAULT_PORT))
-    return servers
+    parts = (part.strip() for part in hosts.split("/", 1)[0].split(","))
+    return [split_host_port(part, default_port=DEFAULT_PORT) for part in parts if part]
 
 
 def not_whitelisted(reply: str, command: str) -> bool:

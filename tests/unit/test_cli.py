@@ -10,7 +10,6 @@ import time
 import pytest
 
 from kafkatui import __version__
-from kafkatui.cli import probe_bootstrap
 
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: float = 20) -> subprocess.CompletedProcess[str]:
@@ -105,14 +104,6 @@ def test_info_prints_paths(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{tmp_path}/kafkatui/config.toml" in result.stdout
     assert "kafkatui.log" in result.stdout
-
-
-def test_probe_finds_listening_server() -> None:
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        port = server.getsockname()[1]
-        assert probe_bootstrap([f"127.0.0.1:{free_port()}", f"127.0.0.1:{port}"], 2.0) is None
 
 
 @pytest.mark.parametrize(

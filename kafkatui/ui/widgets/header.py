@@ -42,12 +42,12 @@ ZK_COLOURS = {
 }
 
 
-def kafka_status(health: SourceHealth, now: float) -> tuple[str, str]:
+def kafka_status(health: SourceHealth, now: float, paused: bool = False) -> tuple[str, str]:
     """(label, semantic colour) for the Kafka connection."""
     if health.last_ok_at is None:
         if health.error is None:
             return "connecting…", "muted"
-        hint = retry_hint(health, now)
+        hint = retry_hint(health, now, paused)
         return f"DOWN{' · ' + hint if hint else ''}", "critical"
     if health.stale:
         return "STALE", "stale"
@@ -161,7 +161,7 @@ class AppHeader(Widget):
         self._set("hdr-title", title)
 
         health = state.health.get(Source.CLUSTER, SourceHealth())
-        label, colour = kafka_status(health, now)
+        label, colour = kafka_status(health, now, state.paused)
         zk_label, zk_colour = zookeeper_status(state)
         pairs = [
             Pair("Kafka", label, f"bold {semantic(app, colour)}"),

@@ -9,11 +9,13 @@ API for views:
 
 It shows the first stale source among those given; hidden when none is stale. It also says
 "connecting…" (not stale) while a source has never succeeded and is failing, so a cluster that
-is down at start reads as "retrying in Ns" rather than as empty data.
+is down at start reads as "retrying in Ns" rather than as empty data. The app redraws the
+banners with the header, from one clock reading, so both always show the same retry hint.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 from textual.widgets import Static
@@ -33,12 +35,16 @@ def clock(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(epoch))
 
 
-def retry_hint(health: SourceHealth, now: float | None = None) -> str:
-    """ "retrying in 4s" from next_attempt_at, or "" when no retry is scheduled."""
-    if health.next_attempt_at is None:
+def retry_hint(health: SourceHealth, now: float | None = None, paused: bool = False) -> str:
+    """When the failing source is tried again, for the header and the StaleBanner alike.
+
+    "retrying in 4s" until next_attempt_at, in whole seconds rounded up (so it never reads "in
+    0s" while it still waits), "retrying now" from then until that attempt's result replaces
+    next_attempt_at, and "" when no attempt is scheduled (none, or paused)."""
+    if paused or health.next_attempt_at is None:
         return ""
-    wait = max(0.0, health.next_attempt_at - (time.time() if now is None else now))
-    return f"retrying in {wait:.0f}s"
+    wait = health.next_attempt_at - (time.time() if now is None else now)
+    return f"retrying in {math.ceil(wait)}s" if wait > 0 else "retrying now"
 
 
 def stale_text(source: Source, health: SourceHealth, paused: bool = False, now: float | None = None) -> str:
@@ -46,7 +52,7 @@ def stale_text(source: Source, health: SourceHealth, paused: bool = False, now: 
     if not health.stale:
         return ""
     label = SOURCE_LABELS.get(source, source.value)
-    hint = "" if paused else retry_hint(health, now)
+    hint = retry_hint(health, now, paused)
     hint = f" ({hint})" if hint else ""
     # errors carry cluster strings (group ids, topic names, brokers' error messages): escaped
     error = escape_text((health.error or "").replace("\n", " "))
@@ -69,9 +75,10 @@ class StaleBanner(Static):
         self.sources: tuple[Source, ...] = sources or (Source.CLUSTER,)
         self._text = ""
 
-    def show(self, state: AppState) -> None:
-        """Render from `state`; a no-op when nothing changed (idle refreshes write no bytes)."""
-        now = getattr(self.app, "now", time.time)()
+    def show(self, state: AppState, now: float | None = None) -> None:
+        """Render from `state` at `now` (default: the app's clock); a no-op when nothing changed
+        (idle refreshes write no bytes)."""
+        now = getattr(self.app, "now", time.time)() if now is None else now
         lines = [stale_text(s, state.health.get(s, SourceHealth()), state.paused, now) for s in self.sources]
         text = "\n".join(line for line in lines if line)
         if text == self._text:
