@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
+from kafkatui.lag import severity
 from kafkatui.model import Group, GroupsSnapshot, LagStatus
 from kafkatui.palette import lag_colour, semantic
 from kafkatui.screens.base import TABLE_BINDINGS, DrillListScreen
@@ -31,22 +32,15 @@ SYMBOLS = {
     LagStatus.STOP: "■",
     LagStatus.REWIND: "↺",
     LagStatus.ERR: "✗",
+    LagStatus.PENDING: "…",  # not judged yet: the lag window is still filling
     LagStatus.UNKNOWN: "?",
 }
-SEVERITY = {
-    LagStatus.ERR: 6,
-    LagStatus.STOP: 5,
-    LagStatus.STALL: 4,
-    LagStatus.REWIND: 3,
-    LagStatus.WARN: 2,
-    LagStatus.OK: 1,
-    LagStatus.UNKNOWN: 0,
-}
+SEVERITY = {status: severity(status) for status in LagStatus}  # the lag rules' order, worst highest
 
 
 def status_text(app: Any, status: LagStatus) -> Text:
     """ "■ STOP" in the status's lag-* colour; shared with the group detail view."""
-    bold = "bold " if SEVERITY[status] >= 3 else ""
+    bold = "bold " if SEVERITY[status] >= SEVERITY[LagStatus.REWIND] else ""
     return Text(f"{SYMBOLS[status]} {status.value}", style=f"{bold}{lag_colour(app, status)}")
 
 
@@ -112,7 +106,8 @@ class GroupsScreen(DrillListScreen):
         text = Text.assemble(("Consumer groups ", "bold"))
         if snap is not None:
             text.append(f"{len(snap.groups)} groups", style=semantic(self.app, "accent"))
-            for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND):
+            for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND,
+                           LagStatus.PENDING):
                 n = sum(1 for g in snap.groups if g.status is status)
                 if n:
                     text.append(f"  {SYMBOLS[status]} {n} {status.value}", style=lag_colour(self.app, status))
