@@ -3,7 +3,8 @@
 The seeded `analytics` group committed once at half the end offsets and has no members, so the
 Burrow-style evaluator turns it STOP at its second sample (a group with no members whose offsets
 were never seen to move; lag.DEFAULT_STOP_AFTER_S is the wait for the others); the overview polls
-groups for the panel, so it shows up there without a visit to the groups view. The cluster is healthy, so no partition is listed.
+groups for the panel, so it shows up there without a visit to the groups view. The cluster is
+healthy, so no partition is listed.
 """
 
 from __future__ import annotations
