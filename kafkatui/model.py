@@ -227,7 +227,8 @@ class LagStatus(enum.Enum):
     STOP = "STOP"
     REWIND = "REWIND"
     ERR = "ERR"
-    UNKNOWN = "UNKNOWN"  # not enough samples yet
+    PENDING = "PENDING"  # lagging, but the window cannot judge it yet: shown as "not judged yet", never OK
+    UNKNOWN = "UNKNOWN"  # no lag to judge: nothing committed
 
 
 @dataclass(frozen=True)

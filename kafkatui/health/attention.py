@@ -19,8 +19,9 @@ WARNING    a group whose status is WARN (lag growing at every refresh) or REWIND
 
 Within a level, partitions come before groups (cluster health before consumers), partitions
 with more replicas missing from the ISR first, groups by lag status severity then total lag.
-UNKNOWN groups are left out on purpose: every group is UNKNOWN until it has two lag samples, so
-listing them would raise a false alarm at every start; they are counted as "not judged yet".
+PENDING groups are left out on purpose: every lagging group is PENDING until its lag window can
+judge it, so listing them would raise a false alarm at every start; they are counted as "not
+judged yet" (never as OK). UNKNOWN groups (nothing committed, so no lag) are counted apart.
 
 Bounded: a broker down on a large cluster makes thousands of partitions under-replicated, so
 only `limit` rows are built (a heap picks them) and the rest are counted for a "… N more" note.
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import sparkline
-from kafkatui.kafka.lag import severity
+from kafkatui.kafka.lag import NOT_JUDGED, severity
 from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition
 
 MAX_ROWS = 50
@@ -93,7 +94,8 @@ class Attention:
     hidden_groups: int = 0
     partitions: int | None = None
     groups_ok: int | None = None
-    groups_unjudged: int = 0  # UNKNOWN groups: not enough lag samples yet (or nothing committed)
+    groups_unjudged: int = 0  # PENDING groups: lagging, not judged yet
+    groups_uncommitted: int = 0  # UNKNOWN groups: nothing committed, so no lag to judge
 
     @property
     def hidden(self) -> int:
@@ -115,12 +117,18 @@ class Attention:
         """How the consumer groups stand, for the all-clear line."""
         if self.groups_ok is None:
             return "consumer groups: waiting for the first refresh…"
-        if self.groups_ok == 0 and self.groups_unjudged == 0:
+        if self.groups_ok == 0 and self.groups_unjudged == 0 and self.groups_uncommitted == 0:
             return "no consumer groups"
         text = _plural(self.groups_ok, "group") + " OK"
         if self.groups_unjudged:
-            text += f", {self.groups_unjudged:,} not judged yet"
+            text += f", {self.groups_unjudged:,} {NOT_JUDGED}"
+        if self.groups_uncommitted:
+            text += f", {self.groups_uncommitted:,} with no committed offsets"
         return text
+
+    def unjudged_note(self) -> str:
+        """ "2 groups not judged yet" (PENDING), or ""."""
+        return f"{_plural(self.groups_unjudged, 'group')} {NOT_JUDGED}" if self.groups_unjudged else ""
 
     def message(self) -> str:
         """The one line shown when there is no row: waiting, or the all-clear with its counts."""
@@ -181,8 +189,8 @@ def _partition_key(p: Partition, level: Level) -> tuple:
 
 
 def group_level(status: LagStatus) -> Level | None:
-    """The level of a group's lag status; None for OK and UNKNOWN (not listed)."""
-    if status in (LagStatus.OK, LagStatus.UNKNOWN):
+    """The level of a group's lag status; None for OK, PENDING and UNKNOWN (not listed)."""
+    if status in (LagStatus.OK, LagStatus.PENDING, LagStatus.UNKNOWN):
         return None
     return Level.CRITICAL if severity(status) >= severity(LagStatus.STALL) else Level.WARNING
 
@@ -251,7 +259,7 @@ def build_attention(
                     level = Level.CRITICAL if p.offline else Level.WARNING
                     candidates.append((_partition_key(p, level), level, p))
     groups_ok: int | None = None
-    unjudged = 0
+    unjudged = uncommitted = 0
     if groups is not None:
         groups_ok = 0
         for g in groups.groups:
@@ -260,8 +268,10 @@ def build_attention(
                 candidates.append((_group_key(g, group_lvl), group_lvl, g))
             elif g.status is LagStatus.OK:
                 groups_ok += 1
-            else:
+            elif g.status is LagStatus.PENDING:
                 unjudged += 1
+            else:
+                uncommitted += 1
     kept = heapq.nsmallest(max(0, limit), candidates, key=lambda c: c[0])
     rows = [
         _partition_row(item, level) if isinstance(item, Partition)
@@ -279,4 +289,5 @@ def build_attention(
         partitions=partitions,
         groups_ok=groups_ok,
         groups_unjudged=unjudged,
+        groups_uncommitted=uncommitted,
     )

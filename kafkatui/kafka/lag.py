@@ -16,21 +16,31 @@ UNKNOWN   no samples at all.
 ERR       the newest sample has no log end offset: the partition has no leader or the
           offsets request for it failed, so its lag cannot be known.
 UNKNOWN   the newest sample has no committed offset (None or Kafka's -1: the group never
-          committed this partition), or fewer than 2 samples have a lag (except that a
-          single sample with lag 0 is already OK, by the OK rule below).
+          committed this partition): there is no lag to judge.
+OK        a single sample with a lag, and that lag is 0 (the OK rule below needs one sample).
+PENDING   fewer than 2 samples have a lag: not judged yet.
 REWIND    the committed offset went backwards between two consecutive samples in the window
           (an offset reset, or a consumer restarted from an older position).
 STOP      stuck: the committed offset has not moved while lag > 0, over at least 2 samples
           and for at least `stop_after_s` (until `now`), and NO member of the group is
           assigned the partition. Nobody is consuming it: Burrow's "last commit is older than
           the window" (also old commits of a topic the group no longer subscribes to).
+          Judged sooner when the group has no members at all and its committed offset has
+          never been seen to move: 2 stuck samples are enough, with no waiting time. Nothing
+          suggests anyone commits for it; the second sample keeps a consumer caught between
+          leaving and rejoining from being called STOP. (A group that commits without
+          members, a consumer with manual assignment, shows progress and gets the full wait.)
 STALL     stuck, as above, but a member IS assigned the partition: a consumer holds it and
           makes no progress (hung, crash-looping, or stuck on a poison message).
 OK        the lag was 0 in at least one sample of the window (Burrow rule 1: low-volume
           topics bounce between 0 and a little lag, and that is healthy).
 WARN      at least 3 samples with a lag, and the lag grew strictly at every step of the
           window: the consumer commits, but falls further behind on each refresh.
-OK        anything else: lag > 0 but not steadily growing, so it is keeping up.
+PENDING   not judged yet: lag > 0, and what OK needs has not been seen. Either the committed
+          offset has never been seen to move (every sample is one stuck run, and no earlier
+          progress is known: it may still be STOP or STALL), or fewer than 3 samples, with
+          the lag growing at each (it may still be WARN). Never OK before it is judged.
+OK        anything else: lag > 0 but not steadily growing, and commits seen moving.
 ========  =================================================================================
 
 Samples whose lag is unknown (a refresh where one of the offsets was missing) are skipped
@@ -42,9 +52,10 @@ partitions). A group whose members carry no readable assignment (mid-rebalance, 
 (`has_members` given as a bool).
 
 Group status is the worst partition status, by this severity (worst first):
-ERR > STOP > STALL > REWIND > WARN > OK > UNKNOWN. UNKNOWN ranks lowest on purpose: a
-partition we know nothing about yet should not hide a verdict on the others; the group is
-UNKNOWN only when every partition is (or it has no committed offsets at all).
+ERR > STOP > STALL > REWIND > WARN > PENDING > OK > UNKNOWN. PENDING ranks above OK so a
+group is never called OK while one of its partitions is not judged yet. UNKNOWN ranks lowest
+on purpose: a partition with nothing committed should not hide a verdict on the others; the
+group is UNKNOWN only when every partition is (or it has no committed offsets at all).
 """
 
 from __future__ import annotations
@@ -65,10 +76,13 @@ Kafka consumers auto-commit every 5 s by default, so four missed commits is a re
 """
 DEFAULT_FORGET_AFTER_S = 600.0
 WARN_MIN_SAMPLES = 3
+NOT_JUDGED = "not judged yet"
+"""What PENDING means, in the words every view uses for it (counts, reasons, the README)."""
 
 SEVERITY: tuple[LagStatus, ...] = (
     LagStatus.UNKNOWN,
     LagStatus.OK,
+    LagStatus.PENDING,
     LagStatus.WARN,
     LagStatus.REWIND,
     LagStatus.STALL,
@@ -136,13 +150,36 @@ def stuck_run(usable: Sequence[LagSample]) -> list[LagSample]:
     return run
 
 
+def _growing(usable: Sequence[LagSample]) -> bool:
+    """The lag grew strictly at every step (True for fewer than 2 samples)."""
+    return all((b.lag or 0) > (a.lag or 0) for a, b in pairwise(usable))
+
+
 def _steadily_growing(usable: Sequence[LagSample]) -> bool:
-    lags = [s.lag or 0 for s in usable]
-    return len(lags) >= WARN_MIN_SAMPLES and all(b > a for a, b in pairwise(lags))
+    return len(usable) >= WARN_MIN_SAMPLES and _growing(usable)
 
 
 def _fmt_s(seconds: float) -> str:
     return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
+
+
+def _pending_verdict(
+    usable: Sequence[LagSample], run: Sequence[LagSample], start: float, *, now: float, has_members: bool,
+    stop_after_s: float, progress_seen: bool,
+) -> Verdict | None:
+    """PENDING when the window cannot call this lagging partition OK yet (see the module
+    docstring), saying what would decide it; None when it can."""
+    newest = usable[-1]
+    lag = newest.lag or 0
+    if len(run) == len(usable) and not progress_seen:
+        verdict = "STALL" if has_members else "STOP"
+        return LagStatus.PENDING, (
+            f"committed offset {newest.committed:,} not seen moving in {_fmt_s(now - start)} with lag {lag:,};"
+            f" {verdict} if it stays for {_fmt_s(stop_after_s)}"
+        )
+    if len(usable) < WARN_MIN_SAMPLES and _growing(usable):
+        return LagStatus.PENDING, f"lag grew to {lag:,} in {len(usable)} samples; {WARN_MIN_SAMPLES} decide WARN"
+    return None
 
 
 def _stuck_verdict(newest: LagSample, stuck_for: float, has_members: bool) -> Verdict:
@@ -160,13 +197,17 @@ def evaluate_partition(
     has_members: bool = True,
     stop_after_s: float = DEFAULT_STOP_AFTER_S,
     stuck_since: float | None = None,
+    progress_seen: bool = False,
+    group_empty: bool = False,
 ) -> Verdict:
     """Judge one partition's window by the rules in the module docstring; `has_members`:
     whether a member of the group is assigned this partition.
 
     `stuck_since` lets a caller that keeps longer history (`LagTracker`) say when the
     current stuck run began, so STOP/STALL still fire when the window is shorter than
-    `stop_after_s` (fast refresh).
+    `stop_after_s` (fast refresh). `progress_seen`: that history saw the committed offset move
+    (or the lag at 0) before the window, so a window that is one stuck run can still be OK.
+    `group_empty`: the group has no members at all (STOP may come sooner, see the docstring).
     """
     if not samples:
         return LagStatus.UNKNOWN, "no samples yet"
@@ -180,19 +221,27 @@ def evaluate_partition(
     if len(usable) < 2:
         if usable and usable[-1].lag == 0:
             return LagStatus.OK, "caught up (lag 0)"  # rule 1 needs only one sample
-        return LagStatus.UNKNOWN, f"{len(usable)} sample so far, need 2"
+        nobody = "" if has_members else ", no member consuming it"
+        return LagStatus.PENDING, f"1 sample so far, lag {newest.lag or 0:,}{nobody}; 2 are needed"
     rewind = _find_rewind(usable)
     if rewind is not None:
         return LagStatus.REWIND, f"committed offset went back from {rewind[0]:,} to {rewind[1]:,}"
     run = stuck_run(usable)
-    if len(run) >= 2:
+    start = now
+    if run:
         start = run[0].at if stuck_since is None else min(stuck_since, run[0].at)
-        if now - start >= stop_after_s:
+        never_moved = len(run) == len(usable) and not progress_seen
+        wait = 0.0 if group_empty and never_moved else stop_after_s
+        if len(run) >= 2 and now - start >= wait:
             return _stuck_verdict(newest, now - start, has_members)
     if any(s.lag == 0 for s in usable):
         return LagStatus.OK, "caught up" if newest.lag == 0 else "lag was 0 within the window"
     if _steadily_growing(usable):
         return LagStatus.WARN, f"lag grew in every one of the last {len(usable)} samples, now {newest.lag:,}"
+    pending = _pending_verdict(usable, run, start, now=now, has_members=has_members, stop_after_s=stop_after_s,
+                               progress_seen=progress_seen)
+    if pending is not None:
+        return pending
     return LagStatus.OK, f"lag {newest.lag:,}, not growing steadily"
 
 
@@ -215,12 +264,15 @@ def evaluate_group(
     now: float,
     stop_after_s: float = DEFAULT_STOP_AFTER_S,
     stuck_since: Mapping[PartitionKey, float] | None = None,
+    progress_seen: AbstractSet[PartitionKey] = frozenset(),
 ) -> Verdict:
     """The worst partition verdict (see `SEVERITY`), naming the partition it came from.
 
     `has_members`: the partitions some member is assigned, or a bool for all partitions (see
-    the module docstring). Ties go to the partition with the most lag; the reason counts the
-    other partitions in the same state so one line says how widespread it is.
+    the module docstring); False is a group with no members at all, which may be judged
+    sooner (see the STOP rule). Ties go to the partition
+    with the most lag; the reason counts the other partitions in the same state so one line
+    says how widespread it is. A PENDING group's reason starts "not judged yet: ".
     """
     if not partition_samples:
         return LagStatus.UNKNOWN, "no committed offsets"
@@ -232,6 +284,8 @@ def evaluate_group(
             has_members=has_members if isinstance(has_members, bool) else key in has_members,
             stop_after_s=stop_after_s,
             stuck_since=since.get(key),
+            progress_seen=key in progress_seen,
+            group_empty=has_members is False,  # an empty assignment set still means "has members"
         )
         for key, samples in partition_samples.items()
     }
@@ -242,7 +296,8 @@ def evaluate_group(
         return status, _group_ok_reason(partition_samples)
     others = sum(1 for k, v in verdicts.items() if v[0] is status and k != worst_key)
     more = f" (+{others} more partition{'s' if others != 1 else ''})" if others else ""
-    return status, f"{worst_key[0]}-{worst_key[1]}: {reason}{more}"
+    judged = NOT_JUDGED + ": " if status is LagStatus.PENDING else ""
+    return status, f"{judged}{worst_key[0]}-{worst_key[1]}: {reason}{more}"
 
 
 @dataclass
@@ -251,6 +306,7 @@ class _PartitionHistory:
 
     samples: deque[LagSample]
     stuck_since: float | None = None
+    progress_seen: bool = False  # the committed offset was seen to move, or the lag at 0
 
     def add(self, sample: LagSample) -> None:
         prev = self.samples[-1] if self.samples else None
@@ -258,6 +314,10 @@ class _PartitionHistory:
             self.stuck_since = None
         elif prev is None or prev.committed != sample.committed or not prev.lag:
             self.stuck_since = sample.at
+        if sample.lag is not None:
+            last = next((s for s in reversed(self.samples) if s.lag is not None), None)
+            moved = last is not None and last.committed != sample.committed
+            self.progress_seen = self.progress_seen or sample.lag == 0 or moved
         self.samples.append(sample)
 
 
@@ -329,8 +389,10 @@ class LagTracker:
             return LagStatus.UNKNOWN, "no samples yet"
         samples = {k: list(p.samples) for k, p in history.partitions.items()}
         since = {k: p.stuck_since for k, p in history.partitions.items() if p.stuck_since is not None}
+        progress = frozenset(k for k, p in history.partitions.items() if p.progress_seen)
         return evaluate_group(
-            samples, has_members=has_members, now=now, stop_after_s=self.stop_after_s, stuck_since=since
+            samples, has_members=has_members, now=now, stop_after_s=self.stop_after_s, stuck_since=since,
+            progress_seen=progress,
         )
 
     def trend(self, group_id: str) -> list[int]:

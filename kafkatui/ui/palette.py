@@ -44,7 +44,11 @@ BASE: dict[str, str] = {
     "lag-REWIND": "accent",
     "lag-ERR": "error",
     "lag-UNKNOWN": "foreground-muted",
+    "lag-PENDING": "foreground-muted",
 }
+ALIASES: dict[str, str] = {"lag-PENDING": "lag-UNKNOWN"}
+"""A semantic name the theme does not set takes the colour of its alias when the theme sets
+that one: a theme written before PENDING existed colours it like UNKNOWN (not judged either)."""
 
 _FALLBACK = "default"
 _cache: dict[int, tuple[dict[str, str], dict[str, str]]] = {}  # id(app) -> (its variables, table)
@@ -75,7 +79,9 @@ def _resolve(variables: dict[str, str]) -> dict[str, str]:
         background = None
     resolved = {}
     for name, base in BASE.items():
-        raw = variables.get(variable_name(name)) or variables.get(base) or ""
+        alias = ALIASES.get(name)
+        raw = (variables.get(variable_name(name)) or (alias and variables.get(variable_name(alias)))
+               or variables.get(base) or "")
         resolved[name] = _to_rich(raw, background) if raw else _FALLBACK
     return resolved
 
@@ -123,6 +129,8 @@ def css_variables(variables: dict[str, str]) -> dict[str, str]:
     extra = {}
     for name, base in BASE.items():
         var = variable_name(name)
-        if var not in variables and base in variables:
-            extra[var] = variables[base]
+        alias = variable_name(ALIASES[name]) if name in ALIASES else None
+        source = alias if alias in variables else base
+        if var not in variables and source in variables:
+            extra[var] = variables[source]
     return extra

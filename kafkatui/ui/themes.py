@@ -17,6 +17,7 @@ Schema (all keys but `name` and `colors.primary` optional):
     [semantic]                   # kafkatui meanings (see palette.BASE); default: a base colour
     ok = "#4ebf71"               # warning critical stale readonly paused accent info muted text
     lag-stall = "#ff5f5f"        # lag-ok lag-warn lag-stall lag-stop lag-rewind lag-err lag-unknown
+                                 # lag-pending (default: the lag-unknown colour)
     [variables]                  # raw Textual CSS variables, e.g. "footer-key-foreground"
 """
 

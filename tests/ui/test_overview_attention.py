@@ -1,9 +1,10 @@
 """The overview's "Needs attention" panel in the real app against the real local cluster (no mocks).
 
 The seeded `analytics` group committed once at half the end offsets and has no members, so the
-Burrow-style evaluator turns it STOP once its offsets have not moved for lag.DEFAULT_STOP_AFTER_S
-(20 s) of samples; the overview polls groups for the panel, so it shows up there without a visit
-to the groups view. The cluster is healthy, so no partition is listed.
+Burrow-style evaluator turns it STOP at its second sample (a group with no members whose offsets
+were never seen to move; lag.DEFAULT_STOP_AFTER_S is the wait for the others); the overview polls
+groups for the panel, so it shows up there without a visit to the groups view. The cluster is
+healthy, so no partition is listed.
 """
 
 from __future__ import annotations

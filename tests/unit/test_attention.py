@@ -90,14 +90,17 @@ def test_missing_isr_replicas_are_the_replicas_not_in_the_isr() -> None:
     assert 4 not in rows  # fully replicated partitions are not listed
 
 
-def test_ok_and_unknown_groups_are_not_listed_but_counted() -> None:
+def test_ok_pending_and_unknown_groups_are_not_listed_but_counted_apart() -> None:
     result = build_attention(
         cluster(healthy("orders", 2)),
-        groups(group("billing", LagStatus.OK, 3), group("new", LagStatus.UNKNOWN), group("x", LagStatus.ERR)),
+        groups(group("billing", LagStatus.OK, 3), group("new", LagStatus.UNKNOWN), group("x", LagStatus.ERR),
+               group("young", LagStatus.PENDING, 11_000), group("young2", LagStatus.PENDING, 5)),
     )
     assert [r.target for r in result.rows] == ["x"]
-    assert (result.groups_ok, result.groups_unjudged) == (1, 1)
+    assert (result.groups_ok, result.groups_unjudged, result.groups_uncommitted) == (1, 2, 1)
+    assert result.groups_note() == "1 group OK, 2 not judged yet, 1 with no committed offsets"
     assert group_level(LagStatus.OK) is None and group_level(LagStatus.UNKNOWN) is None
+    assert group_level(LagStatus.PENDING) is None
     assert group_level(LagStatus.ERR) is Level.CRITICAL and group_level(LagStatus.WARN) is Level.WARNING
 
 
@@ -136,7 +139,7 @@ def test_rows_are_bounded_with_a_more_note() -> None:
 def test_nothing_needs_attention() -> None:
     result = build_attention(
         cluster(healthy("orders", 6), healthy("logs", 4, rf=2)),
-        groups(group("billing", LagStatus.OK), group("audit", LagStatus.OK), group("new", LagStatus.UNKNOWN)),
+        groups(group("billing", LagStatus.OK), group("audit", LagStatus.OK), group("new", LagStatus.PENDING)),
     )
     assert result.rows == () and result.hidden == 0
     assert result.message() == "Nothing needs attention: all 10 partitions fully replicated, 2 groups OK, " \

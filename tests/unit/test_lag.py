@@ -34,10 +34,10 @@ def test_no_samples_is_unknown() -> None:
     assert evaluate_partition([], now=0)[0] is LagStatus.UNKNOWN
 
 
-def test_single_sample_is_unknown() -> None:
+def test_single_sample_with_lag_is_not_judged_yet() -> None:
     status, reason = evaluate_partition(window((5, 10)), now=1000)
-    assert status is LagStatus.UNKNOWN
-    assert "need 2" in reason
+    assert status is LagStatus.PENDING
+    assert "2 are needed" in reason
 
 
 def test_missing_log_end_offset_is_err() -> None:
@@ -91,7 +91,7 @@ def test_stuck_needs_stop_after_seconds() -> None:
 def test_stuck_since_from_longer_history_fires_with_short_window() -> None:
     samples = window((100, 150), (100, 151), step=1.0)
     now = end_of(samples)
-    assert evaluate_partition(samples, now=now, has_members=False, stop_after_s=20)[0] is LagStatus.OK
+    assert evaluate_partition(samples, now=now, has_members=False, stop_after_s=20)[0] is LagStatus.PENDING
     verdict = evaluate_partition(samples, now=now, has_members=False, stop_after_s=20, stuck_since=now - 60)
     assert verdict[0] is LagStatus.STOP
     assert "60s" in verdict[1]
@@ -118,9 +118,18 @@ def test_warn_when_lag_grows_every_sample() -> None:
     assert reason == "lag grew in every one of the last 4 samples, now 45"
 
 
-def test_warn_needs_three_samples() -> None:
+def test_warn_needs_three_samples_and_growth_is_not_judged_before() -> None:
     samples = window((100, 110), (105, 120))
+    status, reason = evaluate_partition(samples, now=end_of(samples))
+    assert (status, reason) == (LagStatus.PENDING, "lag grew to 15 in 2 samples; 3 decide WARN")
+    samples = window((100, 110), (105, 120), (110, 120))  # lag 10, 15, 10
     assert evaluate_partition(samples, now=end_of(samples))[0] is LagStatus.OK
+
+
+def test_two_samples_that_do_not_grow_are_ok() -> None:
+    """Commits moved and the lag did not grow: no rule can turn this window WARN or STOP."""
+    samples = window((100, 120), (110, 125))  # lag 20, 15
+    assert evaluate_partition(samples, now=end_of(samples)) == (LagStatus.OK, "lag 15, not growing steadily")
 
 
 def test_one_flat_step_breaks_warn() -> None:
@@ -145,7 +154,8 @@ def test_unordered_samples_are_sorted_by_time() -> None:
 
 
 def test_severity_order_is_explicit() -> None:
-    order = [LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.REWIND, LagStatus.WARN, LagStatus.OK]
+    order = [LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.REWIND, LagStatus.WARN, LagStatus.PENDING,
+             LagStatus.OK]
     ranks = [severity(s) for s in [*order, LagStatus.UNKNOWN]]
     assert ranks == sorted(ranks, reverse=True)
     assert set(SEVERITY) == set(LagStatus)
@@ -199,7 +209,7 @@ def test_group_ok_summarises_total_lag() -> None:
 
 def test_group_unknown_only_when_all_unknown() -> None:
     assert evaluate_group({}, has_members=True, now=0) == (LagStatus.UNKNOWN, "no committed offsets")
-    parts = {("t", 0): window((1, 3)), ("t", 1): window((1, 4))}
+    parts = {("t", 0): window((None, 3)), ("t", 1): window((-1, 4))}
     assert evaluate_group(parts, has_members=True, now=0)[0] is LagStatus.UNKNOWN
     parts[("t", 2)] = window((1, 1), (2, 2))
     assert evaluate_group(parts, has_members=True, now=1005)[0] is LagStatus.OK
@@ -293,7 +303,7 @@ def test_single_sample_at_zero_lag_is_already_ok() -> None:
     assert status is LagStatus.OK
     assert "lag 0" in reason
     status, _ = evaluate_partition([LagSample(at=1.0, committed=5, latest=10)], now=1.0)
-    assert status is LagStatus.UNKNOWN
+    assert status is LagStatus.PENDING
 
 
 def test_group_members_are_judged_per_partition() -> None:

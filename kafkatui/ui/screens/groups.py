@@ -89,7 +89,8 @@ class GroupsScreen(DrillListScreen):
         text = Text.assemble(("Consumer groups ", "bold"))
         if snap is not None:
             text.append(f"{len(snap.groups)} groups", style=semantic(self.app, "accent"))
-            for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND):
+            for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND,
+                           LagStatus.PENDING):
                 n = sum(1 for g in snap.groups if g.status is status)
                 if n:
                     text.append(f"  {SYMBOLS[status]} {n} {status.value}", style=lag_colour(self.app, status))

@@ -9,10 +9,22 @@ GONE row, because a silently shorter table is how a dead broker gets missed.
 Why the attention panel: the operator opening the tool wants the list of things wrong right now
 without visiting the topics and groups views, so the overview also polls consumer groups (the
 panel uses the same lag status as the groups view; see kafkatui.health.attention).
+
+Why the broker counts come from the rows: the summary and the broker table are one picture. The
+rows join two sources polled apart (Kafka's metadata and the local processes), so a broker whose
+process died is GONE by the process list while Kafka's metadata still lists it (until its
+ZooKeeper session expires, or until the next cluster poll). Counted from the metadata alone, the
+summary said "Brokers 3 · Under-replicated 0" next to a GONE row. So "Brokers N" counts the rows
+that are up and "GONE N" the rest, and when the metadata still lists a GONE broker, a warning
+line says so with the time of each source: the controller, leaders and partition counts shown
+are Kafka's view from before it noticed, and the line marks them as such. The other way round (a
+restarted broker back in the metadata, and a process list taken before it came back) the process
+list is the older part, so it does not make the broker GONE.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -31,7 +43,7 @@ from kafkatui.ui.widgets.cluster_info import count_pair, zk_or_quorum_text
 from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.pairs import Pair, append_pairs, pairs_text
 from kafkatui.ui.widgets.quiet import QuietStatic
-from kafkatui.ui.widgets.stale import StaleBanner
+from kafkatui.ui.widgets.stale import StaleBanner, clock
 from kafkatui.ui.widgets.table import Col, FilterTable
 
 BROKER_COLUMNS = (
@@ -51,6 +63,16 @@ BROKER_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class BrokerRows:
+    """The broker table's rows and the counts the summary shows for them (one join, one picture)."""
+
+    rows: list[tuple[str, list]]
+    up: int = 0
+    gone: tuple[int, ...] = ()
+    still_listed: tuple[int, ...] = ()  # GONE by the process list, yet in the metadata shown
+
+
 class OverviewScreen(Screen):
     """Cluster summary, broker table, ZooKeeper/KRaft quorum panel and the "Needs attention" list."""
 
@@ -67,6 +89,7 @@ class OverviewScreen(Screen):
         super().__init__(id="overview")
         self._seen: dict[int, Broker | None] = {}  # every broker id seen this session
         self._had_process: set[int] = set()
+        self._listed_since: dict[int, float] = {}  # broker id -> first metadata of its current listing
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, Source.PROCESSES, Source.ZOOKEEPER, id="overview-stale")
@@ -82,8 +105,9 @@ class OverviewScreen(Screen):
     def show_state(self, state: AppState) -> None:
         width = max(20, self.app.size.width - 2)  # the Statics have one cell of padding each side
         self.query_one(StaleBanner).show(state)
-        self.query_one("#overview-summary", QuietStatic).show(self._summary(state, width))
-        self.query_one("#overview-brokers", FilterTable).set_rows(self._rows(state.cluster, state.processes))
+        brokers = self._rows(state.cluster, state.processes)
+        self.query_one("#overview-summary", QuietStatic).show(self._summary(state, width, brokers))
+        self.query_one("#overview-brokers", FilterTable).set_rows(brokers.rows)
         self.query_one("#overview-zk", QuietStatic).show(zk_or_quorum_text(self.app, state, width))
         self.query_one(AttentionPanel).show(state)
 
@@ -95,8 +119,9 @@ class OverviewScreen(Screen):
 
     # ------------------------------------------------------------------ pieces
 
-    def _summary(self, state: AppState, width: int | None = None) -> Text:
-        """ "Cluster X · controller 1 · mode ZooKeeper", then the counts, pairs never split."""
+    def _summary(self, state: AppState, width: int | None, brokers: BrokerRows) -> Text:
+        """ "Cluster X · controller 1 · mode ZooKeeper", then the counts, pairs never split; the broker
+        counts are those of `brokers` (the table's rows), plus a line when the metadata is behind them."""
         snap = state.cluster
         if snap is None:
             return Text("Waiting for the first Kafka refresh…", style=semantic(self.app, "muted"))
@@ -113,14 +138,24 @@ class OverviewScreen(Screen):
             Pair("mode", "KRaft" if snap.kraft else "ZooKeeper"),
         ], muted, width=width)
         text.append("\n")
-        return append_pairs(text, [
-            count_pair(app, "Brokers", len(snap.brokers), bad=None),
+        gone = [count_pair(app, "GONE", len(brokers.gone), bad="critical")] if brokers.gone else []
+        append_pairs(text, [
+            count_pair(app, "Brokers", brokers.up, bad=None),
+            *gone,
             count_pair(app, "Topics", len(snap.topics), bad=None),
             count_pair(app, "Partitions", snap.partitions, bad=None),
             count_pair(app, "Under-replicated", snap.under_replicated, bad="warning"),
             count_pair(app, "Offline", snap.offline, bad="critical"),
             count_pair(app, "Leaderless", snap.leaderless, bad="critical"),
         ], muted, width=width)
+        if brokers.still_listed and state.processes is not None:
+            ids = ", ".join(str(b) for b in brokers.still_listed)
+            which = f"broker{'s' if len(brokers.still_listed) > 1 else ''} {ids}"
+            text.append("\n")
+            text.append(f"⚠ Kafka metadata of {clock(snap.fetched_at)} still lists GONE {which}"
+                        f" (no process at {clock(state.processes.fetched_at)}): controller and counts are behind",
+                        style=semantic(app, "warning"))
+        return text
 
     def _same_cluster(self, proc: JvmProcess) -> bool:
         """Does this local broker JVM belong to the monitored cluster?
@@ -137,24 +172,34 @@ class OverviewScreen(Screen):
             return proc.zookeeper_connect.strip() == ours.strip()
         return proc.broker_id in self._seen
 
-    def _rows(self, snap: ClusterSnapshot | None, procs: ProcessesSnapshot | None) -> list[tuple[str, list]]:
+    def _rows(self, snap: ClusterSnapshot | None, procs: ProcessesSnapshot | None) -> BrokerRows:
         live = {b.id: b for b in snap.brokers} if snap is not None else {}
-        for bid, broker in live.items():
-            self._seen[bid] = broker
+        if snap is not None:
+            for bid, broker in live.items():
+                self._seen[bid] = broker
+                self._listed_since.setdefault(bid, snap.fetched_at)
+            self._listed_since = {bid: at for bid, at in self._listed_since.items() if bid in live}
         local = {p.broker_id: p for p in (procs.processes if procs else ()) if p.broker_id is not None
                  and p.role != "zookeeper" and self._same_cluster(p)}
         for bid in local:
             self._seen.setdefault(bid, None)
             self._had_process.add(bid)
         rows = []
+        gone_ids: list[int] = []
         for bid in sorted(self._seen):
             broker = live.get(bid) or self._seen[bid]
             proc = local.get(bid)
-            gone = snap is not None and (bid not in live or (procs is not None and proc is None
-                                                              and bid in self._had_process))
+            # a process list taken before the metadata (re)listed the broker (a restart) cannot
+            # say its new process is missing: that part is older, so it does not make it GONE
+            procs_older = bid in live and procs is not None and procs.fetched_at < self._listed_since[bid]
+            no_process = procs is not None and proc is None and bid in self._had_process and not procs_older
+            gone = snap is not None and (bid not in live or no_process)
+            if gone:
+                gone_ids.append(bid)
             uptime = procs.fetched_at - proc.create_time if procs and proc and proc.create_time else None
             rows.append((str(bid), self._row(bid, broker, proc, snap, gone, uptime)))
-        return rows
+        up = len(self._seen) - len(gone_ids) if snap is not None else 0
+        return BrokerRows(rows, up, tuple(gone_ids), tuple(b for b in gone_ids if b in live))
 
     def _row(
         self,

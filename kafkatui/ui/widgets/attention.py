@@ -109,6 +109,8 @@ class AttentionPanel(Vertical):
                 parts.append((attention.more_note(), muted))
             if state.groups is None and not attention.waiting:
                 parts.append((attention.groups_note(), muted))
+            elif attention.groups_unjudged:  # never listed as rows, so counted here (never as OK)
+                parts.append((attention.unjudged_note(), muted))
         if groups_health.stale and not attention.waiting:
             parts.append(("group lag stale (see the header)", self._c("stale")))
         for part, style in parts:

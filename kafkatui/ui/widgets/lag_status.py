@@ -23,6 +23,7 @@ SYMBOLS = {
     LagStatus.STOP: "■",
     LagStatus.REWIND: "↺",
     LagStatus.ERR: "✗",
+    LagStatus.PENDING: "…",  # not judged yet: the lag window is still filling
     LagStatus.UNKNOWN: "?",
 }
 BOLD_FROM = severity(LagStatus.REWIND)
