@@ -33,13 +33,16 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 DEFAULT_LIMIT = 64 * 1024
 """Bytes of a value we decode; enough for any sane record, cheap even for 1 MB values."""
 
 SUMMARY_MAX = 1024
 """Characters kept in a one-line summary; list cells are far narrower than this."""
+
+CLASSIFY_BYTES = 4 * SUMMARY_MAX
+"""Bytes that decide how a payload is shown (`classify`): at least SUMMARY_MAX characters."""
 
 _HEX_PREVIEW_BYTES = 32
 
@@ -58,6 +61,9 @@ _UNSAFE = re.compile(f"[\n{_C0_EXCEPT_NEWLINE}{_UNSAFE_ABOVE_C0}]")
 _UNSAFE_KEEP_NEWLINE = re.compile(f"[{_C0_EXCEPT_NEWLINE}{_UNSAFE_ABOVE_C0}]")
 _CONTROL_NOT_WHITESPACE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+# A terminal escape sequence: CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \) or a
+# two-character ESC sequence. Text meant for a terminal, not a sign of binary data.
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 Kind = Literal["null", "empty", "json", "text", "binary"]
 
@@ -173,6 +179,11 @@ def _with_note(body: str, total: int, shown: int, truncated: bool) -> str:
 
 def _utf8_prefix(head: bytes, truncated: bool) -> str | None:
     """Decode `head` as UTF-8, tolerating a character split by the cut; None if not UTF-8."""
+    try:
+        return head.decode("utf-8")  # the common case, at C speed
+    except UnicodeDecodeError:
+        if not truncated:
+            return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         return decoder.decode(head, final=not truncated)
@@ -180,43 +191,97 @@ def _utf8_prefix(head: bytes, truncated: bool) -> str | None:
         return None
 
 
+def _utf8_lenient(data: bytes, truncated: bool) -> str:
+    """Decode text whose head was judged UTF-8: a byte further on that is not shows as ``\\xNN``
+    (as in a header name), and a character split by the cut is left out."""
+    return codecs.getincrementaldecoder("utf-8")(errors="backslashreplace").decode(data, final=not truncated)
+
+
 def _looks_like_text(text: str) -> bool:
-    """Mostly printable: fewer than 10% control characters other than newline, CR and tab."""
+    """Mostly printable: fewer than 10% control characters other than newline, CR and tab,
+    not counting those of terminal escape sequences (`_TERMINAL_ESCAPE`)."""
     if not text:
         return True
-    controls = len(_CONTROL_NOT_WHITESPACE.findall(text))
+    outside_escapes = _TERMINAL_ESCAPE.sub("", text) if "\x1b" in text else text
+    controls = len(_CONTROL_NOT_WHITESPACE.findall(outside_escapes))
     return controls * 10 < len(text)
 
 
-def _try_json(text: str) -> tuple[str, str] | None:
-    """Pretty-print objects and arrays only, so a bare ``123`` or ``"x"`` stays text."""
-    if text.lstrip()[:1] not in ("{", "["):
-        return None
-    try:
-        value = json.loads(text)
-        compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        pretty = json.dumps(value, ensure_ascii=False, indent=2)
-    except (ValueError, RecursionError):
-        return None
-    # json.dumps escapes C0 controls inside strings, but not DEL, C1 or bidi characters.
-    return _cap_summary(escape_text(compact)), escape_multiline(pretty)
+class _Judged(NamedTuple):
+    """What `classify` decided, with what it decoded on the way (so nothing is decoded twice).
+    A NamedTuple: built for every record on the tail's reader thread, where it is cheaper."""
+
+    kind: Kind
+    head: str = ""  # the decoded first CLASSIFY_BYTES (text and json)
+    compact: str = ""  # json: one line
+    pretty: str = ""  # json: indented (only when asked for)
+
+
+def _judge(data: bytes | None, limit: int = DEFAULT_LIMIT, *, pretty: bool = False) -> _Judged:
+    """The one rule (see `classify`), applied."""
+    if data is None:
+        return _Judged("null")
+    if not data:
+        return _Judged("empty")
+    head = data[: min(CLASSIFY_BYTES, limit)]
+    text = _utf8_prefix(head, len(data) > len(head))
+    if text is None or not _looks_like_text(text):
+        return _Judged("binary")
+    if text.lstrip()[:1] in ("{", "[") and len(data) <= limit:  # objects and arrays; a bare 123 stays text
+        try:
+            value = json.loads(data.decode("utf-8") if len(data) > len(head) else text)
+            return _Judged("json", text, json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+                           json.dumps(value, ensure_ascii=False, indent=2) if pretty else "")
+        except (ValueError, RecursionError):
+            pass
+    return _Judged("text", text)
+
+
+def classify(data: bytes | None, *, limit: int = DEFAULT_LIMIT) -> Kind:
+    """How bytes are shown: the one rule for record keys, values, header values and znode data,
+    in the tail's list (`summarize`) and in every detail pane (`decode_bytes`) alike.
+
+    - None is "null", no bytes "empty".
+    - "binary" (a hex preview or dump) when the first CLASSIFY_BYTES are not UTF-8, or 10% or
+      more of their characters are control characters. Controls inside terminal escape
+      sequences do not count: a coloured log line or a hostile OSC 52 is text meant for a
+      terminal and reads best escaped (``\\x1b[31m``), whether it is a value or a header value.
+    - "json" for an object or array of at most `limit` bytes that parses; else "text".
+    Only the head decides, so the reader thread can afford it for every record it gets.
+    """
+    return _judge(data, limit).kind
+
+
+def summarize(data: bytes | None) -> tuple[Kind, str]:
+    """(kind, one-line terminal-safe summary) of a key, value or header value, cheaply: the
+    same as `decode_bytes(data)`'s kind and summary, without building its detail (the tail's
+    reader runs this for every record)."""
+    judged = _judge(data)
+    if judged.kind == "null":
+        return "null", "(null)"
+    if judged.kind == "empty":
+        return "empty", "(empty)"
+    if judged.kind == "binary":
+        return "binary", hex_preview(data or b"")
+    if judged.kind == "json":
+        return "json", _cap_summary(escape_text(judged.compact))
+    return "text", _cap_summary(escape_text(judged.head))
 
 
 def decode_bytes(data: bytes | None, *, limit: int = DEFAULT_LIMIT) -> Decoded:
-    """Classify and render a record value, key, header or znode payload for display."""
+    """Classify (`classify`) and render a record value, key, header or znode payload for display."""
+    judged = _judge(data, limit, pretty=True)
     if data is None:
         return Decoded("null", "(null)", "(null: no value; a tombstone on a compacted topic)", 0)
     size = len(data)
     if size == 0:
         return Decoded("empty", "(empty)", "(empty: 0 bytes)", 0)
     truncated = size > limit
-    head = data[:limit]
-    text = _utf8_prefix(head, truncated)
-    if text is not None and not truncated:
-        as_json = _try_json(text)
-        if as_json is not None:
-            return Decoded("json", as_json[0], as_json[1], size, False)
-    if text is not None and _looks_like_text(text):
-        detail = _with_note(escape_multiline(text), size, len(head), truncated)
-        return Decoded("text", _cap_summary(escape_text(text)), detail, size, truncated)
+    if judged.kind == "json":
+        # json.dumps escapes C0 controls inside strings, but not DEL, C1 or bidi characters.
+        return Decoded("json", _cap_summary(escape_text(judged.compact)), escape_multiline(judged.pretty), size)
+    if judged.kind == "text":
+        shown = data[:limit]
+        detail = _with_note(escape_multiline(_utf8_lenient(shown, truncated)), size, len(shown), truncated)
+        return Decoded("text", _cap_summary(escape_text(judged.head)), detail, size, truncated)
     return Decoded("binary", hex_preview(data), hexdump(data, limit=limit), size, truncated)

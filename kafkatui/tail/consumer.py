@@ -19,6 +19,10 @@ installed. A batch that fails it is skipped with a note (see `tail_lenient`), no
 Compressed topics need the codec libraries kafka-python imports in `kafka.codec`: `lz4`,
 `python-snappy` (on top of `cramjam`) and `zstandard`; gzip is in the standard library.
 `missing_codecs()` names any that are not installed.
+
+A topic deleted while it is tailed: `unassign()` stops the consumer from asking about it, and
+`topic_exists()` asks the tail's own single-topic question, once per refresh interval, until
+it is back (see `TailReader`).
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ import importlib.util
 import time
 from typing import Any
 
+import kafka.errors as Errors
 from kafka import KafkaConsumer, codec
 
 from kafkatui.config import Settings
 from kafkatui.kafka.clients import bootstrap_kwargs, client_factory
+from kafkatui.kafka.wire import Call, Fatal, metadata
 from kafkatui.tail import lenient as tail_lenient
 
 CLIENT_ID = "kafkatui-tail"
@@ -107,3 +113,49 @@ def partitions_for_topic(consumer: KafkaConsumer, topic: str, timeout_ms: int) -
     finally:
         cluster.need_all_topic_metadata = stash
     return cluster.partitions_for_topic(topic) or set()
+
+
+def unassign(consumer: KafkaConsumer) -> None:
+    """Follow nothing: no fetches, and no metadata request names the old topic any more.
+
+    Why more than `assign([])`: kafka-python 3.0.12's `unsubscribe()` calls
+    `ClusterMetadata.set_topics([])`, which returns early when the new set adds no topic, so
+    the old topic stays tracked. A tracked topic that the brokers call unknown is a retriable
+    metadata error, so the client's refresh loop asks again every `retry_backoff_ms` (100 ms)
+    for as long as the consumer lives: the ~10 metadata requests a second of a tail whose
+    topic was deleted (issue 12). Clearing the tracked set ends that loop at its root."""
+    consumer.assign([])
+    cluster = consumer._cluster
+    with cluster._lock:
+        cluster._topics = set()
+
+
+def topic_exists(consumer: KafkaConsumer, topic: str, timeout_s: float) -> bool:
+    """Whether `topic` exists: one Metadata request that names only it and can never create it.
+
+    Sent with the consumer's own client (`kafka_wire.metadata`: allow_auto_topic_creation=False,
+    another broker asked only when one fails). The answer becomes the consumer's metadata, as
+    its own refresh would: its periodic refresh is not due again for `metadata_max_age_ms`, and
+    a topic that is back has its partitions cached for the next `assign()`.
+    Raises a KafkaError when no broker answers or the answer is another error (not authorized)."""
+    manager = consumer._manager
+
+    async def ask() -> Any:
+        response = await metadata(Call(manager, timeout_s), [topic])
+        manager.cluster.update_metadata(response)
+        return response
+
+    try:
+        response = consumer._net.run(ask)
+    except Fatal as exc:
+        raise Errors.KafkaTimeoutError(str(exc)) from None
+    for found in response.topics:
+        if found.name != topic:
+            continue
+        error = Errors.for_code(found.error_code)
+        if error is Errors.NoError:
+            return True
+        if error is Errors.UnknownTopicOrPartitionError:
+            return False
+        raise error(f"topic {topic!r}")
+    return False

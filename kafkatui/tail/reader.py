@@ -24,6 +24,12 @@ The pieces around it, each in its own module:
 Faults: every error becomes a line in `status().error` (never an exception on the thread).
 The consumer is rebuilt with backoff when the cluster cannot be reached.
 
+A topic deleted while it is tailed: when the consumer's metadata loses the topic, the reader
+stops following it (`tail_consumer.unassign`: kafka-python alone would ask about it every
+100 ms forever) and asks once whether it exists. If not, the status is "gone" (the UI says
+so) and the reader asks again once per refresh interval (`settings.refresh_s`), no more;
+when the topic is created again it follows the new topic from its first record by itself.
+
 No Textual import: `on_batch` is a plain callback (run on the reader thread) that the screen
 uses to post a coalescing message.
 """
@@ -42,13 +48,13 @@ from kafka import KafkaConsumer, TopicPartition
 from kafkatui.config import Settings
 from kafkatui.kafka.convert import describe_error
 from kafkatui.tail.channel import MAX_QUEUE_BATCHES, TailChannel
-from kafkatui.tail.consumer import connect, partitions_for_topic
+from kafkatui.tail.consumer import connect, partitions_for_topic, topic_exists, unassign
 from kafkatui.tail.leaders import LeaderWatch
 from kafkatui.tail.lenient import UndecodableRecords
 from kafkatui.tail.pacing import Backoff, BusyLimiter, skip_ahead_targets
 from kafkatui.tail.positions import start_positions
 from kafkatui.tail.record import TailRecord, make_record
-from kafkatui.tail.start import END, StartSpec
+from kafkatui.tail.start import END, StartSpec, parse_start
 from kafkatui.tail.status import TailBatch, TailStatus
 
 __all__ = ["TailBatch", "TailReader", "TailStatus", "describe_error"]
@@ -59,6 +65,7 @@ logging.getLogger("kafka").addHandler(logging.NullHandler())
 POLL_TIMEOUT_MS = 100  # how long one poll blocks: bounds how fast commands and close() apply
 LEADER_CHECK_S = 0.25
 SKIP_NOTE_EVERY_S = 10.0
+EARLIEST = parse_start("earliest")
 
 
 class TailReader(TailChannel):
@@ -95,6 +102,10 @@ class TailReader(TailChannel):
         self._caught_up: set[int] = set()  # partitions that reached their high watermark once
         self._last_skip_note = 0.0
         self._busy = BusyLimiter()
+        self._followed = False  # the topic was assigned once: missing now means deleted
+        self._gone = False  # the topic was deleted: wait for it, asking once per refresh interval
+        self._recreated = False  # it is back: its partitions start at their first record
+        self._next_topic_check = 0.0  # monotonic time before which the cluster is not asked again
 
     # ------------------------------------------------------------------ lifecycle, any thread
 
@@ -150,8 +161,13 @@ class TailReader(TailChannel):
         assert consumer is not None
         with self._lock:
             reassign, reseek = self._pending_assign, self._pending_seek
+        if self._gone:
+            self._wait_for_topic(consumer)
+            return
         if reassign or reseek:
             self._assign(consumer, reseek)
+            if self._gone:
+                return
         try:
             records = consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
         except UndecodableRecords as bad:
@@ -165,7 +181,7 @@ class TailReader(TailChannel):
             self._last_leader_check = now
             self._check(consumer)
         with self._lock:
-            if self._state != "running" and not self._pending_assign:
+            if self._state != "running" and not self._pending_assign and not self._gone:
                 self._state, self._error = "running", None
             self._rates.sample(now, self._received)
         self._busy.throttle(self._stop.wait)
@@ -179,6 +195,9 @@ class TailReader(TailChannel):
         """
         timeout_ms = int(self.settings.connect_timeout_s * 1000)
         all_parts = partitions_for_topic(consumer, self.topic, timeout_ms)
+        if not all_parts and self._followed and not topic_exists(consumer, self.topic, self.settings.connect_timeout_s):
+            self._topic_gone(consumer)
+            return
         if not all_parts:
             raise Errors.UnknownTopicOrPartitionError(f"topic {self.topic!r} does not exist")
         available = tuple(sorted(all_parts))
@@ -188,8 +207,11 @@ class TailReader(TailChannel):
         if reseek:
             self._next_offset.clear()
             self._caught_up.clear()
+        elif self._recreated:  # a new topic of the same name: all of it is new to the operator
+            start = EARLIEST
         tps = [TopicPartition(self.topic, p) for p in chosen]
         consumer.assign(tps)
+        self._followed, self._recreated = True, False
         fresh = [tp for tp in tps if tp.partition not in self._next_offset]
         positions = start_positions(consumer, fresh, start, timeout_ms) if fresh else {}
         positions.update({tp: self._next_offset[tp.partition] for tp in tps if tp.partition in self._next_offset})
@@ -226,8 +248,12 @@ class TailReader(TailChannel):
         return out
 
     def _check(self, consumer: KafkaConsumer) -> None:
-        """Every LEADER_CHECK_S: leader changes, how far behind we are, skipping ahead."""
+        """Every LEADER_CHECK_S: the topic still exists, leader changes, how far behind we are,
+        skipping ahead."""
         cluster = consumer._cluster
+        if self._assigned and cluster.partitions_for_topic(self.topic) is None:
+            self._check_topic(consumer)
+            return
         highwater: dict[int, int] = {}
         for p in self._assigned:
             tp = TopicPartition(self.topic, p)
@@ -274,6 +300,58 @@ class TailReader(TailChannel):
         where = f"p{p}@{bad.first}" + (f"-{bad.end - 1}" if bad.count > 1 else "")
         plural = "record" if bad.count == 1 else "records"
         self._note(f"skipped {bad.count:,} undecodable {plural} at {where} ({bad.reason})")
+
+    # ------------------------------------------------------------------ a deleted topic
+
+    def _check_topic(self, consumer: KafkaConsumer) -> None:
+        """The consumer's metadata lost the topic: deleted, or an error of the moment.
+
+        At most once per refresh interval: stop following it first (else kafka-python asks
+        about it every 100 ms), then ask once whether it exists. A moment's error: follow it
+        again where the reader was."""
+        now = time.monotonic()
+        if now < self._next_topic_check:
+            return
+        self._next_topic_check = now + self.settings.refresh_s
+        unassign(consumer)
+        with self._lock:
+            self._assigned = ()
+        if topic_exists(consumer, self.topic, self.settings.connect_timeout_s):
+            with self._lock:
+                self._pending_assign = True
+            return
+        self._topic_gone(consumer)
+
+    def _topic_gone(self, consumer: KafkaConsumer) -> None:
+        unassign(consumer)
+        self._gone = True
+        self._next_topic_check = time.monotonic() + self.settings.refresh_s
+        with self._lock:
+            self._assigned, self._behind = (), None
+            self._state, self._error = "gone", self._gone_text()
+        self._note("the topic was deleted; the tail follows it again if it is created again")
+
+    def _gone_text(self) -> str:
+        return f"topic {self.topic!r} was deleted · checking every {self.settings.refresh_s:g}s"
+
+    def _wait_for_topic(self, consumer: KafkaConsumer) -> None:
+        """The topic is gone: ask once per refresh interval whether it is back; when it is,
+        follow the new topic from its first record."""
+        now = time.monotonic()
+        if now < self._next_topic_check:
+            self._sleep(self._next_topic_check - now)  # a command or close() wakes it early
+            return
+        self._next_topic_check = now + self.settings.refresh_s
+        if not topic_exists(consumer, self.topic, self.settings.connect_timeout_s):
+            with self._lock:  # an error in between may have replaced the message
+                self._state, self._error = "gone", self._gone_text()
+            return
+        self._gone, self._recreated = False, True
+        self._next_offset.clear()
+        self._caught_up.clear()
+        with self._lock:
+            self._pending_assign = True
+        self._note("the topic was created again; following it from its first record")
 
     # ------------------------------------------------------------------ helpers
 

@@ -5,24 +5,25 @@ thousands a second) and the UI only ever renders the result, so this is the one 
 raw bytes become terminal-safe text. It imports neither Textual nor kafka-python.
 
 * `make_record` caps the bytes it keeps (KEY_CAP, VALUE_CAP; the original sizes are kept)
-  and precomputes one-line summaries with `summarize`, so the UI thread never decodes while a
-  flood is going by.
+  and precomputes one-line summaries with `decode.summarize`, so the UI thread never decodes
+  while a flood is going by. Keys, values and header values all go through it: one rule
+  (`decode.classify`) decides whether bytes show as text, JSON or hex, here and in the
+  record detail.
 * Header names are text in Kafka, but a producer can still write bytes that are not UTF-8.
   The reader hands those over decoded with `surrogateescape` (see
   `kafkatui.tail.lenient`), so nothing is lost: `header_name_text` shows such bytes
   as `\\xNN`, `header_name_bytes` gives the original bytes back (for the JSONL export).
+  An empty name (legal in Kafka) shows as EMPTY_NAME, so it cannot pass for a blank.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
-from kafkatui.decode import SUMMARY_MAX, escape_text, hex_preview
+from kafkatui.decode import Kind, escape_text, summarize
 
 KEY_CAP = 64 * 1024
 """Bytes of a key (and of each header value) kept per record; keys are small in practice."""
@@ -31,48 +32,12 @@ VALUE_CAP = 1024 * 1024
 """Bytes of a value kept per record; the record's original size is kept too."""
 
 
-_SUMMARY_HEAD = 4 * SUMMARY_MAX  # bytes decoded for a summary: always >= SUMMARY_MAX characters
-_JSON_PARSE_LIMIT = 64 * 1024  # larger values are summarised as text (the detail pane has the rest)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _RECORD_OVERHEAD = 200  # rough bytes per record object besides its payload, for the byte budget
 
-Kind = Literal["null", "empty", "json", "text", "binary"]
 TIMESTAMP_TYPES = {0: "CreateTime", 1: "LogAppendTime"}
+EMPTY_NAME = "(empty)"
+"""How a header name of zero bytes is shown (the detail view dims it)."""
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]+")  # bytes that were not UTF-8, after surrogateescape
-
-
-def _cap_summary(s: str) -> str:
-    return s if len(s) <= SUMMARY_MAX else s[: SUMMARY_MAX - 1] + "…"
-
-
-def summarize(data: bytes | None) -> tuple[Kind, str]:
-    """(kind, one-line terminal-safe summary) of a key/value, cheaply.
-
-    The same classification and summary as `decode.decode_bytes`, without building the
-    pretty JSON, full-text or hexdump detail, which only the detail pane needs. Runs on the
-    reader thread for every record, so it looks at no more than a few KiB of text.
-    """
-    if data is None:
-        return "null", "(null)"
-    if not data:
-        return "empty", "(empty)"
-    head = data[:_SUMMARY_HEAD]
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if len(data) <= _SUMMARY_HEAD or exc.start < len(head) - 3:
-            return "binary", hex_preview(data)
-        text = head[: exc.start].decode("utf-8")  # a character cut by the head, not bad UTF-8
-    if len(_CONTROL.findall(text)) * 10 >= len(text):
-        return "binary", hex_preview(data)
-    if text.lstrip()[:1] in ("{", "[") and len(data) <= _JSON_PARSE_LIMIT:
-        try:
-            parsed = json.loads(data.decode("utf-8") if len(data) > len(head) else text)
-            compact = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
-            return "json", _cap_summary(escape_text(compact))
-        except (ValueError, RecursionError):
-            pass
-    return "text", _cap_summary(escape_text(text))
 
 
 def header_name_bytes(name: str) -> bytes:
@@ -81,7 +46,10 @@ def header_name_bytes(name: str) -> bytes:
 
 
 def header_name_text(name: str) -> str:
-    """A header name, terminal-safe; bytes that were not UTF-8 show as `\\xNN`."""
+    """A header name, terminal-safe; bytes that were not UTF-8 show as `\\xNN`, and an empty
+    name as EMPTY_NAME."""
+    if not name:
+        return EMPTY_NAME
     if not _ESCAPED_BYTE.search(name):
         return escape_text(name)
     out, pos = [], 0

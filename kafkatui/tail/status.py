@@ -37,7 +37,7 @@ class TailStatus:
     the high watermark.
     """
 
-    state: str  # "connecting" | "running" | "error" | "closed"
+    state: str  # "connecting" | "running" | "error" | "gone" (the topic was deleted) | "closed"
     error: str | None
     notes: tuple[tuple[float, str], ...]  # (time, text), newest last; leader changes etc.
     note_count: int  # total notes ever made, to spot new ones

@@ -258,7 +258,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
             banner.show(self._state, now)
         covered = {source for banner in banners for source in banner.sources}
         for header in self.screen.query(AppHeader):
-            header.show(self._state, now, view=self.current_mode, covered=covered)
+            header.show(self._state, now, view=self.view_name, covered=covered)
 
     def _set_state(self, state: AppState) -> None:
         self._state = state
@@ -291,11 +291,17 @@ class KafkaTuiApp(PollingMixin, App[int]):
         if len(self.screen_stack) > 1:
             self.pop_screen()
 
+    @property
+    def view_name(self) -> str:
+        """What the header and `?` call the screen on top: its own VIEW_NAME (the tail, the
+        record detail), else the name of its view (mode), as for a topic's or group's detail."""
+        return getattr(self.screen, "VIEW_NAME", "") or self.current_mode
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         app_keys, view_keys = collect_bindings(self, self.screen)
-        self.push_screen(HelpScreen(self.current_mode, app_keys, view_keys))
+        self.push_screen(HelpScreen(self.view_name, app_keys, view_keys))
 
     def action_command_palette(self) -> None:
         if not CommandPalette.is_open(self):

@@ -53,13 +53,15 @@ def collect_bindings(app: App, screen: Screen) -> tuple[list[tuple[str, str]], l
         binding = active.binding
         if binding.system or (key, binding.action) in _textual_builtin(active.node):
             continue
-        target = app_keys if active.node is app else view_keys
+        target = app_keys if active.node is app or binding.action.startswith("app.") else view_keys
         display = binding.key_display or app.get_key_display(Binding(key, binding.action))
         label = _label(binding)
         names = target.setdefault(label, [])
         names.extend(token for token in display.split() if token not in names)
     as_list = lambda d: [(" ".join(keys), label) for label, keys in d.items()]  # noqa: E731
-    return as_list(app_keys) + list(EXTRA_APP_KEYS), as_list(view_keys)
+    # A modal screen (the record detail) gets none of the app's keys, the palette and the tables included.
+    extra = [] if isinstance(screen, ModalScreen) else list(EXTRA_APP_KEYS)
+    return as_list(app_keys) + extra, as_list(view_keys)
 
 
 class HelpScreen(ModalScreen[None]):

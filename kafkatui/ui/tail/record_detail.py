@@ -94,7 +94,8 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
     label("Headers")
     text.append(f"{len(record.headers)}\n" if record.headers else "none\n", style=muted if not record.headers else "")
     for name, value in record.headers:
-        text.append(f"  {header_name_text(name)}", style=accent)
+        text.append("  ")
+        text.append(header_name_text(name), style=accent if name else f"dim {muted}")  # "(empty)", dimmed
         text.append(" = ")
         text.append(decode_bytes(value).summary + "\n")
     value = decode_bytes(record.value)
@@ -108,7 +109,12 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
 
 
 class RecordDetailScreen(ModalScreen[None]):
-    """Full view of one record; Esc/q/Enter close it, y copies it."""
+    """Full view of one record; Esc/q/Enter close it, y copies it, ? lists these keys.
+
+    A modal screen gets none of the app's bindings, so `?` is bound here, to the app's help
+    (which lists the keys of the screen on top: this one, as view VIEW_NAME)."""
+
+    VIEW_NAME: ClassVar[str] = "record"
 
     DEFAULT_CSS = """
     RecordDetailScreen { align: center middle; }
@@ -124,6 +130,7 @@ class RecordDetailScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "close", "Close"),
         Binding("y", "copy", "Copy JSON"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("j,down", "scroll('down')", "Down", show=False),
         Binding("k,up", "scroll('up')", "Up", show=False),
     ]

@@ -56,6 +56,8 @@ TICK_S = 0.5  # status line (msgs/s, reader state) and a safety-net drain
 class TailScreen(Screen):
     """The live tail of one topic (all partitions, or some)."""
 
+    VIEW_NAME: ClassVar[str] = "tail"  # the header's view name (it is opened over the topics view)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f,space", "toggle_follow", "Follow/pause", key_display="f"),
         Binding("slash", "filter", "Filter"),

@@ -6,8 +6,8 @@ wording. Every string from the cluster (topic, filter, error, notes) is escaped 
 over as Text, never as markup. The note line takes no room while there is nothing to say.
 
 The counters line, in order of importance so a narrow terminal cuts the least useful part:
-follow state (and "+N new" while paused), msgs/s, received, shown, skipped, buffer fill,
-evicted, and how far the reader is behind the topic.
+follow state ("topic gone" once the topic was deleted; "+N new" while paused), msgs/s,
+received, shown, skipped, buffer fill, evicted, and how far the reader is behind the topic.
 """
 
 from __future__ import annotations
@@ -61,7 +61,11 @@ def counters_text(app: App, counts: TailCounts, status: TailStatus, *, compact: 
         return human_count(value, compact=compact)
 
     text = Text()
-    if counts.following:
+    if status.state == "gone":  # never "following" a topic that no longer exists
+        text.append("✗ topic gone", style=f"bold {semantic(app, 'critical')}")
+        if not counts.following:
+            text.append(f"  ❚❚ paused +{n(counts.new_while_paused)} new", style=semantic(app, "paused"))
+    elif counts.following:
         text.append("▶ following", style=f"bold {semantic(app, 'ok')}")
     else:
         text.append("❚❚ PAUSED", style=f"bold {semantic(app, 'paused')}")
@@ -77,7 +81,10 @@ def counters_text(app: App, counts: TailCounts, status: TailStatus, *, compact: 
 
 
 def note_text(app: App, status: TailStatus, saved: tuple[float, str] | None) -> Text | None:
-    """The reader's error, else its newest note (leader change, skipping), else the last save."""
+    """The reader's error (or that the topic is gone), else its newest note (leader change,
+    skipping), else the last save."""
+    if status.state == "gone" and status.error:
+        return Text(f"✗ {escape_text(status.error)}", style=semantic(app, "critical"))
     if status.state == "error" and status.error:
         return Text(f"✗ {escape_text(status.error)} · retrying", style=semantic(app, "critical"))
     if status.state == "connecting":
