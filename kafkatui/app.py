@@ -188,10 +188,11 @@ class KafkaTuiApp(PollingMixin, App[int]):
     def _apply_theme(self) -> None:
         """Register the bundled and user themes and pick settings.theme; bad files only warn."""
         try:
-            from kafkatui.themes import is_theme_path, load_themes, resolve_theme_name
+            from kafkatui.themes import SIXTEEN_COLOUR_SYSTEMS, is_theme_path, load_themes, resolve_theme_name
 
             requested = self.settings.theme
-            themes = load_themes(extra=(Path(requested).expanduser(),) if is_theme_path(requested) else ())
+            themes = load_themes(extra=(Path(requested).expanduser(),) if is_theme_path(requested) else (),
+                                 sixteen=self.console.color_system in SIXTEEN_COLOUR_SYSTEMS)
         except Exception:  # themes are cosmetic: never fail start-up over them
             log.exception("loading themes failed; using Textual's default theme")
             return

@@ -82,7 +82,7 @@ class ZooKeeperScreen(ViewScreen):
 
     DEFAULT_CSS = """
     ZooKeeperScreen #zk-body { height: 1fr; }
-    ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $foreground 20%; scrollbar-size: 1 1; }
+    ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $kt-divider; scrollbar-size: 1 1; }
     ZooKeeperScreen #zk-data-scroll { scrollbar-size-vertical: 1; }
     ZooKeeperScreen #zk-side { width: 3fr; padding: 0 0 0 1; }
     ZooKeeperScreen #zk-data-scroll { height: 1fr; }
