@@ -32,7 +32,7 @@ from kafkatui.decode import escape_text
 from kafkatui.model import SourceError
 from kafkatui.polling import PollingMixin
 from kafkatui.refresh import SourceHub
-from kafkatui.screens import view_screen
+from kafkatui.screens import view_name, view_screen, zookeeper_view_name
 from kafkatui.screens.help import HelpScreen, collect_bindings
 from kafkatui.screens.too_small import TooSmallScreen, is_too_small
 from kafkatui.state import AppState, DataView, Source
@@ -56,6 +56,7 @@ def freeze_heap() -> None:
 
 
 MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper")
+ZOOKEEPER_LABEL, QUORUM_LABEL = "ZooKeeper", "Quorum"  # what `?` calls key 5, by the cluster's kind
 
 
 class KafkaTuiApp(PollingMixin, App[int]):
@@ -69,7 +70,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         Binding("2", "switch_view('processes')", "Processes", show=False),
         Binding("3", "switch_view('topics')", "Topics", show=False),
         Binding("4", "switch_view('groups')", "Groups", show=False),
-        Binding("5", "switch_view('zookeeper')", "ZooKeeper", show=False),
+        Binding("5", "switch_view('zookeeper')", ZOOKEEPER_LABEL, show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("colon", "command_palette", "Jump", key_display=":"),
         Binding("p", "toggle_pause", "Pause"),
@@ -270,7 +271,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
     def _render_header(self) -> None:
         covered = {source for banner in self.screen.query(StaleBanner) for source in banner.sources}
         for header in self.screen.query(AppHeader):
-            header.show(self._state, view=self.current_mode, covered=covered)
+            header.show(self._state, view=view_name(self), covered=covered)
 
     def _set_state(self, state: AppState) -> None:
         self._state = state
@@ -295,6 +296,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self.switch_view(name)
 
     def switch_view(self, name: str) -> None:
+        if name == "quorum":  # the name view 5 goes by on KRaft (`:view quorum`)
+            name = "zookeeper"
         if name in MODE_NAMES:
             self.switch_mode(name)
 
@@ -307,7 +310,9 @@ class KafkaTuiApp(PollingMixin, App[int]):
         if isinstance(self.screen, HelpScreen):
             return
         app_keys, view_keys = collect_bindings(self, self.screen)
-        self.push_screen(HelpScreen(self.current_mode, app_keys, view_keys))
+        if zookeeper_view_name(self) == "quorum":  # key 5 shows the metadata quorum here
+            app_keys = [(keys, QUORUM_LABEL if label == ZOOKEEPER_LABEL else label) for keys, label in app_keys]
+        self.push_screen(HelpScreen(view_name(self), app_keys, view_keys))
 
     def action_command_palette(self) -> None:
         if not CommandPalette.is_open(self):
