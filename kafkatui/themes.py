@@ -19,7 +19,7 @@ Schema (all keys but `name` and `colors.primary` optional):
     lag-stall = "#ff5f5f"        # lag-ok lag-warn lag-stall lag-stop lag-rewind lag-err lag-unknown
     [variables]                  # raw Textual CSS variables, e.g. "footer-key-foreground"
     [ansi16]                     # optional: what a 16-colour terminal shows (ansi_* names only)
-    muted = "ansi_white"         # any [colors] or [semantic] key; the rest from DARK16 / LIGHT16
+    muted = "ansi_white"         # a key of DARK16 or [semantic]; the rest from DARK16 / LIGHT16
 
 16-colour terminals (TERM=xterm, TERM=screen, `--color 16`): Rich would map each truecolor to the
 nearest of 16 colours, and the terminal paints those with its own palette, so a theme's careful
@@ -214,12 +214,12 @@ def parse_theme(path: Path, text: str, *, sixteen: bool = False) -> Theme:
 
 
 def _ansi16(path: Path, table: Any) -> dict[str, str]:
-    """The `[ansi16]` overrides: [colors] or [semantic] keys, each one of the 16 ansi_* names."""
+    """The `[ansi16]` overrides: DARK16's keys or [semantic] ones, each one of the 16 ansi_* names."""
     if not isinstance(table, dict):
         raise ThemeError(f"theme {path}: [ansi16] must be a table")
     overrides = {}
     for key, value in table.items():
-        if key not in COLOR_KEYS and key.lower() not in SEMANTIC_KEYS:
+        if key.lower() not in DARK16 and key.lower() not in SEMANTIC_KEYS:
             raise ThemeError(f"theme {path}: unknown key ansi16.{key}")
         if value not in RICH_16:
             raise ThemeError(f"theme {path}: ansi16.{key} = {value!r} is not one of the 16 ansi_* colours")

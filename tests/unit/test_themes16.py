@@ -58,6 +58,7 @@ def test_ansi16_table_overrides_single_colours() -> None:
         ('[ansi16]\nmuted = "#777777"\n', "ansi16.muted = '#777777' is not one of the 16"),
         ('[ansi16]\nmuted = "ansi_default"\n', "ansi16.muted = 'ansi_default' is not one of the 16"),
         ('[ansi16]\nmutted = "ansi_white"\n', "unknown key ansi16.mutted"),
+        ('[ansi16]\npanel = "ansi_blue"\n', "unknown key ansi16.panel"),
         ('ansi16 = 3\n', "[ansi16] must be a table"),
     ],
 )
