@@ -12,22 +12,30 @@ from collections.abc import Sequence
 MISSING = "—"
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 _BYTE_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+BYTES_WIDTH = len("1023 KiB")  # the widest size human_bytes writes; every size column is this wide
 _COUNT_UNITS = ((1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T"))
 
 
 def human_bytes(n: int | float | None) -> str:
-    """Binary units with one decimal ("1.2 GiB"); plain bytes below 1 KiB ("512 B")."""
+    """Binary units with three significant digits ("1.2 GiB", "12.3 MiB", "1004 KiB"); plain bytes
+    below 1 KiB ("512 B").
+
+    At most BYTES_WIDTH cells for any size up to 1024 EiB: every size column is that wide, so a
+    size is never cut ("1004.2 K…" was: one decimal on four digits made ten cells).
+    """
     if n is None:
         return MISSING
     sign = "-" if n < 0 else ""
     value = float(abs(n))
     if value < 1024:
         return f"{sign}{int(value)} B"
+    text = ""
     for unit in _BYTE_UNITS:
         value /= 1024
-        if round(value, 1) < 1024 or unit == _BYTE_UNITS[-1]:
+        text = f"{value:.1f}" if value < 99.95 else f"{value:.0f}"
+        if float(text) < 1024 or unit == _BYTE_UNITS[-1]:
             break
-    return f"{sign}{value:.1f} {unit}"
+    return f"{sign}{text} {unit}"
 
 
 def _compact(value: float) -> str:

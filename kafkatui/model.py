@@ -25,6 +25,18 @@ class SourceError(Exception):
         self.message = message
 
 
+class NotFoundError(SourceError):
+    """The server answered: what was asked for does not exist (a znode deleted under the cursor)."""
+
+
+class UnreachableError(SourceError):
+    """No server answered (down, frozen, session lost): nothing is known about what was asked.
+
+    Why a type of its own: "node / no longer exists" for a ZooKeeper that is merely down sent
+    operators looking for a deleted znode; a view must say which of the two it is.
+    """
+
+
 # --------------------------------------------------------------------------- Kafka
 
 

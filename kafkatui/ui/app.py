@@ -33,7 +33,7 @@ from kafkatui.refresh.state import AppState, DataView, Source
 from kafkatui.tail.gcfreeze import freeze_gc
 from kafkatui.ui import commands, palette
 from kafkatui.ui.polling import PollingMixin
-from kafkatui.ui.screens import view_screen
+from kafkatui.ui.screens import view_name, view_screen, zookeeper_view_name
 from kafkatui.ui.screens.help import HelpScreen, collect_bindings
 from kafkatui.ui.screens.too_small import TooSmallScreen, is_too_small
 from kafkatui.ui.widgets.footer import AppFooter
@@ -55,6 +55,7 @@ def freeze_heap() -> None:
 
 
 MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper")
+ZOOKEEPER_LABEL, QUORUM_LABEL = "ZooKeeper", "Quorum"  # what `?` calls key 5, by the cluster's kind
 
 
 class KafkaTuiApp(PollingMixin, App[int]):
@@ -68,7 +69,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         Binding("2", "switch_view('processes')", "Processes", show=False),
         Binding("3", "switch_view('topics')", "Topics", show=False),
         Binding("4", "switch_view('groups')", "Groups", show=False),
-        Binding("5", "switch_view('zookeeper')", "ZooKeeper", show=False),
+        Binding("5", "switch_view('zookeeper')", ZOOKEEPER_LABEL, show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("colon", "command_palette", "Jump", key_display=":"),
         Binding("p", "toggle_pause", "Pause"),
@@ -188,10 +189,11 @@ class KafkaTuiApp(PollingMixin, App[int]):
     def _apply_theme(self) -> None:
         """Register the bundled and user themes and pick settings.theme; bad files only warn."""
         try:
-            from kafkatui.ui.themes import is_theme_path, load_themes, resolve_theme_name
+            from kafkatui.ui.themes import SIXTEEN_COLOUR_SYSTEMS, is_theme_path, load_themes, resolve_theme_name
 
             requested = self.settings.theme
-            themes = load_themes(extra=(Path(requested).expanduser(),) if is_theme_path(requested) else ())
+            themes = load_themes(extra=(Path(requested).expanduser(),) if is_theme_path(requested) else (),
+                                 sixteen=self.console.color_system in SIXTEEN_COLOUR_SYSTEMS)
         except Exception:  # themes are cosmetic: never fail start-up over them
             log.exception("loading themes failed; using Textual's default theme")
             return
@@ -283,6 +285,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self.switch_view(name)
 
     def switch_view(self, name: str) -> None:
+        if name == "quorum":  # the name view 5 goes by on KRaft (`:view quorum`)
+            name = "zookeeper"
         if name in MODE_NAMES:
             self.switch_mode(name)
 
@@ -295,12 +299,14 @@ class KafkaTuiApp(PollingMixin, App[int]):
     def view_name(self) -> str:
         """What the header and `?` call the screen on top: its own VIEW_NAME (the tail, the
         record detail), else the name of its view (mode), as for a topic's or group's detail."""
-        return getattr(self.screen, "VIEW_NAME", "") or self.current_mode
+        return getattr(self.screen, "VIEW_NAME", "") or view_name(self)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         app_keys, view_keys = collect_bindings(self, self.screen)
+        if zookeeper_view_name(self) == "quorum":  # key 5 shows the metadata quorum here
+            app_keys = [(keys, QUORUM_LABEL if label == ZOOKEEPER_LABEL else label) for keys, label in app_keys]
         self.push_screen(HelpScreen(self.view_name, app_keys, view_keys))
 
     def action_command_palette(self) -> None:

@@ -22,8 +22,9 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("processes", "2", "Kafka and ZooKeeper JVMs on this host"),
     ("topics", "3", "topics, partitions, rates"),
     ("groups", "4", "consumer groups and lag"),
-    ("zookeeper", "5", "ZooKeeper tree (KRaft: metadata quorum)"),
+    ("zookeeper", "5", "ZooKeeper tree"),
 )
+QUORUM_VIEW = ("quorum", "5", "KRaft metadata quorum: voters, observers, lag")
 KNOWN_ZNODES = (
     "/brokers/ids",
     "/brokers/topics",
@@ -52,6 +53,20 @@ class JumpPalette(CommandPalette):
         super()._select_or_command(event)
 
 
+def views(app: KafkaTuiApp) -> tuple[tuple[str, str, str], ...]:
+    """The views as this cluster has them: view 5 is the quorum view on KRaft or without ZooKeeper."""
+    if not has_znodes(app):
+        return (*VIEWS[:-1], QUORUM_VIEW)
+    return VIEWS
+
+
+def has_znodes(app: KafkaTuiApp) -> bool:
+    """A ZooKeeper is configured and the cluster is not (known to be) KRaft: only then are znode
+    paths worth offering; a KRaft cluster keeps its metadata in the quorum, not in znodes."""
+    state = app.state
+    return state.zookeeper_configured and not (state.cluster is not None and state.cluster.kraft)
+
+
 class JumpProvider(Provider):
     """Candidates: `view NAME`, `topic NAME`, `group ID`, `znode /PATH` (or just `/PATH`), `theme NAME`."""
 
@@ -61,21 +76,22 @@ class JumpProvider(Provider):
 
     def _candidates(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         app = self.kt
-        for name, key, help_text in VIEWS:
+        for name, key, help_text in views(app):
             yield f"view {name}", partial(app.switch_view, name), f"key {key}: {help_text}"
         state = app.state
+        znodes = has_znodes(app)
         if state.cluster is not None:
             for topic in state.cluster.topics:
                 yield f"topic {topic.name}", partial(app.open_topic, topic.name), "open the topic"
                 yield f"tail {topic.name}", partial(app.open_tail, topic.name), "follow its messages live"
-            if not state.cluster.kraft and state.zookeeper_configured:
+            if znodes:
                 for broker in state.cluster.brokers:
                     path = f"/brokers/ids/{broker.id}"
                     yield f"znode {path}", partial(app.open_znode, path), "broker registration"
         if state.groups is not None:
             for group in state.groups.groups:
                 yield f"group {group.id}", partial(app.open_group, group.id), "open the consumer group"
-        if state.zookeeper_configured:
+        if znodes:
             for path in KNOWN_ZNODES:
                 yield f"znode {path}", partial(app.open_znode, path), "ZooKeeper node"
         for name in getattr(app, "theme_names", ()):
@@ -88,10 +104,10 @@ class JumpProvider(Provider):
         q = query.strip()
         word, _, rest = q.partition(" ")
         rest = rest.strip()
-        if q.startswith("/"):
-            yield f"znode {q}", partial(app.open_znode, q), "jump to this ZooKeeper path"
-        elif word == "znode" and rest.startswith("/"):
-            yield f"znode {rest}", partial(app.open_znode, rest), "jump to this ZooKeeper path"
+        if q.startswith("/") or (word == "znode" and rest.startswith("/")):
+            if has_znodes(app):
+                path = q if q.startswith("/") else rest
+                yield f"znode {path}", partial(app.open_znode, path), "jump to this ZooKeeper path"
         elif word == "topic" and rest:
             yield f"topic {rest}", partial(app.open_topic, rest), "open this topic"
         elif word == "tail" and rest:
@@ -119,5 +135,5 @@ class JumpProvider(Provider):
 
     async def discover(self) -> Hits:
         app = self.kt
-        for name, key, help_text in VIEWS:
+        for name, key, help_text in views(app):
             yield DiscoveryHit(f"view {name}", partial(app.switch_view, name), help=f"key {key}: {help_text}")

@@ -120,6 +120,17 @@ def lag_colour(app: App, status: LagStatus | str) -> str:
     return semantic(app, f"lag-{value}")
 
 
+# CSS-only kt-* variables (no Rich colour): name -> (the variable it blends, alpha, value when that
+# variable is an ANSI colour). Textual ignores alpha on ANSI colours, so a 15% band of the stale
+# colour would be the stale colour itself, under text in the stale colour: ANSI gets the fallback.
+# A 16-colour theme sets them itself, because a blend lands on whichever of the 16 is nearest.
+BLENDS: dict[str, tuple[str, str, str | None]] = {
+    "kt-divider": ("foreground", " 20%", None),  # thin lines between panes; None: the colour itself
+    "kt-veil": ("background", " 60%", "transparent"),  # what a modal screen lays over the view under it
+    "kt-stale-band": ("kt-stale", " 15%", "transparent"),  # behind the stale banner's text
+}
+
+
 def css_variables(variables: dict[str, str]) -> dict[str, str]:
     """kt-* CSS variables derived from the theme's base ones, for `App.get_css_variables`.
 
@@ -133,4 +144,8 @@ def css_variables(variables: dict[str, str]) -> dict[str, str]:
         source = alias if alias in variables else base
         if var not in variables and source in variables:
             extra[var] = variables[source]
+    for var, (base, alpha, ansi) in BLENDS.items():
+        value = variables.get(base) or extra.get(base)
+        if var not in variables and value:
+            extra[var] = (ansi or value) if value.startswith("ansi_") else value + alpha
     return extra

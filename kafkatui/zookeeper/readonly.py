@@ -3,7 +3,8 @@
 Why it exists: kazoo's `read_only=True` only means "may talk to a read-only server"; it blocks
 no writes. So nothing outside the ZooKeeper source ever holds a KazooClient: it gets
 `ReadOnlyZk`, which has the four read calls (and a batched `exists`) and nothing else, each
-bounded by kazoo's async API plus `.get(timeout=...)`, every failure one SourceError.
+bounded by kazoo's async API plus `.get(timeout=...)`, every failure one SourceError: NotFoundError
+when the node does not exist, UnreachableError when the server did not answer.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import KazooException, NoNodeError
+from kazoo.exceptions import ConnectionClosedError, ConnectionLoss, KazooException, NoNodeError, SessionExpiredError
 from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.protocol.states import ZnodeStat
 
-from kafkatui.model import SourceError
+from kafkatui.model import NotFoundError, SourceError, UnreachableError
 
 SOURCE = "zookeeper"
 STATS_BATCH = 50  # exists_async requests in flight at once in stats()
@@ -82,8 +83,10 @@ class ReadOnlyZk:
         try:
             return result.get(timeout=timeout_s)
         except NoNodeError:
-            raise SourceError(SOURCE, f"node {path} no longer exists") from None
+            raise NotFoundError(SOURCE, f"node {path} no longer exists") from None
         except KazooTimeoutError:
-            raise SourceError(SOURCE, f"{what} {path} timed out after {timeout_s:.3g} s") from None
+            raise UnreachableError(SOURCE, f"{what} {path} timed out after {timeout_s:.3g} s") from None
+        except (ConnectionLoss, ConnectionClosedError, SessionExpiredError) as exc:
+            raise UnreachableError(SOURCE, f"{what} {path} failed: {type(exc).__name__} {exc}".rstrip()) from None
         except (KazooException, ValueError, TypeError) as exc:
             raise SourceError(SOURCE, f"{what} {path} failed: {type(exc).__name__} {exc}".rstrip()) from None

@@ -36,7 +36,7 @@ from kazoo.exceptions import KazooException
 from kazoo.protocol.states import KazooState
 from kazoo.retry import KazooRetry
 
-from kafkatui.model import SourceError, ZkServerStats, ZkSnapshot, ZkState, ZNode, ZStat
+from kafkatui.model import SourceError, UnreachableError, ZkServerStats, ZkSnapshot, ZkState, ZNode, ZStat
 from kafkatui.zookeeper.nodes import describe, to_zstat
 from kafkatui.zookeeper.readonly import SOURCE, ReadOnlyZk
 from kafkatui.zookeeper.stats import four_letter_word, server_stats, split_hosts
@@ -100,7 +100,7 @@ class ZooKeeperSource:
         """Connect, waiting at most `timeout_s`; kazoo keeps retrying in the background on failure."""
         live = self._ensure_client()
         if not live.wait(self.timeout_s):
-            raise SourceError(SOURCE, f"cannot reach {self.hosts} within {self.timeout_s:g} s")
+            raise UnreachableError(SOURCE, f"cannot reach {self.hosts} within {self.timeout_s:g} s")
 
     def close(self) -> None:
         """Stop reconnecting and close the socket; the source is unusable afterwards."""
@@ -145,7 +145,7 @@ class ZooKeeperSource:
         if zk is None:
             raise SourceError(SOURCE, "source is closed")
         if self._state is not ZkState.CONNECTED:
-            raise SourceError(SOURCE, f"not connected to {self.hosts} (session {self._state.value})")
+            raise UnreachableError(SOURCE, f"not connected to {self.hosts} (session {self._state.value})")
         return zk
 
     # -- reads
@@ -192,7 +192,7 @@ class ZooKeeperSource:
                 mntr = None  # srvr answered; show what it gave rather than nothing
             self._first = index
             return server_stats(srvr, mntr, host=where)
-        raise SourceError(SOURCE, f"cannot reach {self.hosts}: {'; '.join(errors) or 'no hosts'}")
+        raise UnreachableError(SOURCE, f"cannot reach {self.hosts}: {'; '.join(errors) or 'no hosts'}")
 
     def children(self, path: str) -> tuple[str, ...]:
         """Sorted child names of `path`; no per-child data, so 10,000 children stay cheap."""

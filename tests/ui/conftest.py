@@ -30,6 +30,18 @@ KEY_NAMES = {
 WaitUntil = Callable[..., Awaitable[None]]
 
 
+@pytest.fixture(autouse=True)
+def truecolor_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin Textual's colour system to truecolor for UI tests.
+
+    The app swaps each theme for its 16-colour form on a 16-colour console, which is what Rich
+    detects for TERM=xterm, TERM=screen and also for no TERM at all (a CI job). Without the pin the
+    colours under test would depend on the shell that runs pytest. test_contrast16 sets the
+    16-colour case up itself.
+    """
+    monkeypatch.setattr("textual.constants.COLOR_SYSTEM", "truecolor")
+
+
 async def _wait_until(
     pilot: Pilot[Any],
     predicate: Callable[[], object],

@@ -36,6 +36,7 @@ from kafkatui.model import (
     GroupsSnapshot,
     JvmProcess,
     LagStatus,
+    NotFoundError,
     Partition,
     ProcessesSnapshot,
     Quorum,
@@ -329,7 +330,7 @@ ZK_DATA = _tree()
 
 def zk_children(path: str) -> tuple[str, ...]:
     if path not in ZK_DATA:
-        raise SourceError("zookeeper", f"no node {path}")
+        raise NotFoundError("zookeeper", f"node {path} no longer exists")
     prefix = "/" if path == "/" else path + "/"
     return tuple(
         sorted(p[len(prefix) :] for p in ZK_DATA if p.startswith(prefix) and "/" not in p[len(prefix) :] and p != "/")
@@ -338,7 +339,7 @@ def zk_children(path: str) -> tuple[str, ...]:
 
 def zk_node(path: str) -> ZNode:
     if path not in ZK_DATA:
-        raise SourceError("zookeeper", f"no node {path}")
+        raise NotFoundError("zookeeper", f"node {path} no longer exists")
     data = ZK_DATA[path]
     eph = 0x1000A2F3B0001 if path.startswith("/brokers/ids/") else 0
     return ZNode(path, data, False, _stat(data, len(zk_children(path)), ephemeral=eph), describe_znode(path, data))

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual._compositor import CompositorUpdate
 from textual.app import App
 
-from kafkatui.model import Group, GroupMember, GroupPartition, LagStatus, SourceError, Topic
+from kafkatui.model import Group, GroupMember, GroupPartition, LagStatus, NotFoundError, SourceError, Topic
 from kafkatui.refresh.state import Source
 from kafkatui.ui.screens.group_detail import GroupDetailScreen
 from kafkatui.ui.screens.groups import GroupsScreen
@@ -322,7 +322,7 @@ async def test_zookeeper_node_deleted_and_missing_path() -> None:
 
         def gone(kind: str, args: tuple[Any, ...]) -> Any:
             if args and args[0] == "/brokers/ids/2":
-                raise SourceError("zookeeper", "no node /brokers/ids/2")
+                raise NotFoundError("zookeeper", "node /brokers/ids/2 no longer exists")  # as the source says it
             return answer(kind, args)
 
         app.answer = gone  # type: ignore[attr-defined]

@@ -57,6 +57,18 @@ def zookeeper_view_name(app: KafkaTuiApp) -> str:
     return "zookeeper"
 
 
+def view_name(app: KafkaTuiApp) -> str:
+    """The current view's name as the operator is told it (header, `?`, `:`).
+
+    It is the id of the mode's root screen, so mode 5 reads "quorum" whenever the quorum view is
+    what it shows (a KRaft cluster, or no ZooKeeper configured), never "zookeeper".
+    """
+    mode = app.current_mode
+    stack = app.screen_stack if mode == "zookeeper" else ()
+    root_id = stack[0].id if stack else None
+    return root_id.removeprefix("unavailable-") if root_id else mode
+
+
 def view_screen(app: KafkaTuiApp, mode: str) -> Screen:
     """Build the root screen of `mode`."""
     name = zookeeper_view_name(app) if mode == "zookeeper" else mode

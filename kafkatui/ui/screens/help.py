@@ -32,17 +32,26 @@ def _label(binding: Binding) -> str:
     return binding.description or binding.action.replace("_", " ")
 
 
-def _textual_builtin(node: object) -> set[tuple[str, str]]:
-    """(key, action) pairs that Textual's own widget classes bind: cursor keys and the like."""
+def _bound_by(node: object, textual: bool) -> set[tuple[str, str]]:
+    """(key, action) pairs that the node's Textual classes (or, `textual=False`, its other classes) bind."""
     pairs: set[tuple[str, str]] = set()
     for cls in type(node).__mro__:
-        if cls.__module__.startswith("textual."):
+        if cls.__module__.startswith("textual.") == textual:
             for item in cls.__dict__.get("BINDINGS", ()):
                 if isinstance(item, Binding):
                     pairs.update((key.strip(), item.action) for key in item.key.split(","))
                 elif isinstance(item, tuple):
                     pairs.update((key.strip(), item[1]) for key in item[0].split(","))
     return pairs
+
+
+def _textual_builtin(node: object) -> set[tuple[str, str]]:
+    """(key, action) pairs that only Textual's own widget classes bind: cursor keys and the like.
+
+    A pair one of our classes binds again is ours to list: the ZooKeeper view binds Tab to the
+    same `app.focus_next` as Textual's Screen, to give it a name ("Tree/data") in this list.
+    """
+    return _bound_by(node, textual=True) - _bound_by(node, textual=False)
 
 
 def collect_bindings(app: App, screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -30,7 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kafkatui.decode import cell_width, truncate
-from kafkatui.fmt import human_bytes
+from kafkatui.fmt import BYTES_WIDTH, human_bytes
 from kafkatui.tail.record import TailRecord
 from kafkatui.ui.palette import semantic
 
@@ -59,7 +59,7 @@ def layout(width: int, partition_digits: int = 1, offset_digits: int = 6) -> Col
     offset = max(6, offset_digits)
     key = 16 if width >= 100 else 12
     headers = 18 if width >= 110 else 0
-    size = 8 if width >= 95 else 0
+    size = BYTES_WIDTH if width >= 95 else 0
     fixed = [part, offset, TIME_WIDTH, key, headers, size]
     used = sum(fixed) + sum(1 for w in fixed if w)  # one space after each shown column
     return Columns(part, offset, TIME_WIDTH, key, max(8, width - used), headers, size)

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from kafkatui.decode import decode_bytes, escape_text
 from kafkatui.fmt import human_bytes, zxid_hex
-from kafkatui.model import SourceError, ZkState, ZNode, ZStat
+from kafkatui.model import NotFoundError, SourceError, UnreachableError, ZkState, ZNode, ZStat
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.screens.base import ViewScreen
 from kafkatui.ui.widgets.pairs import PLAIN, Pair, append_pair, append_pairs, pairs_text
@@ -82,7 +82,7 @@ class ZooKeeperScreen(ViewScreen):
 
     DEFAULT_CSS = """
     ZooKeeperScreen #zk-body { height: 1fr; }
-    ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $foreground 20%; scrollbar-size: 1 1; }
+    ZooKeeperScreen ZnodeTree { width: 2fr; max-width: 60; border-right: vkey $kt-divider; scrollbar-size: 1 1; }
     ZooKeeperScreen #zk-data-scroll { scrollbar-size-vertical: 1; }
     ZooKeeperScreen #zk-side { width: 3fr; padding: 0 0 0 1; }
     ZooKeeperScreen #zk-data-scroll { height: 1fr; }
@@ -196,11 +196,18 @@ class ZooKeeperScreen(ViewScreen):
         return text
 
     def _show_error(self, path: str, err: SourceError) -> None:
-        msg = Text(
-            f"✗ node {escape_text(path)} no longer exists or cannot be read", style=f"bold {self._c('critical')}"
-        )
+        """Say which it is: the node is gone (the server said so), or ZooKeeper did not answer."""
+        node = escape_text(path)
+        if isinstance(err, NotFoundError):
+            headline, hint = f"✗ node {node} no longer exists", "r reloads its parent's children"
+        elif isinstance(err, UnreachableError):
+            headline = f"✗ ZooKeeper cannot be reached: node {node} was not read"
+            hint = "it is read again once ZooKeeper answers"
+        else:
+            headline, hint = f"✗ node {node} cannot be read", "r reads it again"
+        msg = Text(headline, style=f"bold {self._c('critical')}")
         msg.append(f"\n{escape_text(str(err))}\n", style=self._c("muted"))
-        msg.append("r reloads its parent's children", style=self._c("muted"))
+        msg.append(hint, style=self._c("muted"))
         update_static(self.query_one("#zk-data", Static), msg)
         update_static(self.query_one("#zk-meaning", Static), Text(""))
         update_static(self.query_one("#zk-stat", Static), Text(""))
@@ -243,7 +250,7 @@ class ZooKeeperScreen(ViewScreen):
         tree = self.query_one(ZnodeTree)
         path = tree.cursor_path or "/"
         node = tree.cursor_node
-        gone = isinstance(self.node, SourceError) and self.selected_path == path
+        gone = isinstance(self.node, NotFoundError) and self.selected_path == path
         if path == "/" or (node is not None and node.is_expanded and not gone):
             tree.reload(path)
         else:
