@@ -33,8 +33,6 @@ from kafkatui.sources import kafka_fetch
 from kafkatui.sources.kafka import KafkaSource
 from tests.conftest import no_autocreate, wait_for
 
-pytestmark = [pytest.mark.live, pytest.mark.kraft]
-
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 COUNTS = {0: 5, 1: 3, 2: 1}  # records per partition

@@ -20,8 +20,6 @@ from kafkatui.sources.processes import ProcessSource
 from kafkatui.sources.zookeeper import ZooKeeperSource
 from kafkatui.sources.zookeeper_stats import split_hosts
 
-pytestmark = pytest.mark.live
-
 
 @pytest.fixture(scope="module")
 def brokers(cluster) -> tuple[Broker, ...]:

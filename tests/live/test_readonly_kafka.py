@@ -28,8 +28,6 @@ from kafkatui.sources import kafka as kafka_source
 from kafkatui.sources.kafka import KafkaSource
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 
-pytestmark = pytest.mark.live
-
 MOVING_GROUPS = {"billing"}  # committed offsets advance while the demo consumer runs
 TEST_TOPIC = re.compile(r"^(t-|bench-)")
 

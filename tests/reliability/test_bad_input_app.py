@@ -31,8 +31,6 @@ from kafkatui.widgets.znode_tree import MAX_CHILDREN, ZnodeTree
 from tests.reliability.conftest import delete_tree
 from tests.reliability.helpers import CLIENT_LIMITS, KeyProbe, text, tree_children, wait_until
 
-pytestmark = pytest.mark.live
-
 SIZE = (160, 48)
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\x00", "\u202e", "\u200b")
 ONE_MB = 1_000_000  # ZooKeeper's default jute.maxbuffer is 0xfffff bytes

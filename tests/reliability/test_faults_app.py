@@ -40,7 +40,7 @@ from tests.reliability.helpers import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.live, pytest.mark.faults]
+pytestmark = pytest.mark.faults
 
 SIZE = (160, 48)
 VIEWS = (("2", "processes"), ("3", "topics"), ("4", "groups"), ("5", "zookeeper"), ("1", "overview"))

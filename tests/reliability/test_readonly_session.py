@@ -31,7 +31,6 @@ import time
 from collections.abc import Collection
 from typing import Any
 
-import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource
 from kafka.protocol.consumer import OffsetSpec
@@ -49,8 +48,6 @@ from localcluster.seed import LIVE_WEIGHTS
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 from tests.reliability.helpers import KeyProbe, wait_until
 from tests.ui.conftest import type_text
-
-pytestmark = pytest.mark.live
 
 SESSION_S = 62.0
 MOVING_GROUPS = {"billing"}  # the demo consumer commits all the time

@@ -16,7 +16,6 @@ from kafkatui.state import Source
 from kafkatui.widgets.table import FilterTable
 from tests.ui.fixtures import screen_text
 
-pytestmark = pytest.mark.live
 SIZE = (160, 48)
 VIEWS = {"1": "overview", "2": "processes", "3": "topics", "4": "groups", "5": "zookeeper"}
 ROOT_SCREENS = {

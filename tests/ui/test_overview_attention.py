@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from kafkatui.lag import DEFAULT_STOP_AFTER_S
 from kafkatui.model import LagStatus
 from kafkatui.screens.group_detail import GroupDetailScreen
@@ -19,8 +17,6 @@ from kafkatui.screens.overview import OverviewScreen
 from kafkatui.widgets.attention import AttentionPanel
 from kafkatui.widgets.table import FilterTable
 from tests.ui.fixtures import screen_text
-
-pytestmark = pytest.mark.live
 
 ANALYTICS = "g\x00analytics"
 FIRST_POLL_S = 30.0

@@ -267,7 +267,6 @@ def _polling(app: Any) -> bool:
     return any(w.name.startswith("poll-") and w.state is WorkerState.RUNNING for w in app.workers)
 
 
-@pytest.mark.live
 async def test_resize_while_a_refresh_is_in_flight(make_app: Any, wait_until: Any) -> None:
     """Live: shrink below the minimum while a real poll runs, let it land, grow back; data and keys work."""
     app = make_app(refresh=1.0)

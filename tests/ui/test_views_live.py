@@ -22,8 +22,6 @@ from kafkatui.widgets.table import FilterTable
 from kafkatui.widgets.znode_tree import ZnodeTree
 from tests.ui.fixtures import screen_text, wait_for
 
-pytestmark = pytest.mark.live
-
 SIZE = (140, 40)
 FIRST_POLL_S = 40.0
 
