@@ -254,8 +254,8 @@ async def test_a_minute_in_every_view_changes_nothing(cluster, app_factory, admi
                 rounds += 1
             elapsed = time.monotonic() - started
             assert app.is_running and app.view_errors == []
-        print(f"session: {rounds} rounds in {elapsed:.0f}s through {sorted(visited)}; "
-              f"{len(probe.samples)} timed keys, worst {probe.worst[1] * 1000:.0f} ms")
+        print(f"session: {rounds} rounds in {elapsed:.0f}s through {sorted(visited)}")
+        probe.check(at_least=rounds)
         assert elapsed >= 60
         assert visited == {"processes", "topic-detail", "tail", "group-detail", "zookeeper", "palette"}
         after = digest(admin, zk, before["groups"])
