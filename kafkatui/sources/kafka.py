@@ -75,7 +75,7 @@ from kafkatui.sources.kafka_convert_groups import (
 from kafkatui.sources.kafka_fetch import fetch_cluster, fetch_config, fetch_groups
 from kafkatui.sources.kafka_wire import RESOURCE_TYPES, Call, Fatal, NotFound
 
-__all__ = ["KafkaSource", "describe_error"]  # describe_error: re-exported for kafkatui.sources.tail
+__all__ = ["KafkaSource"]
 
 CLIENT_ID = "kafkatui"
 SOURCE = "kafka"

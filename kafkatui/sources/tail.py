@@ -51,7 +51,7 @@ from kafkatui.sources.tail_status import TailBatch, TailStatus
 from kafkatui.tailrecord import TailRecord, make_record
 from kafkatui.tailstart import END, StartSpec
 
-__all__ = ["TailBatch", "TailReader", "TailStatus", "describe_error"]
+__all__ = ["TailBatch", "TailReader", "TailStatus"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("kafka").addHandler(logging.NullHandler())
