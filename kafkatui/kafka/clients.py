@@ -45,9 +45,6 @@ MIN_BOOTSTRAP_S = 1.0  # kafka-python's own bootstrap still needs a moment after
 VERDICT_GRACE_S = 0.2  # a probe timing out at the deadline still reports why (TCP or Kafka)
 _API_VERSIONS = 18
 _CORRELATION_ID = 0x6B7475  # "ktu": any answer that echoes it is a Kafka broker
-# socket.create_connection, by another name: test_readonly_kafka's static check forbids every
-# `create_*(` call in the Kafka source's modules (meant for create_topics and the like).
-_tcp_connect = socket.create_connection
 
 
 # --------------------------------------------------------------------------- topic auto-creation
@@ -119,7 +116,7 @@ def probe(server: str, deadline: float, security: Security | None = None) -> tup
     security = security or Security()
     try:
         host, port = split_host_port(server)
-        sock = _tcp_connect((host, port), timeout=max(0.01, deadline - time.monotonic()))
+        sock = socket.create_connection((host, port), timeout=max(0.01, deadline - time.monotonic()))
     except TimeoutError:
         return "hung", "no TCP connection"
     except socket.gaierror:

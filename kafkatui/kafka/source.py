@@ -75,7 +75,7 @@ from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
 from kafkatui.model import ClusterSnapshot, ConfigSnapshot, Group, GroupsSnapshot, LogDir, Quorum, SourceError
 
-__all__ = ["KafkaSource", "describe_error"]  # describe_error: re-exported for kafkatui.tail.reader
+__all__ = ["KafkaSource"]
 
 CLIENT_ID = "kafkatui"
 SOURCE = "kafka"

@@ -57,7 +57,7 @@ from kafkatui.tail.record import TailRecord, make_record
 from kafkatui.tail.start import END, StartSpec, parse_start
 from kafkatui.tail.status import TailBatch, TailStatus
 
-__all__ = ["TailBatch", "TailReader", "TailStatus", "describe_error"]
+__all__ = ["TailBatch", "TailReader", "TailStatus"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("kafka").addHandler(logging.NullHandler())

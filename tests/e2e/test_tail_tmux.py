@@ -19,7 +19,7 @@ from kafka import KafkaProducer
 from bench.tmux_server import Pane, TmuxServer
 from tests.conftest import installed_command_for_tmux
 
-pytestmark = [pytest.mark.e2e, pytest.mark.live]
+pytestmark = pytest.mark.e2e
 
 
 def supports_tail(command: str) -> bool:

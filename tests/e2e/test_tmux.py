@@ -16,7 +16,7 @@ import pytest
 from bench.tmux_server import Pane, TmuxServer
 from tests.conftest import installed_command_for_tmux
 
-pytestmark = [pytest.mark.e2e, pytest.mark.live]
+pytestmark = pytest.mark.e2e
 
 
 def filter_table(pane: Pane, pattern: str) -> None:

@@ -18,8 +18,6 @@ from kafkatui.model import ClusterSnapshot, LagStatus, SourceError
 from kafkatui.tail.consumer import connect as tail_connect
 from tests.conftest import no_autocreate, wait_for
 
-pytestmark = pytest.mark.live
-
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 
@@ -376,7 +374,6 @@ def test_a_hung_bootstrap_server_does_not_fail_start_up(cluster) -> None:
 # --------------------------------------------------------------------------- KRaft
 
 
-@pytest.mark.kraft
 def test_kraft_mode_reports_the_quorum(kraft_cluster) -> None:
     src = KafkaSource(settings_for(kraft_cluster.bootstrap))
     try:

@@ -33,8 +33,6 @@ from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import Group, GroupsSnapshot
 from tests.conftest import no_autocreate, wait_for
 
-pytestmark = [pytest.mark.live, pytest.mark.kraft]
-
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 COUNTS = {0: 5, 1: 3, 2: 1}  # records per partition

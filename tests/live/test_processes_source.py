@@ -20,8 +20,6 @@ from kafkatui.processes.source import ProcessSource
 from kafkatui.zookeeper.source import ZooKeeperSource
 from kafkatui.zookeeper.stats import split_hosts
 
-pytestmark = pytest.mark.live
-
 
 @pytest.fixture(scope="module")
 def brokers(cluster) -> tuple[Broker, ...]:

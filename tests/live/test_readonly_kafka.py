@@ -11,7 +11,9 @@ missing topic WOULD create it: the trap test asks about one and checks it is sti
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
 import json
 import re
 import time
@@ -27,8 +29,6 @@ from kafkatui.kafka import source as kafka_source
 from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import SourceError
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
-
-pytestmark = pytest.mark.live
 
 MOVING_GROUPS = {"billing"}  # committed offsets advance while the demo consumer runs
 TEST_TOPIC = re.compile(r"^(t-|bench-)")
@@ -107,54 +107,125 @@ def test_describing_a_missing_topic_does_not_create_it(
     assert listed_groups(admin, groups_before) == groups_before
 
 
-def source_modules() -> dict[str, str]:
-    """The code of every module of the Kafka source (the kafkatui/kafka/ package), comments and
-    docstrings removed: docstrings may mention what we never do."""
-    paths = sorted(Path(kafka_source.__file__).parent.glob("*.py"))
-    modules = {}
-    for path in paths:
-        text = path.read_text()
-        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-        modules[path.name] = re.sub(r'"""(?:.|\n)*?"""', "", code)
-    return modules
-
-
-def test_source_sends_only_read_requests() -> None:
-    """Static check: no module of the source names a mutating API, request or consumer."""
-    modules = source_modules()
-    # the glob must find the split modules, or this test would pass vacuously
-    split = {"source.py", "wire.py", "fetch.py", "convert.py", "convert_groups.py"}
-    assert split <= set(modules)
-    forbidden = [
-        r"\bcreate_\w+\(",
-        r"\bdelete_\w+\(",
-        r"\balter_\w+\(",
-        r"\belect_leaders\(",
-        r"\breset_group_offsets\(",
-        r"\bremove_group_members\(",
-        r"\bupdate_features\(",
-        r"(Create|Delete|Alter|IncrementalAlter|Elect|OffsetCommit|OffsetDelete|JoinGroup|SyncGroup|"
-        r"Heartbeat|LeaveGroup|Produce|InitProducerId|AddPartitionsToTxn|EndTxn)\w*Request",
-        r"\bKafkaConsumer\b",
-        r"\bKafkaProducer\b",
-    ]
-    for name, code in modules.items():
-        for pattern in forbidden:
-            assert not re.search(pattern, code), f"{name}: {pattern}"
-        assert "allow_auto_topic_creation=True" not in code, name
-    # requests are built in wire.py only, and its every Metadata request forbids auto-creation
-    for name, code in modules.items():
-        if name != "wire.py":
-            assert not re.search(r"\w+Request\b", code), f"{name} builds a request; build it in wire.py"
-    metadata_requests = re.findall(r"MetadataRequest\(([^)]*)\)", modules["wire.py"])
-    assert metadata_requests, "no Metadata request found: the check would be vacuous"
-    for args in metadata_requests:
-        assert "allow_auto_topic_creation=False" in args, args
-
-
 # The read-only APIs kafkatui may speak, by api key: Metadata, ListOffsets, OffsetFetch,
 # DescribeGroups, ListGroups, DescribeConfigs, DescribeLogDirs, DescribeQuorum, ConsumerGroupDescribe.
 READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 55, 69}
+# KafkaAdminClient's methods, by their first word. Every public method must fall in one set, so a
+# kafka-python upgrade that adds a method with a new verb fails here until someone sorts it.
+MUTATING_VERBS = {"create", "delete", "alter", "elect", "reset", "remove", "update", "abort"}
+READING_VERBS = {"describe", "list", "get", "api", "wait", "find", "close"}
+CLIENTS_THAT_WRITE = {"KafkaConsumer", "KafkaProducer"}  # a consumer commits and joins groups
+
+
+def mutating_admin_methods() -> set[str]:
+    methods = {m for m in dir(KafkaAdminClient) if not m.startswith("_") and not m.isupper()}
+    unsorted = {m for m in methods if m.split("_")[0] not in MUTATING_VERBS | READING_VERBS}
+    assert not unsorted, f"KafkaAdminClient methods neither reading nor mutating: {sorted(unsorted)}"
+    mutating = {m for m in methods if m.split("_")[0] in MUTATING_VERBS}
+    assert {"create_topics", "delete_topics", "alter_configs", "reset_group_offsets"} <= mutating
+    return mutating
+
+
+def read_only_violations(name: str, code: str, builds_requests: bool) -> list[str]:
+    """What in `code` (one module, parsed) could change the cluster, one line each.
+
+    Names, not text: a docstring or comment may mention what we never do, and an unrelated
+    `socket.create_connection` is no `create_topics`. Flagged: a mutating KafkaAdminClient method
+    named anywhere (attribute, bare name or getattr string); KafkaConsumer/KafkaProducer; a
+    `...Request` class whose api key is not read-only, or that cannot be resolved to one; any
+    request class outside the module that `builds_requests`; allow_auto_topic_creation other than
+    False, or a MetadataRequest built without saying False."""
+    mutating = mutating_admin_methods()
+    tree = ast.parse(code, name)
+    found: list[str] = []
+    imported_requests: dict[str, int | None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if alias.name.endswith("Request"):
+                    cls = getattr(importlib.import_module(node.module), alias.name, None)
+                    key = imported_requests[alias.asname or alias.name] = getattr(cls, "API_KEY", None)
+                    if key not in READ_ONLY_API_KEYS:
+                        found.append(f"{name}:{node.lineno}: imports {alias.name}, not a read-only API (api key {key})")
+                if alias.name in CLIENTS_THAT_WRITE:
+                    found.append(f"{name}:{node.lineno}: imports {alias.name}")
+    for node in ast.walk(tree):
+        ident = (node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name)
+                 else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
+        line = getattr(node, "lineno", 0)
+        if ident in mutating:
+            found.append(f"{name}:{line}: names the mutating admin method {ident}")
+        if isinstance(node, ast.Constant):
+            continue
+        if ident in CLIENTS_THAT_WRITE:
+            found.append(f"{name}:{line}: uses {ident}")
+        if ident is not None and ident.endswith("Request"):
+            if not builds_requests:
+                found.append(f"{name}:{line}: {ident}: requests are built in wire.py only")
+            elif imported_requests.get(ident) not in READ_ONLY_API_KEYS:
+                found.append(f"{name}:{line}: {ident} is not a read-only API "
+                             f"(api key {imported_requests.get(ident, 'unknown: not imported by name')})")
+        if (isinstance(node, ast.keyword) and node.arg == "allow_auto_topic_creation"
+                and not (isinstance(node.value, ast.Constant) and node.value.value is False)):
+            found.append(f"{name}:{node.value.lineno}: allow_auto_topic_creation is not False")
+        if isinstance(node, ast.Call):
+            callee = node.func.value if isinstance(node.func, ast.Subscript) else node.func
+            callee_name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", None)
+            keywords = {k.arg for k in node.keywords}
+            if callee_name == "MetadataRequest" and "allow_auto_topic_creation" not in keywords:
+                found.append(f"{name}:{line}: a MetadataRequest that does not forbid auto-creation")
+    return sorted(set(found), key=lambda v: (int(v.split(":")[1]), v))
+
+
+def test_source_sends_only_read_requests() -> None:
+    """Static check over every module of the Kafka source (the kafkatui/kafka/ package)."""
+    paths = {p.name: p for p in sorted(Path(kafka_source.__file__).parent.glob("*.py"))}
+    # the glob must find the split modules, or this test would pass vacuously
+    split = {"source.py", "wire.py", "fetch.py", "convert.py", "convert_groups.py"}
+    assert split <= set(paths)
+    found = [v for name, path in paths.items()
+             for v in read_only_violations(name, path.read_text(), builds_requests=name == "wire.py")]
+    assert found == []
+    wire = ast.parse(paths["wire.py"].read_text())
+    metadata_calls = [n for n in ast.walk(wire) if isinstance(n, ast.Call)
+                      and getattr(n.func, "id", getattr(n.func, "attr", None)) == "MetadataRequest"]
+    assert metadata_calls, "no Metadata request found in wire.py: the check would be vacuous"
+
+
+def test_the_read_only_check_catches_writes_and_not_sockets() -> None:
+    """The positive control of the check above: what it must flag, and what it must let be."""
+    harmless = '''
+import socket
+from kafka.protocol.metadata import MetadataRequest
+def probe(admin):
+    """Never calls admin.create_topics(...) or builds a ProduceRequest."""
+    socket.create_connection(("127.0.0.1", 1), timeout=1)  # create_topics( in a comment
+    return admin.describe_topics(), MetadataRequest(topics=None, allow_auto_topic_creation=False)
+'''
+    assert read_only_violations("harmless.py", harmless, builds_requests=True) == []
+    writes = '''
+from kafka import KafkaProducer
+from kafka.protocol.admin import CreateTopicsRequest
+from kafka.protocol.metadata import MetadataRequest
+def write(admin, flag):
+    admin.create_topics([])
+    getattr(admin, "delete_topics")([])
+    MetadataRequest(topics=None)
+    MetadataRequest(topics=None, allow_auto_topic_creation=flag)
+    return CreateTopicsRequest, KafkaProducer
+'''
+    assert read_only_violations("writes.py", writes, builds_requests=True) == [
+        "writes.py:2: imports KafkaProducer",
+        "writes.py:3: imports CreateTopicsRequest, not a read-only API (api key 19)",
+        "writes.py:6: names the mutating admin method create_topics",
+        "writes.py:7: names the mutating admin method delete_topics",
+        "writes.py:8: a MetadataRequest that does not forbid auto-creation",
+        "writes.py:9: allow_auto_topic_creation is not False",
+        "writes.py:10: CreateTopicsRequest is not a read-only API (api key 19)",
+        "writes.py:10: uses KafkaProducer",
+    ]
+    assert read_only_violations("elsewhere.py", "from kafka.protocol.metadata import MetadataRequest\n",
+                                builds_requests=False) == []  # an import alone is resolved, not flagged here
 
 
 def test_own_message_schemas_are_read_only_apis() -> None:

@@ -23,8 +23,6 @@ from kafkatui.tail.start import parse_start
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups, no_autocreate
 from tests.conftest import wait_for as wait_for_shared
 
-pytestmark = pytest.mark.live
-
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 MOVING_GROUPS = {"billing"}  # the demo consumer commits all the time
 PARTITIONS = 3

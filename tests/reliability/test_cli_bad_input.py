@@ -30,8 +30,6 @@ from kafkatui.ui.widgets.table import FilterTable
 from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, flat, text, wait_until
 
-pytestmark = pytest.mark.live
-
 CONNECT_TIMEOUT_S = 4.0  # the default; every failure below must be reported within it plus start-up
 SASL = ("--security-protocol", "SASL_PLAINTEXT", "--sasl-mechanism", "PLAIN", "--sasl-username", "x",
         "--sasl-password", "y")

@@ -1,8 +1,9 @@
 """The issue's fault table, through the real app (Pilot) on the real cluster.
 
-Every test keeps the app running through the fault and times key presses all along (a help
-round trip every ~1.5 s plus view switches) against the 200 ms budget (see KeyProbe.check in
-helpers.py for how a shared, overloaded host is allowed for).
+Every test keeps the app running through the fault and presses keys all along (a help round
+trip every ~1.5 s plus view switches): each press must be handled (a press left unhandled for
+FROZEN_S fails at once: the UI froze), and KeyProbe.check counts that every one was. How fast
+keys are handled is measured in bench/, not asserted here (see helpers.py).
 Slow cluster operations (a broker restart waits for metadata) run in a thread so the app's
 event loop keeps turning, exactly as it would for an operator. Each test puts the cluster back
 in `finally` (restart/resume, then wait until all partitions are in sync) so later tests see a
@@ -40,7 +41,7 @@ from tests.reliability.helpers import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.live, pytest.mark.faults]
+pytestmark = pytest.mark.faults
 
 SIZE = (160, 48)
 VIEWS = (("2", "processes"), ("3", "topics"), ("4", "groups"), ("5", "zookeeper"), ("1", "overview"))
@@ -68,7 +69,7 @@ async def warm_up(pilot: Any, probe: KeyProbe) -> None:
     await wait_until(pilot, lambda: healthy(app), 60, "3 healthy brokers on the overview")
     for key, mode in VIEWS:
         await probe.switch(pilot, key, mode)
-    probe.samples.clear()  # the budget applies to a running app, not to composing a screen the first time
+    probe.reset()  # count the presses of a running app, not the first visits that compose screens
     for key, mode in VIEWS:
         await probe.switch(pilot, key, mode)
 
@@ -155,7 +156,6 @@ async def test_sigkill_broker_gone_leaders_move_process_vanishes_then_recovers(c
                              probe=probe)
             assert app.is_running and app.view_errors == []
         probe.check()
-        print(f"{len(probe.samples)} key presses, worst {probe.worst[0]} {probe.worst[1] * 1000:.0f} ms")
     finally:
         if killed:
             cluster.restart(name)
@@ -192,7 +192,6 @@ async def test_sigstop_broker_shows_stale_with_the_timeout_then_recovers(cluster
                              probe=probe)
             assert app.is_running and app.view_errors == []
         probe.check()
-        print(f"{len(probe.samples)} key presses, worst {probe.worst[0]} {probe.worst[1] * 1000:.0f} ms")
     finally:
         if paused:
             cluster.resume(name)
@@ -241,10 +240,13 @@ async def test_zookeeper_killed_view_suspended_and_stale_kafka_carries_on_then_r
                              and not app.state.health[Source.CLUSTER].stale
                              and "orders" in app.screen.query_one(FilterTable).visible_keys(), 15,
                              "fresh Kafka data on the topics view", probe=probe)
-            assert "Kafka connected" in text(app) or "Kafka STALE" not in text(app)
+            assert "Kafka connected" in text(app), text(app).splitlines()[0]
             await probe.switch(pilot, "5", "zookeeper")
             tree.select_path("/config")  # browsing while ZooKeeper is away: a clear error, no crash
-            await pilot.pause(0.5)
+            data = app.screen.query_one("#zk-data")
+            await wait_until(pilot, lambda: tree.cursor_path == "/config" and "✗" in str(data.content), 15,
+                             "an error for /config while ZooKeeper is away", probe=probe)
+            assert app.is_running and app.view_errors == []
 
             back_at = await in_thread(pilot, probe, "zookeeper start", cluster.tool, "start", "zookeeper")
             killed = False
@@ -263,7 +265,6 @@ async def test_zookeeper_killed_view_suspended_and_stale_kafka_carries_on_then_r
             assert time.monotonic() - back_at < 60
             assert app.is_running and app.view_errors == []
         probe.check()
-        print(f"{len(probe.samples)} key presses, worst {probe.worst[0]} {probe.worst[1] * 1000:.0f} ms")
     finally:
         if killed:
             cluster.tool("start", "zookeeper")

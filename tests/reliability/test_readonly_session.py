@@ -31,7 +31,6 @@ import time
 from collections.abc import Collection
 from typing import Any
 
-import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource
 from kafka.protocol.consumer import OffsetSpec
@@ -49,8 +48,6 @@ from localcluster.seed import LIVE_WEIGHTS
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
 from tests.reliability.helpers import KeyProbe, wait_until
 from tests.ui.conftest import type_text
-
-pytestmark = pytest.mark.live
 
 SESSION_S = 62.0
 MOVING_GROUPS = {"billing"}  # the demo consumer commits all the time
@@ -257,8 +254,8 @@ async def test_a_minute_in_every_view_changes_nothing(cluster, app_factory, admi
                 rounds += 1
             elapsed = time.monotonic() - started
             assert app.is_running and app.view_errors == []
-        print(f"session: {rounds} rounds in {elapsed:.0f}s through {sorted(visited)}; "
-              f"{len(probe.samples)} timed keys, worst {probe.worst[1] * 1000:.0f} ms")
+        print(f"session: {rounds} rounds in {elapsed:.0f}s through {sorted(visited)}")
+        probe.check(at_least=rounds)
         assert elapsed >= 60
         assert visited == {"processes", "topic-detail", "tail", "group-detail", "zookeeper", "palette"}
         after = digest(admin, zk, before["groups"])

@@ -24,8 +24,6 @@ from kafkatui.ui.widgets.table import FilterTable
 from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, text, wait_until
 
-pytestmark = pytest.mark.live
-
 SIZES = [(40, 12), (80, 24), (59, 15), (160, 48), (61, 17), (120, 30), (30, 8), (100, 40), (200, 60), (60, 16)]
 
 

@@ -16,7 +16,6 @@ from kafkatui.ui.screens.help import HelpScreen
 from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import screen_text
 
-pytestmark = pytest.mark.live
 SIZE = (160, 48)
 VIEWS = {"1": "overview", "2": "processes", "3": "topics", "4": "groups", "5": "zookeeper"}
 ROOT_SCREENS = {
@@ -265,11 +264,11 @@ async def test_sigstopped_broker_never_freezes_keys(cluster, make_app, wait_unti
                          and "GONE" not in screen_text(app), 40, "3 healthy brokers")
         try:
             cluster.pause("broker-3")
+            # Each key must be handled while calls hang; the wait's deadline is the frozen-UI check
+            # (how fast keys are handled is measured in bench/, not asserted).
             for key, mode in (("2", "processes"), ("3", "topics"), ("1", "overview")):
-                pressed = time.monotonic()
                 await pilot.press(key)
                 await wait_until(pilot, lambda mode=mode: app.current_mode == mode, 3, f"{mode} while stopped")
-                assert time.monotonic() - pressed < 3
                 await pilot.pause(2)
 
             def degraded() -> bool:

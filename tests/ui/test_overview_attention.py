@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from kafkatui.kafka.lag import DEFAULT_STOP_AFTER_S
 from kafkatui.model import LagStatus
 from kafkatui.ui.screens.group_detail import GroupDetailScreen
@@ -20,8 +18,6 @@ from kafkatui.ui.screens.overview import OverviewScreen
 from kafkatui.ui.widgets.attention import AttentionPanel
 from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import screen_text
-
-pytestmark = pytest.mark.live
 
 ANALYTICS = "g\x00analytics"
 FIRST_POLL_S = 30.0

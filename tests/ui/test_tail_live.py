@@ -29,8 +29,6 @@ from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.tail.table import TailTable
 from tests.conftest import no_autocreate
 
-pytestmark = pytest.mark.live
-
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 WIDE = (140, 30)
 # Mostly text (under 10% control characters), so the list shows it escaped, not as a hex dump.

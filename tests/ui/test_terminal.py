@@ -175,7 +175,8 @@ def test_header_age_is_coarse_and_only_shown_when_old() -> None:
 
 
 async def test_idle_header_does_not_repaint() -> None:
-    """Ticks and identical refreshes leave the header's widgets alone (no bytes to the terminal)."""
+    """Ticks and identical refreshes leave the header's widgets alone (no bytes to the terminal);
+    the positive control (pausing shows PAUSED) proves the counting sees an update."""
     app = frozen_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: "READ-ONLY" in screen_text(app))
@@ -198,6 +199,11 @@ async def test_idle_header_does_not_repaint() -> None:
             app._tick()
             await pilot.pause()
         assert sum(updates.values()) == 0
+
+        app.set_state(replace(app.state, paused=True))  # something the header shows changed
+        app._tick()
+        await wait_for(pilot, lambda: "PAUSED" in screen_text(app), what="the PAUSED badge")
+        assert sum(updates.values()) > 0, "PAUSED is shown but no header Static counted an update"
 
 
 # --------------------------------------------------------------------------- too small, resizes
@@ -266,7 +272,6 @@ def _polling(app: Any) -> bool:
     return any(w.name.startswith("poll-") and w.state is WorkerState.RUNNING for w in app.workers)
 
 
-@pytest.mark.live
 async def test_resize_while_a_refresh_is_in_flight(make_app: Any, wait_until: Any) -> None:
     """Live: shrink below the minimum while a real poll runs, let it land, grow back; data and keys work."""
     app = make_app(refresh=1.0)

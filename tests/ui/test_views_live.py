@@ -22,8 +22,6 @@ from kafkatui.ui.zookeeper.screen import ZooKeeperScreen
 from kafkatui.ui.zookeeper.tree import ZnodeTree
 from tests.ui.fixtures import screen_text, wait_for
 
-pytestmark = pytest.mark.live
-
 SIZE = (140, 40)
 FIRST_POLL_S = 40.0
 

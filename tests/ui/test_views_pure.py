@@ -139,6 +139,7 @@ async def test_update_in_place_keeps_cursor_and_rows() -> None:
 
 
 async def test_unchanged_refresh_writes_nothing() -> None:
+    """Equal data writes nothing; the positive control (a new row) proves the spy sees writes."""
     app = frozen_app()
     written: list[int] = []
     display = app._display  # spy on what the compositor would send to the terminal
@@ -149,6 +150,10 @@ async def test_unchanged_refresh_writes_nothing() -> None:
         display(screen, renderable)
 
     app._display = spy  # type: ignore[method-assign]
+    new_row = {
+        TopicsScreen: frozen_state(cluster=cluster_snapshot(extra_topics=(Topic("aardvark", False, ()),))),
+        GroupsScreen: frozen_state(groups=groups_snapshot(extra=(Group("aardvark", "Empty", "consumer", "", (), ()),))),
+    }
     async with app.run_test(size=SIZE) as pilot:
         for key, screen_type in (("3", TopicsScreen), ("4", GroupsScreen)):
             await show(pilot, key, screen_type)
@@ -157,6 +162,13 @@ async def test_unchanged_refresh_writes_nothing() -> None:
             app.set_state(frozen_state())  # equal data, all new objects
             await pilot.pause(0.2)
             assert sum(written) == 0, f"{screen_type.__name__} repainted on an unchanged refresh"
+
+            app.set_state(new_row[screen_type])  # something visible changed: the spy must see it written
+            await wait_for(pilot, lambda: "aardvark" in screen_text(app), what="the new row")
+            await pilot.pause(0.2)
+            assert sum(written) > 0, f"{screen_type.__name__}: a new row was shown but the spy saw no write"
+            app.set_state(frozen_state())
+            await wait_for(pilot, lambda: "aardvark" not in screen_text(app), what="the row gone again")
 
 
 async def test_overview_filters_the_table_the_slash_was_pressed_in() -> None:

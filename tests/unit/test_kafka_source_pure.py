@@ -155,13 +155,6 @@ def test_offset_fetch_is_one_request_per_coordinator_or_one_per_group_before_v8(
     assert [(r.group_id, r.topics, tag) for r, tag in single] == [("a", None, "a"), ("b", None, "b")]
 
 
-def test_describe_error_stays_importable_from_the_source_module() -> None:
-    """kafkatui.tail.reader imports it from kafkatui.kafka.source."""
-    from kafkatui.kafka import source as kafka
-
-    assert kafka.describe_error is describe_error
-
-
 def test_offsets_keep_good_partitions_and_count_errors() -> None:
     not_leader = Errors.NotLeaderForPartitionError.errno
     offsets, errors = offsets_from_response(list_offsets([("a", 0, 10, 0), ("a", 1, -1, not_leader), ("b", 0, 0, 0)]))

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pwd
+import shutil
+import tempfile
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -213,17 +220,62 @@ def test_disk_usage_has_filesystem_numbers(tmp_path: Path) -> None:
     assert usage.total_bytes and usage.free_bytes is not None and usage.free_bytes <= usage.total_bytes
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
-def test_unreadable_subdir_is_skipped(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "f").write_bytes(b"z" * 100)
-    locked.chmod(0)
+def walk_with_a_locked_subdir(parent: str | None) -> dict[str, Any]:
+    """Walk a tree once readable, then with one subdirectory chmod 0 (runs in `in_child`)."""
+    base = Path(tempfile.mkdtemp(prefix="kafkatui-walk-", dir=parent))
     try:
-        used, _ = walk_usage(str(tmp_path))
-        assert used is not None
+        locked = base / "locked"
+        locked.mkdir()
+        (locked / "inside").write_bytes(b"z" * 100_000)
+        (base / "open").write_bytes(b"y" * 5000)
+        inside = (locked / "inside").stat().st_blocks * 512
+        readable = walk_usage(str(base))
+        locked.chmod(0)
+        try:
+            return {"euid": os.geteuid(), "locked": not os.access(locked, os.R_OK), "inside": inside,
+                    "readable": readable, "unreadable": walk_usage(str(base))}
+        finally:
+            locked.chmod(0o700)
     finally:
-        locked.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def in_child(fn: Callable[[], Any], uid: int | None) -> Any:
+    """`fn()` in a forked child, as user and group `uid` if given; its JSON answer, or its traceback
+    as the failure. A fork, not a new interpreter: the child needs no access to the repository."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(read_fd)
+            if uid is not None:
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+            payload = json.dumps({"ok": fn()})
+        except BaseException:
+            payload, code = json.dumps({"error": traceback.format_exc()}), 1
+        with os.fdopen(write_fd, "w") as out:
+            out.write(payload)
+        os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as answer_pipe:
+        answer = json.loads(answer_pipe.read() or '{"error": "the child died without an answer"}')
+    os.waitpid(pid, 0)
+    assert "error" not in answer, answer["error"]
+    return answer["ok"]
+
+
+def test_unreadable_subdir_is_skipped() -> None:
+    """A directory the walk may not read is left out and the walk goes on. Root reads everything,
+    so as root (CI) the walk runs in a child process as `nobody`, where chmod 0 really locks."""
+    as_root = os.geteuid() == 0
+    nobody = pwd.getpwnam("nobody").pw_uid if as_root else None
+    result = in_child(lambda: walk_with_a_locked_subdir("/tmp" if as_root else None), nobody)
+    assert result["euid"] != 0 and result["locked"], f"the directory could still be read: nothing tested {result}"
+    assert result["inside"] > 0, result
+    assert result["unreadable"] == [result["readable"][0] - result["inside"], False], result
 
 
 # --------------------------------------------------------------------------- listening ports cache
