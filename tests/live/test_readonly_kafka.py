@@ -153,8 +153,19 @@ def test_source_sends_only_read_requests() -> None:
 
 
 # The read-only APIs kafkatui may speak, by api key: Metadata, ListOffsets, OffsetFetch,
-# DescribeGroups, ListGroups, DescribeConfigs, DescribeLogDirs, DescribeQuorum, ConsumerGroupDescribe.
-READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 55, 69}
+# DescribeGroups, ListGroups, DescribeConfigs, DescribeLogDirs, ListPartitionReassignments,
+# DescribeQuorum, ConsumerGroupDescribe.
+READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 46, 55, 69}
+
+
+def test_wire_requests_are_read_only_apis() -> None:
+    """Every request class wire.py uses (kafka-python's or our own) speaks a read-only API key."""
+    from kafkatui.kafka import wire
+
+    classes = {name: obj for name, obj in vars(wire).items() if name.endswith("Request") and hasattr(obj, "API_KEY")}
+    assert "ListPartitionReassignmentsRequest" in classes and "DescribeLogDirsRequest" in classes
+    for name, cls in classes.items():
+        assert cls.API_KEY in READ_ONLY_API_KEYS, f"{name} (api key {cls.API_KEY})"
 
 
 def test_own_message_schemas_are_read_only_apis() -> None:
