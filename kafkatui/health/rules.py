@@ -23,9 +23,11 @@ The rules, and why each is as strict as it is:
 * reassignment_in_progress: one finding per moving partition, with its adding and removing
   replicas and how far the slowest new replica has copied.
 * leader_imbalance: per broker, the partitions it is the preferred leader of (first replica),
-  is in the ISR of, yet does not lead — Kafka's own imbalance count — above Kafka's default
-  `leader.imbalance.per.broker.percentage` (10 %). A partition whose preferred replica is out
-  of the ISR is an outage (listed above), not an imbalance.
+  is in the ISR of, yet does not lead — Kafka's own imbalance count. Any such miss is listed:
+  Kafka's controller moves leaders back only when a broker's share of misses is above
+  `leader.imbalance.per.broker.percentage` (10 % by default), so misses below it stay forever,
+  and with auto.leader.rebalance.enable=false all of them do. A partition whose preferred
+  replica is out of the ISR is an outage (listed above), not an imbalance.
 * config_drift: a broker config key whose value differs between brokers, leaving out the keys
   that are meant to differ (PER_NODE_KEYS and prefixes).
 * committed_below_log_start (critical): a group's committed offset is below the partition's log
@@ -78,7 +80,7 @@ ORDER = (
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
-IMBALANCE_RATIO = 0.10  # Kafka's leader.imbalance.per.broker.percentage default
+IMBALANCE_RATIO = 0.10  # Kafka's leader.imbalance.per.broker.percentage default: above it, the controller acts
 BELOW_START_SHOWN = 3  # partitions named in a committed_below_log_start detail
 
 PER_NODE_KEYS = frozenset({
@@ -238,8 +240,10 @@ def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
     lead = [c.leaders for c in counts.values()]
     out = []
     for b, c in sorted(counts.items()):
-        if c.misses and c.misses > IMBALANCE_RATIO * c.preferred:
-            detail = (f"not the leader of {c.misses} of the {c.preferred} partitions it is preferred for; "
+        if c.misses:
+            auto = ("above" if c.misses > IMBALANCE_RATIO * c.preferred else "below")
+            detail = (f"not the leader of {c.misses} of the {c.preferred} partitions it is preferred for "
+                      f"({auto} the {IMBALANCE_RATIO:.0%} at which Kafka's auto rebalance acts, if enabled); "
                       f"leaders per broker {spread} (skew {max(lead) - min(lead)})")
             out.append(Finding("leader_imbalance", WARNING, f"broker {b}", detail, broker=b))
     return out
