@@ -138,6 +138,57 @@ class LogDir:
     total_bytes: int | None  # None before Kafka 3.3 (DescribeLogDirs v4)
     usable_bytes: int | None
     partition_bytes: int  # sum of the partition sizes in this dir
+    # bytes/s the usable space shrinks, from successive samples (kafkatui.kafka.disks); None with
+    # fewer than two samples or an unknown usable size; negative when space is being freed
+    fill_bytes_per_s: float | None = None
+
+    @property
+    def offline(self) -> bool:
+        """The broker reports the dir failed (KafkaStorageException): its replicas are offline."""
+        return self.error is not None
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """One partition being moved (ListPartitionReassignments), with how far the new replicas
+    have copied: each adding replica's size on its broker against the leader's."""
+
+    topic: str
+    partition: int
+    replicas: tuple[int, ...]  # the full set while moving (old and new)
+    adding: tuple[int, ...]
+    removing: tuple[int, ...]
+    leader_bytes: int | None = None  # the leader replica's size, from DescribeLogDirs
+    copied_bytes: tuple[tuple[int, int | None], ...] = ()  # (adding broker, its replica's size so far)
+
+    @property
+    def progress(self) -> float | None:
+        """The slowest new replica's share of the leader's size (0..1); None when unknown."""
+        if self.leader_bytes is None or not self.copied_bytes:
+            return None
+        sizes = [size for _broker, size in self.copied_bytes]
+        if any(size is None for size in sizes):
+            return None
+        if self.leader_bytes <= 0:
+            return 1.0
+        return min(1.0, min(s for s in sizes if s is not None) / self.leader_bytes)
+
+
+MIN_ISR_KEY = "min.insync.replicas"
+
+
+@dataclass(frozen=True)
+class ClusterConfigs:
+    """The slowly changing configs the health rules need, fetched less often than offsets
+    (see kafkatui.kafka.source.CONFIG_REFRESH_S).
+
+    `min_isr` is each topic's effective min.insync.replicas (its override, else the broker's);
+    `broker_configs` every broker's non-sensitive configs (for drift); `fetched_at` epoch s."""
+
+    fetched_at: float
+    min_isr: dict[str, int] = field(default_factory=dict)
+    broker_min_isr: int | None = None  # the broker-level setting (the default of every topic)
+    broker_configs: dict[int, dict[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -178,6 +229,15 @@ class ClusterSnapshot:
     requests: int = 0  # Kafka requests this refresh sent, for the benchmark
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     errors: tuple[str, ...] = ()  # parts of the refresh that failed (data kept for the rest)
+    reassignments: tuple[Reassignment, ...] = ()
+    configs: ClusterConfigs | None = None  # None until the first config round answered
+
+    def min_isr(self, topic: str) -> int | None:
+        """The topic's effective min.insync.replicas, None when not known (yet)."""
+        if self.configs is None:
+            return None
+        value = self.configs.min_isr.get(topic)
+        return value if value is not None else self.configs.broker_min_isr
 
     @property
     def partitions(self) -> int:

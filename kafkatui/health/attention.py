@@ -17,8 +17,15 @@ WARNING    an under-replicated partition that still has a leader: one more failu
 WARNING    a group whose status is WARN (lag growing at every refresh) or REWIND.
 =========  ===================================================================================
 
-Within a level, partitions come before groups (cluster health before consumers), partitions
-with more replicas missing from the ISR first, groups by lag status severity then total lag.
+Partitions also carry their min-ISR state (kafkatui.health.rules.partition_finding): under
+min.insync.replicas is CRITICAL, at it WARNING. The other rules of kafkatui.health.rules
+(replication factor below min ISR, offline or filling log dirs, reassignments, leader imbalance,
+config drift, committed offsets below the log start) add rows of their own with the rule's
+reason as the detail, so the panel and `snapshot --json` say the same thing.
+
+Within a level, partitions come before the other findings and those before groups (cluster
+health before consumers), partitions with more replicas missing from the ISR first, groups by
+lag status severity then total lag.
 PENDING groups are left out on purpose: every lagging group is PENDING until its lag window can
 judge it, so listing them would raise a false alarm at every start; they are counted as "not
 judged yet" (never as OK). UNKNOWN groups (nothing committed, so no lag) are counted apart.
@@ -33,9 +40,24 @@ import enum
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import sparkline
+from kafkatui.health.rules import (
+    CRITICAL,
+    ORDER,
+    Finding,
+    committed_below_start,
+    drift_findings,
+    group_severity,
+    imbalance_findings,
+    log_dir_findings,
+    log_starts,
+    partition_finding,
+    reassignment_finding,
+    rf_findings,
+)
 from kafkatui.kafka.lag import NOT_JUDGED, severity
 from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition
 
@@ -55,6 +77,22 @@ class Level(enum.IntEnum):
 class Kind(enum.Enum):
     PARTITION = "partition"
     GROUP = "group"
+    TOPIC = "topic"  # a finding about a topic or one of its partitions (Enter opens the topic)
+    BROKER = "broker"  # about a broker, a log dir or a config key (no detail view to open)
+
+
+PROBLEMS = {
+    "under_min_isr": "<MIN ISR",
+    "at_min_isr": "=MIN ISR",
+    "rf_below_min_isr": "RF<MINISR",
+    "offline_log_dir": "DIR DOWN",
+    "disk_full_soon": "DISK FULL",
+    "reassignment_in_progress": "MOVING",
+    "leader_imbalance": "IMBALANCE",
+    "config_drift": "DRIFT",
+    "committed_below_log_start": "DATA LOST",
+}
+"""The Problem cell of each rule's rows (at most 9 characters, so the column stays narrow)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +103,7 @@ class AttentionRow:
     key: str  # unique row key for the table
     level: Level
     kind: Kind
-    problem: str  # "OFFLINE", "NO LEADER", "URP", or the group's lag status ("STOP" ...)
+    problem: str  # "OFFLINE", "NO LEADER", "URP", a PROBLEMS value, or the group's lag status ("STOP" ...)
     target: str
     name: str
     detail: str
@@ -77,6 +115,7 @@ class AttentionRow:
     status: LagStatus | None = None
     total_lag: int | None = None
     trend: tuple[int, ...] = ()
+    check: str = ""  # the rule's kind, as `snapshot --json` names it ("under_min_isr", ...)
 
 
 @dataclass(frozen=True)
@@ -92,6 +131,7 @@ class Attention:
     warning: int = 0
     hidden_partitions: int = 0  # problems cut by the limit
     hidden_groups: int = 0
+    hidden_other: int = 0  # other findings cut by the limit (log dirs, brokers, configs...)
     partitions: int | None = None
     groups_ok: int | None = None
     groups_unjudged: int = 0  # PENDING groups: lagging, not judged yet
@@ -99,7 +139,7 @@ class Attention:
 
     @property
     def hidden(self) -> int:
-        return self.hidden_partitions + self.hidden_groups
+        return self.hidden_partitions + self.hidden_groups + self.hidden_other
 
     @property
     def waiting(self) -> bool:
@@ -111,6 +151,8 @@ class Attention:
         if not self.hidden:
             return ""
         views = [v for n, v in ((self.hidden_partitions, "3 (topics)"), (self.hidden_groups, "4 (groups)")) if n]
+        if not views:  # only log dirs, brokers or configs were cut
+            return f"… {self.hidden:,} more: kafkatui snapshot --json lists them all"
         return f"… {self.hidden:,} more: press {' / '.join(views)}"
 
     def groups_note(self) -> str:
@@ -154,15 +196,20 @@ def _ids(ids: Sequence[int]) -> str:
 # --------------------------------------------------------------------------- partitions
 
 
-def _partition_row(p: Partition, level: Level) -> AttentionRow:
+def _partition_row(p: Partition, level: Level, found: Finding | None = None) -> AttentionRow:
     missing = p.out_of_sync
     problem = ("NO LEADER" if p.leaderless else "OFFLINE") if p.offline else "URP"
+    check = found.kind if found is not None else ""
+    if check in PROBLEMS:
+        problem = PROBLEMS[check]
     leader = "none" if p.leaderless else f"{p.leader}{' (offline)' if p.leader in p.offline_replicas else ''}"
     # the missing replicas first: at 80 columns the end of this cell is cut off
     parts = [f"missing from ISR {_ids(missing)}"] if missing else []
     parts += [f"leader {leader}", f"replicas {_ids(p.replicas)}", f"ISR {_ids(p.isr)}"]
     if p.offline_replicas:
         parts.append(f"offline replicas {_ids(p.offline_replicas)}")
+    if check in PROBLEMS and found is not None:  # the min-ISR reason first, without its "(missing …)"
+        parts.insert(0, found.detail.split(" (missing")[0])
     detail = " · ".join(parts)
     return AttentionRow(
         key=f"p\x00{p.topic}\x00{p.partition}",
@@ -177,6 +224,7 @@ def _partition_row(p: Partition, level: Level) -> AttentionRow:
         replicas=p.replicas,
         isr=p.isr,
         missing=missing,
+        check=check,
     )
 
 
@@ -189,10 +237,10 @@ def _partition_key(p: Partition, level: Level) -> tuple:
 
 
 def group_level(status: LagStatus) -> Level | None:
-    """The level of a group's lag status; None for OK, PENDING and UNKNOWN (not listed)."""
-    if status in (LagStatus.OK, LagStatus.PENDING, LagStatus.UNKNOWN):
-        return None
-    return Level.CRITICAL if severity(status) >= severity(LagStatus.STALL) else Level.WARNING
+    """The level of a group's lag status (kafkatui.health.rules.group_severity); None for OK,
+    PENDING and UNKNOWN (not listed)."""
+    found = group_severity(status)
+    return None if found is None else Level.CRITICAL if found == CRITICAL else Level.WARNING
 
 
 def _trend_text(trend: Sequence[int]) -> str:
@@ -227,8 +275,56 @@ def _group_row(g: Group, level: Level, trend: tuple[int, ...]) -> AttentionRow:
 
 
 def _group_key(g: Group, level: Level) -> tuple:
-    """Sort key (lower first): worst level, after partitions, worst lag status, most lag, id."""
-    return (-level, 1, -severity(g.status), -(g.total_lag or 0), g.id)
+    """Sort key (lower first): worst level, after partitions and other findings, worst lag
+    status, most lag, id."""
+    return (-level, 2, -severity(g.status), -(g.total_lag or 0), g.id)
+
+
+# --------------------------------------------------------------------------- other findings
+
+
+def _finding_level(f: Finding) -> Level:
+    return Level.CRITICAL if f.severity == CRITICAL else Level.WARNING
+
+
+def _finding_key(f: Finding) -> tuple:
+    """Sort key (lower first): worst level, between partitions and groups, by rule, subject."""
+    return (-_finding_level(f), 1, ORDER.index(f.kind), f.subject)
+
+
+def _finding_row(f: Finding) -> AttentionRow:
+    kind = Kind.GROUP if f.group is not None else Kind.TOPIC if f.topic is not None else Kind.BROKER
+    target = f.group if f.group is not None else f.topic if f.topic is not None else f.subject
+    name = f.subject if kind is Kind.BROKER else target
+    if kind is Kind.TOPIC and f.partition is not None:
+        name = f.topic or target
+    return AttentionRow(
+        key=f"f\x00{f.kind}\x00{f.subject}",
+        level=_finding_level(f),
+        kind=kind,
+        problem=PROBLEMS.get(f.kind, f.kind),
+        target=target,
+        name=escape_text(name),
+        detail=escape_text(f.detail),
+        partition=f.partition,
+        check=f.kind,
+    )
+
+
+def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None) -> list[Finding]:
+    """The rules' findings that are not a partition's availability or a group's lag status."""
+    out: list[Finding] = []
+    if cluster is not None:
+        out.extend(rf_findings(cluster))
+        out.extend(log_dir_findings(cluster.log_dirs))
+        out.extend(reassignment_finding(r) for r in cluster.reassignments)
+        out.extend(imbalance_findings(cluster))
+        if cluster.configs is not None:
+            out.extend(drift_findings(cluster.configs.broker_configs))
+        if groups is not None:
+            starts = log_starts(cluster)
+            out.extend(f for g in groups.groups if (f := committed_below_start(starts, g)) is not None)
+    return out
 
 
 # --------------------------------------------------------------------------- the panel
@@ -248,16 +344,20 @@ def build_attention(
     a group missing from it falls back to the trend the source put in the model, if any.
     """
     trends = lag_trends or {}
-    candidates: list[tuple[tuple, Level, Partition | Group]] = []  # (sort key, level, item)
+    candidates: list[tuple[tuple, Level, Any]] = []  # (sort key, level, item)
     partitions: int | None = None
     if cluster is not None:
         partitions = 0
         for topic in cluster.topics:
+            min_isr = cluster.min_isr(topic.name)
             for p in topic.partitions:
                 partitions += 1
-                if p.offline or p.under_replicated:
-                    level = Level.CRITICAL if p.offline else Level.WARNING
-                    candidates.append((_partition_key(p, level), level, p))
+                found = partition_finding(p, min_isr)
+                if found is not None:
+                    level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
+                    candidates.append((_partition_key(p, level), level, (p, found)))
+    for f in other_findings(cluster, groups):
+        candidates.append((_finding_key(f), _finding_level(f), f))
     groups_ok: int | None = None
     unjudged = uncommitted = 0
     if groups is not None:
@@ -274,18 +374,23 @@ def build_attention(
                 uncommitted += 1
     kept = heapq.nsmallest(max(0, limit), candidates, key=lambda c: c[0])
     rows = [
-        _partition_row(item, level) if isinstance(item, Partition)
+        _partition_row(item[0], level, item[1]) if isinstance(item, tuple)
+        else _finding_row(item) if isinstance(item, Finding)
         else _group_row(item, level, tuple(trends.get(item.id, ()) or item.lag_trend))
         for _, level, item in kept
     ]
-    problem_partitions = sum(1 for c in candidates if isinstance(c[2], Partition))
-    shown_partitions = sum(1 for r in rows if r.kind is Kind.PARTITION)
+    problem_partitions = sum(1 for c in candidates if isinstance(c[2], tuple))
+    problem_groups = sum(1 for c in candidates if isinstance(c[2], Group))
+    shown_partitions = sum(1 for _k, _l, item in kept if isinstance(item, tuple))
+    shown_groups = sum(1 for _k, _l, item in kept if isinstance(item, Group))
     return Attention(
         rows=tuple(rows),
         critical=sum(1 for c in candidates if c[1] is Level.CRITICAL),
         warning=sum(1 for c in candidates if c[1] is Level.WARNING),
         hidden_partitions=problem_partitions - shown_partitions,
-        hidden_groups=(len(candidates) - problem_partitions) - (len(rows) - shown_partitions),
+        hidden_groups=problem_groups - shown_groups,
+        hidden_other=(len(candidates) - problem_partitions - problem_groups)
+        - (len(kept) - shown_partitions - shown_groups),
         partitions=partitions,
         groups_ok=groups_ok,
         groups_unjudged=unjudged,

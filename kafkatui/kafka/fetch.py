@@ -33,6 +33,7 @@ from kafkatui.kafka.convert_groups import (
 from kafkatui.kafka.wire import (
     API_CONSUMER_GROUP_DESCRIBE,
     API_DESCRIBE_QUORUM,
+    API_LIST_PARTITION_REASSIGNMENTS,
     API_OFFSET_FETCH,
     Call,
     Fatal,
@@ -48,7 +49,10 @@ from kafkatui.kafka.wire import (
     offset_fetch_requests,
     offsets_request,
     quorum_request,
+    reassignments_request,
+    topic_configs_request,
 )
+from kafkatui.model import MIN_ISR_KEY
 
 Result = tuple[str, int | None, Any, Any]  # (kind, node, response, tag) as `gather` returns them
 
@@ -76,14 +80,24 @@ class GroupsFetch:
     timing: dict[str, float]
 
 
-async def fetch_cluster(call: Call) -> ClusterFetch:
-    """Metadata, then earliest and latest offsets per leader, log dirs per broker and (KRaft) the quorum."""
+async def fetch_cluster(
+    call: Call, configs_due: bool = True, known_topics: frozenset[str] = frozenset()
+) -> ClusterFetch:
+    """Metadata, then earliest and latest offsets per leader, log dirs per broker, (KRaft) the
+    quorum and the reassignments in progress, all in one round.
+
+    With `configs_due` (the slow cadence), the same round also asks every broker for its configs
+    (one DescribeConfigs each, for drift and the broker's min.insync.replicas) and one broker for
+    min.insync.replicas of every topic (one request for all topics). A topic not in
+    `known_topics` makes the topic request due at once, so a new topic is judged at its first
+    refresh. Requests: 2 per leader + 1 per broker + 2, plus 1 + brokers when configs are due."""
     started = time.monotonic()
     md = await metadata(call, None)
     timing = {"metadata": time.monotonic() - started}
     live = [b.node_id for b in md.brokers]
     leaders = leaders_from_metadata(md, live)
     kraft = API_DESCRIBE_QUORUM in call.api_versions
+    topic_names = sorted(t.name for t in md.topics if not t.error_code and t.name is not None)
 
     phase = Phase(time.monotonic())
     for leader, partitions in sorted(leaders.items()):
@@ -93,10 +107,19 @@ async def fetch_cluster(call: Call) -> ClusterFetch:
         phase.add("log_dirs", node, call.send(log_dirs_request(), node))
     if kraft:
         phase.add("quorum", None, call.send(quorum_request()))
+    if API_LIST_PARTITION_REASSIGNMENTS in call.api_versions:
+        # ZooKeeper mode: only the controller answers; KRaft brokers forward it to the controller
+        controller = md.controller_id if not kraft and md.controller_id in live else None
+        phase.add("reassignments", controller, call.send(reassignments_request(), controller))
+    if topic_names and (configs_due or set(topic_names) - known_topics):
+        phase.add("topic_configs", None, call.send(topic_configs_request(topic_names, [MIN_ISR_KEY])))
+    if configs_due:
+        for node in sorted(live):  # a broker describes only its own configs
+            phase.add("broker_configs", node, call.send(describe_configs_request("broker", str(node)), node))
     results, errors = await gather(call, phase)
     phase_timing = phase.timing()
     timing["offsets"] = max(phase_timing.get("earliest_offsets", 0.0), phase_timing.get("latest_offsets", 0.0))
-    for kind in ("log_dirs", "quorum"):
+    for kind in ("log_dirs", "quorum", "reassignments", "topic_configs", "broker_configs"):
         if kind in phase_timing:
             timing[kind] = phase_timing[kind]
     return ClusterFetch(md, results, errors, kraft, timing)

@@ -32,7 +32,8 @@ How it stays bounded and recovers:
 Read-only by construction: kafka_wire builds only Metadata (always with
 `allow_auto_topic_creation=False`, so asking about a missing topic can never create it),
 ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
-ConsumerGroupDescribe (KIP-848 groups), OffsetFetch and DescribeConfigs. No consumer is
+ConsumerGroupDescribe (KIP-848 groups), OffsetFetch, DescribeConfigs and
+ListPartitionReassignments. No consumer is
 created, no group is joined and nothing is committed.
 """
 
@@ -43,6 +44,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import kafka.errors as Errors
@@ -69,22 +71,50 @@ from kafkatui.kafka.convert_groups import (
     members_from_description,
     state_and_protocol,
 )
+from kafkatui.kafka.convert_health import (
+    broker_configs_from_response,
+    min_isr_from_response,
+    reassignments_from_response,
+)
+from kafkatui.kafka.disks import DiskFillTracker
 from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
-from kafkatui.model import ClusterSnapshot, ConfigSnapshot, Group, GroupsSnapshot, LogDir, Quorum, SourceError
+from kafkatui.model import (
+    MIN_ISR_KEY,
+    ClusterConfigs,
+    ClusterSnapshot,
+    ConfigSnapshot,
+    Group,
+    GroupsSnapshot,
+    LogDir,
+    Quorum,
+    Reassignment,
+    SourceError,
+)
 
 __all__ = ["KafkaSource"]
 
 CLIENT_ID = "kafkatui"
 SOURCE = "kafka"
 RECONNECT_BACKOFF_MAX_MS = 5000  # a restarted broker is used again within seconds, not 30 s
+CONFIG_REFRESH_S = 60.0
+"""Topic min.insync.replicas and every broker's configs change rarely (an operator's act), so
+they are asked for at the first refresh and then at most once a minute, plus at once for a
+topic the metadata shows for the first time."""
 
 # kafka-python logs connection failures at WARNING/ERROR. With no handler configured anywhere,
 # Python's last-resort handler would print them to stderr, where Textual draws the screen.
 # A NullHandler stops that; records still propagate to whatever handlers the app installs.
 logging.getLogger("kafka").addHandler(logging.NullHandler())
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class _Admin(KafkaAdminClient):
@@ -118,6 +148,9 @@ class KafkaSource:
         self._admin: _Admin | None = None
         self._rates = RateTracker()
         self._lag = LagTracker()
+        self._disks = DiskFillTracker()
+        self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
+        self._configs_at = 0.0  # time.monotonic() of the last full config round
 
     # ------------------------------------------------------------------ client lifecycle
 
@@ -210,7 +243,13 @@ class KafkaSource:
         fetched_at = time.time()
         started = time.monotonic()
         timing: dict[str, float] = {}
-        fetched, requests = self._call("refresh", fetch_cluster, timing)
+        configs_due = self._configs is None or time.monotonic() - self._configs_at >= CONFIG_REFRESH_S
+        known = frozenset(self._configs.min_isr) if self._configs is not None else frozenset()
+
+        async def fetch(call: Call) -> Any:
+            return await fetch_cluster(call, configs_due, known)
+
+        fetched, requests = self._call("refresh", fetch, timing)
         build_started = time.monotonic()
         timing.update(fetched.timing)
         md, errors = fetched.metadata, list(fetched.errors)
@@ -222,6 +261,9 @@ class KafkaSource:
         log_dirs: list[LogDir] = []
         offset_errors: dict[str, dict[str, int]] = {"earliest offsets": {}, "latest offsets": {}}
         quorum: Quorum | None = None
+        reassignment_answer: Any = None
+        topic_min_isr: dict[str, int] | None = None
+        broker_configs: dict[int, dict[str, str | None]] = {}
         now_ms = int(time.time() * 1000)
         for kind, node, response, _tag in fetched.results:
             if kind in ("earliest_offsets", "latest_offsets"):
@@ -239,8 +281,26 @@ class KafkaSource:
                 if error is not Errors.NoError:
                     errors.append(f"quorum: {error.__name__}")
                 quorum = quorum_from_response(response, now_ms)
+            elif kind == "reassignments":
+                reassignment_answer = response
+            elif kind == "topic_configs":
+                topic_min_isr, lines = min_isr_from_response(response)
+                errors.extend(lines)
+            elif kind == "broker_configs" and node is not None:
+                values, lines = broker_configs_from_response(response, node)
+                errors.extend(lines)
+                if values:
+                    broker_configs[node] = values
         for what, errs in offset_errors.items():
             errors.extend(summarize(errs, what))
+        reassignments: list[Reassignment] = []
+        if reassignment_answer is not None:
+            leader_of = {(t.name, p.partition_index): p.leader_id for t in md.topics for p in t.partitions}
+            reassignments, lines = reassignments_from_response(reassignment_answer, leader_of, sizes)
+            errors.extend(lines)
+        configs = self._update_configs(fetched_at, configs_due, topic_min_isr, broker_configs)
+        fill = self._disks.update(time.monotonic(), (((d.broker_id, d.path), d.usable_bytes) for d in log_dirs))
+        log_dirs = [replace(d, fill_bytes_per_s=fill.get((d.broker_id, d.path))) for d in log_dirs]
 
         all_keys = [(t.name, p.partition_index) for t in md.topics if not t.error_code for p in t.partitions]
         rates = self._rates.update(time.monotonic(), {key: latest.get(key) for key in all_keys})
@@ -262,7 +322,37 @@ class KafkaSource:
             requests=requests,
             timing=timing,
             errors=tuple(errors),
+            reassignments=tuple(reassignments),
+            configs=configs,
         )
+
+    def _update_configs(
+        self,
+        fetched_at: float,
+        due: bool,
+        topic_min_isr: dict[str, int] | None,
+        broker_configs: dict[int, dict[str, str | None]],
+    ) -> ClusterConfigs | None:
+        """Fold this refresh's config answers into the kept ones. A full round replaces the
+        topics' values (deleted topics go); a new-topic round only adds; a failed part keeps
+        what the last round said rather than forgetting it."""
+        old = self._configs
+        if topic_min_isr is None and not broker_configs:
+            return old
+        min_isr = dict(old.min_isr) if old is not None and not (due and topic_min_isr) else {}
+        min_isr.update(topic_min_isr or {})
+        brokers = broker_configs or (old.broker_configs if old is not None else {})
+        broker_values = [_int_or_none(c.get(MIN_ISR_KEY)) for c in brokers.values()]
+        known_values = [v for v in broker_values if v is not None]
+        self._configs = ClusterConfigs(
+            fetched_at=fetched_at if due or old is None else old.fetched_at,
+            min_isr=min_isr,
+            broker_min_isr=max(known_values) if known_values else (old.broker_min_isr if old else None),
+            broker_configs=brokers,
+        )
+        if due:
+            self._configs_at = time.monotonic()
+        return self._configs
 
     # ------------------------------------------------------------------ groups
 

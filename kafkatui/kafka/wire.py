@@ -2,7 +2,7 @@
 
 Read-only by construction: the builders below are every request `KafkaSource` sends —
 Metadata, ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
-ConsumerGroupDescribe, OffsetFetch and DescribeConfigs — so that list is checkable here, in
+ConsumerGroupDescribe, OffsetFetch, DescribeConfigs and ListPartitionReassignments — so that list is checkable here, in
 one place. The only Metadata request is built by `metadata()`, with
 `allow_auto_topic_creation=False`, so asking about a topic that does not exist can never
 create it, even with `auto.create.topics.enable=true` on the brokers. ConsumerGroupDescribe
@@ -31,6 +31,7 @@ from kafka.protocol.admin import (
     DescribeLogDirsRequest,
     DescribeQuorumRequest,
     ListGroupsRequest,
+    ListPartitionReassignmentsRequest,
 )
 from kafka.protocol.consumer import ListOffsetsRequest, OffsetFetchRequest, OffsetSpec
 from kafka.protocol.metadata import MetadataRequest
@@ -41,6 +42,7 @@ from kafkatui.kafka.messages import ConsumerGroupDescribeRequest
 API_DESCRIBE_QUORUM = 55  # advertised by KRaft brokers only, never by ZooKeeper-mode brokers
 API_CONSUMER_GROUP_DESCRIBE = 69  # KIP-848 groups (GA in Kafka 4.0); only sent to brokers advertising it
 API_OFFSET_FETCH = 9
+API_LIST_PARTITION_REASSIGNMENTS = 46  # Kafka 2.4+ (KIP-455)
 RESOURCE_TYPES = {"topic": 2, "broker": 4}
 
 
@@ -225,3 +227,21 @@ def describe_configs_request(resource_type: str, name: str) -> DescribeConfigsRe
         ],
         include_synonyms=False,
     )
+
+
+def topic_configs_request(topics: list[str], keys: list[str]) -> DescribeConfigsRequest:
+    """Only `keys` of many topics in one request (any broker answers for topics), so the config
+    round costs one request whatever the topic count."""
+    resource_cls = DescribeConfigsRequest.DescribeConfigsResource
+    return DescribeConfigsRequest(
+        resources=[
+            resource_cls(resource_type=RESOURCE_TYPES["topic"], resource_name=t, configuration_keys=list(keys))
+            for t in topics
+        ],
+        include_synonyms=False,
+    )
+
+
+def reassignments_request() -> ListPartitionReassignmentsRequest:
+    """Every partition reassignment in progress (answered by the controller)."""
+    return ListPartitionReassignmentsRequest(timeout_ms=5000, topics=None)

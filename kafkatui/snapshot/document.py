@@ -6,7 +6,8 @@ client id, processes by pid. Unknown values are `null`, never guessed.
 
     {
       "cluster":    {"id", "controller", "mode": "zookeeper"|"kraft", "quorum": {...}|null, "errors": [str]},
-      "brokers":    [{"id", "host", "port", "rack"}],
+      "brokers":    [{"id", "host", "port", "rack",
+                      "log_dirs": [{"path", "total_bytes", "usable_bytes", "error"}]}],
       "topics":     [{"name", "internal", "partitions": [{"partition", "leader", "replicas", "isr",
                       "offline_replicas", "earliest", "latest", "messages", "size_bytes"}],
                       "messages", "under_replicated"}],
@@ -16,7 +17,8 @@ client id, processes by pid. Unknown values are `null`, never guessed.
       "zookeeper":  {"connected", "state", "hosts", "server": {...}|null} | null,
       "processes":  [{"pid", "role", "broker_id", "cpu", "rss", "threads", "ports", "user", "xmx",
                       "log_dirs"}] | null,
-      "timing":     {"kafka", "groups", "zookeeper", "processes"}   # seconds, null if not run
+      "timing":     {"kafka", "groups", "zookeeper", "processes"},  # seconds, null if not run
+      "attention":  [{"kind", "severity": "critical"|"warning", "subject", "detail"}]  # worst first
     }
 """
 
@@ -26,11 +28,13 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from kafkatui.health.rules import findings
 from kafkatui.model import (
     ClusterSnapshot,
     Group,
     GroupsSnapshot,
     JvmProcess,
+    LogDir,
     Partition,
     ProcessesSnapshot,
     Quorum,
@@ -147,6 +151,16 @@ def process_json(p: JvmProcess) -> dict[str, Any]:
     }
 
 
+def log_dir_json(d: LogDir) -> dict[str, Any]:
+    """One log dir as its broker reports it (DescribeLogDirs); sizes null before Kafka 3.3."""
+    return {"path": d.path, "total_bytes": d.total_bytes, "usable_bytes": d.usable_bytes, "error": d.error}
+
+
+def broker_json(cluster: ClusterSnapshot, broker_id: int, host: str, port: int, rack: str | None) -> dict[str, Any]:
+    dirs = sorted((d for d in cluster.log_dirs if d.broker_id == broker_id), key=lambda d: d.path)
+    return {"id": broker_id, "host": host, "port": port, "rack": rack, "log_dirs": [log_dir_json(d) for d in dirs]}
+
+
 def timing_json(
     cluster: ClusterSnapshot,
     groups: GroupsSnapshot | None,
@@ -185,8 +199,7 @@ def build_document(
             "errors": errors,
         },
         "brokers": [
-            {"id": b.id, "host": b.host, "port": b.port, "rack": b.rack}
-            for b in sorted(cluster.brokers, key=lambda b: b.id)
+            broker_json(cluster, b.id, b.host, b.port, b.rack) for b in sorted(cluster.brokers, key=lambda b: b.id)
         ],
         "topics": [topic_json(t) for t in sorted(cluster.topics, key=lambda t: t.name)],
         "groups": [group_json(g) for g in sorted(groups.groups, key=lambda g: g.id)] if groups is not None else None,
@@ -195,4 +208,5 @@ def build_document(
         if processes is not None
         else None,
         "timing": timing_json(cluster, groups, zookeeper, processes, timing),
+        "attention": [f.as_json() for f in findings(cluster, groups)],
     }

@@ -108,8 +108,10 @@ def test_describing_a_missing_topic_does_not_create_it(
 
 
 # The read-only APIs kafkatui may speak, by api key: Metadata, ListOffsets, OffsetFetch,
-# DescribeGroups, ListGroups, DescribeConfigs, DescribeLogDirs, DescribeQuorum, ConsumerGroupDescribe.
-READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 55, 69}
+# DescribeGroups, ListGroups, DescribeConfigs, DescribeLogDirs, ListPartitionReassignments,
+# DescribeQuorum, ConsumerGroupDescribe.
+READ_ONLY_API_KEYS = {3, 2, 9, 15, 16, 32, 35, 46, 55, 69}
+
 # KafkaAdminClient's methods, by their first word. Every public method must fall in one set, so a
 # kafka-python upgrade that adds a method with a new verb fails here until someone sorts it.
 MUTATING_VERBS = {"create", "delete", "alter", "elect", "reset", "remove", "update", "abort"}
@@ -226,6 +228,16 @@ def write(admin, flag):
     ]
     assert read_only_violations("elsewhere.py", "from kafka.protocol.metadata import MetadataRequest\n",
                                 builds_requests=False) == []  # an import alone is resolved, not flagged here
+
+
+def test_wire_requests_are_read_only_apis() -> None:
+    """Every request class wire.py uses (kafka-python's or our own) speaks a read-only API key."""
+    from kafkatui.kafka import wire
+
+    classes = {name: obj for name, obj in vars(wire).items() if name.endswith("Request") and hasattr(obj, "API_KEY")}
+    assert "ListPartitionReassignmentsRequest" in classes and "DescribeLogDirsRequest" in classes
+    for name, cls in classes.items():
+        assert cls.API_KEY in READ_ONLY_API_KEYS, f"{name} (api key {cls.API_KEY})"
 
 
 def test_own_message_schemas_are_read_only_apis() -> None:

@@ -173,3 +173,30 @@ def test_names_and_reasons_are_escaped_but_targets_kept_raw() -> None:
     assert grp.name == "g\\x1b]52;c;aGk=\\x07" and grp.target == g.id
     for row in result.rows:
         assert "\x1b" not in row.name and "\x1b" not in row.detail and "\x07" not in row.detail
+
+
+def test_min_isr_and_other_findings_join_the_panel() -> None:
+    """The health rules' findings show in the panel: a partition under min ISR is critical with the
+    rule's reason first; a topic with RF below min ISR and a broker's imbalance get rows of their own."""
+    from kafkatui.model import Broker, ClusterConfigs
+
+    orders = Topic("orders", False, (
+        Partition("orders", 0, 1, (1, 2, 3), (1,)),  # ISR 1 < 2
+        Partition("orders", 1, 1, (1, 2, 3), (1, 2)),  # at min ISR
+    ))
+    audit = Topic("audit", False, (Partition("audit", 0, 1, (1,), (1,)),))
+    snap = ClusterSnapshot(NOW, 0.1, "cid", 1, (Broker(1, "h", 1), Broker(2, "h", 2), Broker(3, "h", 3)),
+                           (audit, orders), configs=ClusterConfigs(NOW, {"orders": 2, "audit": 2}, 1))
+    result = build_attention(snap, groups(group("dead", LagStatus.STOP, 5)))
+    order = [(r.kind, r.name, r.partition, r.problem, r.check) for r in result.rows]
+    assert order == [
+        (Kind.PARTITION, "orders", 0, "<MIN ISR", "under_min_isr"),
+        (Kind.TOPIC, "audit", None, "RF<MINISR", "rf_below_min_isr"),
+        (Kind.GROUP, "dead", None, "STOP", ""),
+        (Kind.PARTITION, "orders", 1, "=MIN ISR", "at_min_isr"),
+    ]
+    assert result.rows[0].detail.startswith("ISR 1 < min.insync.replicas 2, producers with acks=all fail · missing")
+    assert "can never write" in result.rows[1].detail and result.rows[1].target == "audit"
+    assert (result.critical, result.warning) == (3, 1)
+    cut = build_attention(snap, None, limit=1)
+    assert (cut.hidden_partitions, cut.hidden_other) == (1, 1) and cut.more_note().endswith("press 3 (topics)")

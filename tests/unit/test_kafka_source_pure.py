@@ -523,7 +523,7 @@ def groups_snapshot() -> GroupsSnapshot:
 
 def test_document_shape_and_order() -> None:
     doc = build_document(cluster_snapshot(), groups_snapshot(), None, None, {"kafka": 0.3})
-    assert list(doc) == ["cluster", "brokers", "topics", "groups", "zookeeper", "processes", "timing"]
+    assert list(doc) == ["cluster", "brokers", "topics", "groups", "zookeeper", "processes", "timing", "attention"]
     assert doc["cluster"] == {
         "id": "abc",
         "controller": 1,
@@ -532,7 +532,14 @@ def test_document_shape_and_order() -> None:
         "errors": ["log dirs from broker 3: KafkaConnectionError"],
     }
     assert [b["id"] for b in doc["brokers"]] == [1, 2, 3]
-    assert set(doc["brokers"][0]) == {"id", "host", "port", "rack"}
+    assert set(doc["brokers"][0]) == {"id", "host", "port", "rack", "log_dirs"}
+    assert doc["brokers"][0]["log_dirs"] == []  # this snapshot has no log dirs answered
+    assert doc["attention"] == [  # worst first
+        {"kind": "offline_partition", "severity": "critical", "subject": "orphan 0",
+         "detail": "no leader, nobody can read or write it"},
+        {"kind": "under_replicated", "severity": "warning", "subject": "orders 0",
+         "detail": "ISR 1 of 2 replicas (missing 2)"}
+    ]
     assert [t["name"] for t in doc["topics"]] == ["__consumer_offsets", "orders", "orphan"]
     orders = doc["topics"][1]
     assert orders["messages"] == 10 and orders["under_replicated"] == 1 and orders["internal"] is False

@@ -22,7 +22,7 @@ from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.quiet import QuietStatic
 from kafkatui.ui.widgets.table import Col, FilterTable
 
-PROBLEM_SYMBOLS = {"OFFLINE": "✗", "NO LEADER": "✗", "URP": "⚠"}
+PROBLEM_SYMBOLS = {"OFFLINE": "✗", "NO LEADER": "✗", "URP": "⚠"}  # others: ✗ critical, ⚠ warning
 
 
 def _ranked(value: Any) -> Text:
@@ -89,7 +89,8 @@ class AttentionPanel(Vertical):
         else:
             colour = self._c("critical" if r.level is Level.CRITICAL else "warning")
             bold = "bold " if r.level is Level.CRITICAL else ""
-            problem = Text(f"{PROBLEM_SYMBOLS.get(r.problem, '!')} {r.problem}", style=f"{bold}{colour}")
+            symbol = PROBLEM_SYMBOLS.get(r.problem, "✗" if r.level is Level.CRITICAL else "⚠")
+            problem = Text(f"{symbol} {r.problem}", style=f"{bold}{colour}")
         # names and details are escaped by build_attention; Text keeps them from markup parsing
         return ((int(r.level), problem), Text(r.name), r.partition, Text(r.detail))
 
@@ -119,14 +120,17 @@ class AttentionPanel(Vertical):
         return text
 
     def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
-        """Enter on a partition opens its topic, on a group the group (views 3 and 4)."""
+        """Enter on a partition or topic finding opens the topic, on a group the group (views 3
+        and 4); a broker, log-dir or config finding has no detail view yet, so it says so."""
         if event.table is not self.table:
             return
         event.stop()
         row = self._rows.get(event.row_key)
         if row is None:
             return
-        if row.kind is Kind.PARTITION:
+        if row.kind in (Kind.PARTITION, Kind.TOPIC):
             self.app.open_topic(row.target)  # type: ignore[attr-defined]
-        else:
+        elif row.kind is Kind.GROUP:
             self.app.open_group(row.target)  # type: ignore[attr-defined]
+        else:
+            self.app.notify(f"{row.name}: no detail view for brokers yet; the row says it all", timeout=4)

@@ -1,0 +1,204 @@
+"""health.rules: each rule on hand-made model values (no cluster), and the disk fill tracker.
+
+The live proofs (each condition made to happen on the real cluster) are in
+tests/live/test_health_live.py.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+from kafkatui.health.rules import (
+    CRITICAL,
+    KINDS,
+    ORDER,
+    WARNING,
+    balance,
+    drift_findings,
+    findings,
+    partition_finding,
+    time_to_full,
+)
+from kafkatui.kafka.convert_health import min_isr_from_response, reassignments_from_response
+from kafkatui.kafka.disks import DiskFillTracker
+from kafkatui.model import (
+    Broker,
+    ClusterConfigs,
+    ClusterSnapshot,
+    Group,
+    GroupPartition,
+    GroupsSnapshot,
+    LagStatus,
+    LogDir,
+    Partition,
+    Reassignment,
+    Topic,
+)
+
+BROKERS = (Broker(1, "h", 1), Broker(2, "h", 2), Broker(3, "h", 3))
+
+
+def snap(*topics: Topic, min_isr: dict[str, int] | None = None, broker_min_isr: int | None = 1,
+         log_dirs: tuple[LogDir, ...] = (), reassignments: tuple[Reassignment, ...] = (),
+         broker_configs: dict | None = None, configs: bool = True) -> ClusterSnapshot:
+    cfg = ClusterConfigs(1.0, min_isr or {}, broker_min_isr, broker_configs or {}) if configs else None
+    return ClusterSnapshot(1.0, 0.1, "c", 1, BROKERS, topics, log_dirs=log_dirs, reassignments=reassignments,
+                           configs=cfg)
+
+
+def part(p: int, leader: int, replicas: tuple[int, ...], isr: tuple[int, ...], topic: str = "orders",
+         earliest: int | None = 0) -> Partition:
+    return Partition(topic, p, leader, replicas, isr, earliest=earliest, latest=100)
+
+
+def kinds(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None = None) -> list[tuple[str, str, str]]:
+    return [(f.kind, f.severity, f.subject) for f in findings(cluster, groups)]
+
+
+def test_min_isr_conditions_with_their_reason() -> None:
+    under = partition_finding(part(3, 1, (1, 2, 3), (1,)), 2)
+    assert under is not None and (under.kind, under.severity) == ("under_min_isr", CRITICAL)
+    assert under.subject == "orders 3"
+    assert under.detail.startswith("ISR 1 < min.insync.replicas 2, producers with acks=all fail")
+    at = partition_finding(part(0, 1, (1, 2, 3), (1, 2)), 2)
+    assert at is not None and (at.kind, at.severity) == ("at_min_isr", WARNING) and "missing 3" in at.detail
+    # without a min ISR known (configs not fetched yet) it is plain under-replication
+    plain = partition_finding(part(0, 1, (1, 2, 3), (1, 2)), None)
+    assert plain is not None and plain.kind == "under_replicated"
+    # ISR = min ISR = RF is not "at min ISR": nothing is missing
+    assert partition_finding(part(0, 1, (1, 2), (1, 2)), 2) is None
+    # offline beats everything
+    off = partition_finding(Partition("orders", 1, -1, (1, 2, 3), ()), 2)
+    assert off is not None and off.kind == "offline_partition" and off.detail.startswith("no leader")
+
+
+def test_effective_min_isr_is_the_override_else_the_broker_setting() -> None:
+    topics = (Topic("orders", False, (part(0, 1, (1, 2, 3), (1, 2)),)),
+              Topic("logs", False, (part(0, 1, (1, 2, 3), (1, 2), topic="logs"),)))
+    found = kinds(snap(*topics, min_isr={"orders": 2}, broker_min_isr=1))
+    assert found == [("at_min_isr", WARNING, "orders 0"), ("under_replicated", WARNING, "logs 0")]
+    found = kinds(snap(*topics, min_isr={"orders": 2}, broker_min_isr=2))
+    assert ("at_min_isr", WARNING, "logs 0") in found
+
+
+def test_rf_below_min_isr_is_one_finding_per_topic() -> None:
+    audit = Topic("audit", False, tuple(part(i, 1, (1,), (1,), topic="audit") for i in range(4)))
+    found = findings(snap(audit, min_isr={"audit": 2}))
+    assert [(f.kind, f.severity, f.subject) for f in found] == [("rf_below_min_isr", CRITICAL, "audit")]
+    assert found[0].detail == ("replication factor 1 < min.insync.replicas 2, "
+                               "producers with acks=all can never write")
+
+
+def test_log_dirs_offline_and_filling() -> None:
+    day = 86_400
+    dirs = (
+        LogDir(1, "/a", "KafkaStorageException", None, None, 0),
+        LogDir(2, "/b", None, 10**12, 10**9, 0, fill_bytes_per_s=10**9 / (day / 2)),  # full in 12 h
+        LogDir(3, "/c", None, 10**12, 10**9, 0, fill_bytes_per_s=10**9 / 600),  # full in 10 min
+        LogDir(3, "/d", None, 10**12, 10**9, 0, fill_bytes_per_s=10**9 / (2 * day)),  # 2 days: fine
+        LogDir(3, "/e", None, 10**12, 10**9, 0, fill_bytes_per_s=-5.0),  # being freed
+    )
+    found = findings(snap(log_dirs=dirs))
+    assert [(f.kind, f.severity, f.subject) for f in found] == [
+        ("offline_log_dir", CRITICAL, "broker 1 /a"),
+        ("disk_full_soon", CRITICAL, "broker 3 /c"),
+        ("disk_full_soon", WARNING, "broker 2 /b"),
+    ]
+    assert "KafkaStorageException" in found[0].detail and "full in about" in found[2].detail
+    assert time_to_full(dirs[4]) is None and time_to_full(dirs[0]) is None
+
+
+def test_reassignment_progress_from_sizes() -> None:
+    r = Reassignment("orders", 2, (1, 2, 3), adding=(3,), removing=(1,), leader_bytes=1000,
+                     copied_bytes=((3, 450),))
+    assert r.progress == 0.45
+    found = findings(snap(reassignments=(r,)))
+    assert [(f.kind, f.subject) for f in found] == [("reassignment_in_progress", "orders 2")]
+    assert "adding 3" in found[0].detail and "removing 1" in found[0].detail and "copied 45%" in found[0].detail
+    unknown = Reassignment("orders", 2, (1, 2, 3), adding=(3,), removing=(1,), leader_bytes=1000,
+                           copied_bytes=((3, None),))
+    assert unknown.progress is None and "progress unknown" in findings(snap(reassignments=(unknown,)))[0].detail
+
+
+def test_reassignments_from_a_response() -> None:
+    response = NS(error_code=0, topics=[NS(name="orders", partitions=[
+        NS(partition_index=2, replicas=[1, 2, 3], adding_replicas=[3], removing_replicas=[1])])])
+    sizes = {2: {("orders", 2): 800}, 3: {("orders", 2): 200}}
+    got, errors = reassignments_from_response(response, {("orders", 2): 2}, sizes)
+    assert errors == [] and got[0].leader_bytes == 800 and got[0].copied_bytes == ((3, 200),)
+    assert got[0].progress == 0.25
+    failed, errors = reassignments_from_response(NS(error_code=41, topics=[]), {}, {})
+    assert failed == [] and errors == ["reassignments: NotControllerError"]
+
+
+def test_min_isr_from_a_batched_response() -> None:
+    cfg = NS(name="min.insync.replicas", value="2")
+    response = NS(results=[NS(error_code=0, resource_name="orders", configs=[cfg]),
+                           NS(error_code=3, resource_name="gone", configs=[])])
+    values, errors = min_isr_from_response(response)
+    assert values == {"orders": 2} and errors == ["topic configs: 1 topic UnknownTopicOrPartitionError"]
+
+
+def test_leader_imbalance_counts_preferred_misses_in_the_isr() -> None:
+    # broker 2 is preferred for 3 partitions and in their ISR, but leads none (a restart moved them)
+    moved = tuple(part(i, 1 if i % 2 else 3, (2, 1, 3), (1, 2, 3)) for i in range(3))
+    own = tuple(part(i, 1, (1, 2, 3), (1, 2, 3)) for i in range(3, 6))
+    down = (part(6, 1, (3, 1, 2), (1, 2)),)  # 3 is preferred but out of the ISR: an outage, not imbalance
+    cluster = snap(Topic("orders", False, moved + own + down))
+    counts = balance(cluster)
+    assert (counts[2].preferred, counts[2].misses, counts[2].leaders) == (3, 3, 0)
+    assert counts[3].misses == 0 and counts[1].leaders == 5
+    imbalance = [f for f in findings(cluster) if f.kind == "leader_imbalance"]
+    assert [f.subject for f in imbalance] == ["broker 2"]
+    assert "not the leader of 3 of the 3 partitions" in imbalance[0].detail and "skew" in imbalance[0].detail
+
+
+def test_config_drift_ignores_per_node_keys() -> None:
+    configs = {
+        1: {"broker.id": "1", "listeners": "a", "log.dirs": "/1", "num.io.threads": "8", "x": "1"},
+        2: {"broker.id": "2", "listeners": "b", "log.dirs": "/2", "num.io.threads": "8", "x": "1"},
+        3: {"broker.id": "3", "listeners": "c", "log.dirs": "/3", "num.io.threads": "16", "x": "1"},
+    }
+    found = drift_findings(configs)
+    assert [(f.kind, f.subject) for f in found] == [("config_drift", "num.io.threads")]
+    assert found[0].detail == "differs between brokers: brokers 1,2: 8 · broker 3: 16"
+    assert drift_findings({1: configs[1]}) == []
+
+
+def test_committed_below_log_start_and_group_lag() -> None:
+    topic = Topic("orders", False, (part(0, 1, (1,), (1,), earliest=50), part(1, 1, (1,), (1,), earliest=0)))
+    lost = Group("g1", "Empty", "consumer", "", (), (GroupPartition("orders", 0, 20, 100),
+                                                      GroupPartition("orders", 1, 20, 100)), LagStatus.OK)
+    stopped = Group("g2", "Empty", "consumer", "", (), (GroupPartition("orders", 1, 20, 100),), LagStatus.STOP,
+                    "no progress")
+    groups = GroupsSnapshot(1.0, 0.1, (lost, stopped))
+    found = findings(snap(topic), groups)
+    assert [(f.kind, f.severity, f.subject) for f in found] == [
+        ("committed_below_log_start", CRITICAL, "group g1"),
+        ("group_lag", CRITICAL, "group g2"),
+    ]
+    assert found[0].detail.startswith("orders 0: committed 20 < log start 50; 30 records were deleted")
+    # unknown committed offsets or log starts say nothing
+    unknown_start = Topic("orders", False, (part(0, 1, (1,), (1,), earliest=None),))
+    assert [f.kind for f in findings(snap(unknown_start), groups)] == ["group_lag"]
+
+
+def test_every_kind_is_named_and_order_is_worst_first() -> None:
+    assert len(KINDS) == len(set(KINDS)) == 12
+    assert set(ORDER) == set(KINDS)
+    topic = Topic("orders", False, (part(0, 1, (1, 2, 3), (1, 2)), part(1, 1, (1, 2, 3), (1,))))
+    found = findings(snap(topic, min_isr={"orders": 2}))
+    assert [f.severity for f in found] == [CRITICAL, WARNING]
+    assert findings(None, None) == []
+
+
+def test_disk_fill_tracker_rates_over_a_window() -> None:
+    tracker = DiskFillTracker(window_s=100)
+    key = (1, "/d")
+    assert tracker.update(0.0, [(key, 1000)]) == {key: None}  # one sample: no rate
+    assert tracker.update(10.0, [(key, 900)]) == {key: 10.0}  # 100 bytes used in 10 s
+    assert tracker.update(20.0, [(key, None)]) == {key: None}  # unknown this time
+    assert tracker.update(200.0, [(key, 700)]) == {key: None}  # older samples left the window
+    assert tracker.update(210.0, [(key, 800)]) == {key: -10.0}  # space freed
+    tracker.update(220.0, [])
+    assert tracker.update(230.0, [(key, 500)]) == {key: None}  # forgotten when it was gone
