@@ -57,6 +57,7 @@ from kafkatui.kafka.convert import (
     config_entries,
     controller_of,
     describe_error,
+    keep_unchanged,
     log_dirs_from_response,
     offsets_from_response,
     quorum_from_response,
@@ -73,7 +74,16 @@ from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
-from kafkatui.model import ClusterSnapshot, ConfigSnapshot, Group, GroupsSnapshot, LogDir, Quorum, SourceError
+from kafkatui.model import (
+    ClusterSnapshot,
+    ConfigSnapshot,
+    Group,
+    GroupsSnapshot,
+    LogDir,
+    Quorum,
+    SourceError,
+    Topic,
+)
 
 __all__ = ["KafkaSource", "describe_error"]  # describe_error: re-exported for kafkatui.tail.reader
 
@@ -118,6 +128,7 @@ class KafkaSource:
         self._admin: _Admin | None = None
         self._rates = RateTracker()
         self._lag = LagTracker()
+        self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
 
     # ------------------------------------------------------------------ client lifecycle
 
@@ -238,7 +249,9 @@ class KafkaSource:
         rates = self._rates.update(time.monotonic(), {key: latest.get(key) for key in all_keys})
         topic_rates = self._rates.topic_rates()
         histories = {t.name: self._rates.history(t.name) for t in md.topics if not t.error_code}
-        topics = topics_from_metadata(md, earliest, latest, sizes, rates, topic_rates, histories)
+        topics = keep_unchanged(self._topics, topics_from_metadata(md, earliest, latest, sizes, rates, topic_rates,
+                                                                   histories))
+        self._topics = {t.name: t for t in topics}
         log_dirs.sort(key=lambda d: (d.broker_id, d.path))
         timing["build"] = time.monotonic() - build_started
         return ClusterSnapshot(
