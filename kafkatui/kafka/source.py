@@ -70,11 +70,12 @@ from kafkatui.kafka.convert_groups import (
     members_from_description,
     state_and_protocol,
 )
-from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups
+from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
 from kafkatui.model import (
+    ClusterHealth,
     ClusterSnapshot,
     ConfigSnapshot,
     Group,
@@ -268,6 +269,13 @@ class KafkaSource:
             timing=timing,
             errors=tuple(errors),
         )
+
+    def health(self) -> ClusterHealth:
+        """The brokers only, in one Metadata request: what the header needs when no view shows cluster data."""
+        fetched_at = time.time()
+        started = time.monotonic()
+        md, requests = self._call("health", fetch_health, {})
+        return ClusterHealth(fetched_at, time.monotonic() - started, md.cluster_id, brokers_from_metadata(md), requests)
 
     # ------------------------------------------------------------------ groups
 

@@ -5,6 +5,9 @@ cluster, so it is kept apart from screens and keys and reads top to bottom as on
 `_arm` -> timer -> `_poll` -> worker thread (`_poll_worker`) -> `SourcePolled` ->
 `on_source_polled` (fold into AppState, render, `_arm` again with the backoff delay). A source
 is only armed while the visible view needs it, never while paused, and never while in flight.
+The cluster is always polled, for the header; while the visible view shows no cluster data (the
+tail), that poll is the light one (`KafkaSource.health`: the brokers, one request) instead of
+every partition's offsets, and the view that needs the data again gets a full poll at once.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError
+from kafkatui.model import ClusterHealth, ClusterSnapshot, GroupsSnapshot, SourceError
 from kafkatui.refresh.hub import (
     MAX_BACKOFF_S,
     SourceHub,
@@ -67,6 +70,7 @@ class PollingMixin:
     _poll_timers: dict[Source, Timer]
     _in_flight: dict[Source, float]
     _slow_marked: set[Source]
+    _cluster_behind: bool  # a light cluster poll landed after the last full one
 
     if TYPE_CHECKING:
         def _set_state(self, state: AppState) -> None: ...
@@ -97,6 +101,10 @@ class PollingMixin:
             wanted.discard(Source.ZOOKEEPER)
         return frozenset(wanted)
 
+    def _shows_cluster_data(self) -> bool:
+        """Whether the visible view needs the full cluster poll; else only the header's light one runs."""
+        return Source.CLUSTER in self._view_sources
+
     def _rearm_all(self, activate: bool = False) -> None:
         if not self.live:
             return
@@ -109,6 +117,9 @@ class PollingMixin:
         now = time.time()
         for source in wanted:
             if source in self._in_flight or (not activate and source in self._poll_timers):
+                continue
+            if source is Source.CLUSTER and self._cluster_behind and self._shows_cluster_data():
+                self._arm(source, 0.0)  # only light polls since the data was fetched: it is old
                 continue
             self._arm(source, delay_on_activate(self._state.health[source], self._state.refresh_s, now))
 
@@ -128,15 +139,18 @@ class PollingMixin:
             return
         self._in_flight[source] = time.time()
         brokers = self._state.cluster.brokers if self._state.cluster else ()
-        self.run_worker(partial(self._poll_worker, source, brokers), name=f"poll-{source.value}",
+        light = source is Source.CLUSTER and not self._shows_cluster_data()
+        self.run_worker(partial(self._poll_worker, source, brokers, light), name=f"poll-{source.value}",
                         group=f"poll-{source.value}", thread=True, exclusive=True, exit_on_error=False)
 
-    def _poll_worker(self, source: Source, brokers: tuple) -> None:
+    def _poll_worker(self, source: Source, brokers: tuple, light: bool = False) -> None:
         """Thread: one source call, one message. Never touches widgets or AppState."""
         started = time.time()
         snapshot, error = None, None
         try:
-            if source is Source.CLUSTER:
+            if source is Source.CLUSTER and light:
+                snapshot = self._hub.call("kafka", lambda s: s.health())
+            elif source is Source.CLUSTER:
                 snapshot = self._hub.call("kafka", lambda s: s.refresh())
             elif source is Source.GROUPS:
                 snapshot = self._hub.call("kafka", lambda s: s.groups())
@@ -164,6 +178,10 @@ class PollingMixin:
                 health = replace(health, error=partial_error(partial),
                                  stale_since=previous.stale_since or message.finished_at)
             delay = state.refresh_s
+            if source is Source.CLUSTER:
+                self._cluster_behind = isinstance(message.snapshot, ClusterHealth)
+                if self._cluster_behind and self._shows_cluster_data():
+                    delay = 0.0  # the view changed while a light poll ran: fetch its data now
         else:
             error = message.error or SourceError(source.value, "no data")
             cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
@@ -184,6 +202,8 @@ class PollingMixin:
         if source is Source.CLUSTER and isinstance(snapshot, ClusterSnapshot):
             return replace(state, cluster=snapshot,
                            topic_rate_history=topic_rate_history(state.topic_rate_history, snapshot))
+        if source is Source.CLUSTER:  # ClusterHealth: only the source's health changes (the caller's part)
+            return state
         if source is Source.GROUPS and isinstance(snapshot, GroupsSnapshot):
             return replace(state, groups=snapshot, lag_trends=lag_trends(state.lag_trends, snapshot))
         if source is Source.ZOOKEEPER:
