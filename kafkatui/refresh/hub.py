@@ -8,6 +8,7 @@ app only turns them into `set_timer` calls and thread workers.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BACKOFF_S = 30.0
 HISTORY_POINTS = 30
+HOST_SHARE = 0.2  # one refresh of a source may cost at most this share of its interval
 
 
 # --------------------------------------------------------------------------- timing policy
@@ -50,16 +52,32 @@ def next_delay(
     return max(0.0, delay)
 
 
+def protective_interval(refresh_s: float, cost_s: float, share: float = HOST_SHARE) -> float | None:
+    """The longer interval a source must use when one refresh cost more than `share` of `refresh_s`,
+    or None when the set interval is fine.
+
+    Why (issue 14, "the app protects the host"): kafkatui runs on a broker host; a refresh that
+    costs a large share of its interval would keep a core busy instead of leaving it to Kafka, and
+    polls would queue up. The interval grows so that the cost stays within `share` of it, in whole
+    seconds so the header's note does not jitter, and goes back once refreshes are cheap again.
+    """
+    if refresh_s <= 0 or cost_s <= share * refresh_s:
+        return None
+    return float(math.ceil(cost_s / share))
+
+
 def delay_on_activate(health: SourceHealth, refresh_s: float, now: float) -> float:
     """When a view that needs a source appears: poll now if its data is due, else when it is due.
 
-    A failing source keeps its backoff (switching views must not hammer a dead broker).
+    A failing source keeps its backoff (switching views must not hammer a dead broker), and a
+    source whose interval was stretched keeps that interval.
     """
     if health.stale and health.next_attempt_at is not None:
         return max(0.0, health.next_attempt_at - now)
     if health.last_ok_at is None:
         return 0.0
-    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + refresh_s - now)
+    interval = health.stretched_s or refresh_s
+    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + interval - now)
 
 
 def slow_after(refresh_s: float) -> float:

@@ -29,6 +29,7 @@ from kafkatui.refresh.hub import (
     delay_on_activate,
     lag_trends,
     next_delay,
+    protective_interval,
     slow_after,
     topic_rate_history,
 )
@@ -75,6 +76,7 @@ class PollingMixin:
     if TYPE_CHECKING:
         def _set_state(self, state: AppState) -> None: ...
         def _render_view(self) -> None: ...
+        def _render_header(self) -> None: ...
         def run_worker(self, *args: Any, **kwargs: Any) -> Any: ...
         def set_timer(self, *args: Any, **kwargs: Any) -> Timer: ...
         def post_message(self, message: Any) -> bool: ...
@@ -163,6 +165,7 @@ class PollingMixin:
         self.post_message(SourcePolled(source, snapshot, error, started, time.time()))
 
     def on_source_polled(self, message: SourcePolled) -> None:
+        began = time.perf_counter()
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
@@ -172,12 +175,12 @@ class PollingMixin:
             state = self._fold(state, source, message.snapshot)
             duration = getattr(message.snapshot, "duration_s", message.finished_at - message.started_at)
             previous = health
-            health = health.succeeded(message.finished_at, duration)
+            health = health.succeeded(message.finished_at, duration, previous.stretched_s)
             partial = tuple(getattr(message.snapshot, "errors", ()) or ())
             if partial:  # e.g. a SIGSTOP'd broker timed out: its part is missing, so say so (not "ok")
                 health = replace(health, error=partial_error(partial),
                                  stale_since=previous.stale_since or message.finished_at)
-            delay = state.refresh_s
+            delay = health.stretched_s or state.refresh_s
             if source is Source.CLUSTER:
                 self._cluster_behind = isinstance(message.snapshot, ClusterHealth)
                 if self._cluster_behind and self._shows_cluster_data():
@@ -192,9 +195,29 @@ class PollingMixin:
                 state = replace(state, zookeeper=replace(state.zookeeper, state=session))  # last stats, live state
             log.info("poll %s failed (%d in a row): %s", source.value, health.failures, error)
         self._set_state(state.with_health(source, health))
+        if message.error is None and message.snapshot is not None:
+            stretched = self._protect_host(source, message, time.perf_counter() - began)
+            if stretched is not None and delay > 0:
+                delay = stretched
         self._arm(source, delay)
         if first_answer and self._state.cluster is not None:
             self._rearm_all()  # the first answer makes GROUPS wanted (see _wanted)
+
+    def _protect_host(self, source: Source, message: SourcePolled, ui_s: float) -> float | None:
+        """Stretch the source's interval when this refresh (the poll's wall time plus the UI thread's
+        work on it) cost more than its share of the set interval; the header says so. Returns the
+        delay until the next poll when it changed."""
+        health = self._state.health[source]
+        cost = (message.finished_at - message.started_at) + ui_s
+        stretched = protective_interval(self._state.refresh_s, cost)
+        if stretched == health.stretched_s:
+            return None
+        if stretched is not None:
+            log.warning("%s refresh cost %.2fs: polling it every %gs instead of %gs", source.value, cost,
+                        stretched, self._state.refresh_s)
+        self._state = self._state.with_health(source, replace(health, stretched_s=stretched))
+        self._render_header()
+        return stretched or self._state.refresh_s
 
     @staticmethod
     def _fold(state: AppState, source: Source, snapshot: object) -> AppState:
