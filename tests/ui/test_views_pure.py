@@ -503,6 +503,12 @@ async def test_filter_table_keys_and_clicks_move_the_cursor_and_keep_it_on_scree
         await pilot.pause()
         assert t.cursor_key == "r299" and t.cursor_row == 300 and "row-299" in screen_text(app)
 
+        t.scroll_to(y=100, animate=False)  # the wheel moves the view, not the cursor
+        await pilot.pause()
+        t.set_rows([("new", ("row-new", -2)), *rows])  # a refresh does not scroll back to the cursor
+        await pilot.pause()
+        assert t.scroll_offset.y == 100 and t.cursor_key == "r299" and "row-100" in screen_text(app)
+
         top = t.scroll_offset.y
         await pilot.click(FilterTable, offset=(3, 2))  # the second row on screen
         assert t.cursor_row == top + 1

@@ -376,7 +376,11 @@ class FilterTable(ScrollView, can_focus=True):
         self._cursor = max(0, min(self._cursor, count - 1))
         self._set_virtual_size()
         height = self._data_height()
-        top = self._clamped_top(int(self.scroll_offset.y), count, height)
+        top = int(self.scroll_offset.y)
+        if self._cursor != before.cursor:  # its row moved: follow it (as a cursor key would)
+            top = self._clamped_top(top, count, height)
+        else:  # a wheel may have scrolled the cursor away: a refresh does not scroll back
+            top = max(0, min(top, count - height))
         if top != int(self.scroll_offset.y):
             self.scroll_to(y=top, animate=False, immediate=True)  # a scroll repaints everything
             return
