@@ -7,7 +7,8 @@ size it records the median wall and CPU time of `app.set_state(...)` plus the re
 - `busy`: every topic's msgs/s changed (a busy cluster, sorted by name: nothing moves);
 - `idle`: equal data (a quiet cluster), unchanged topics reused as the Kafka source does;
 - `sorted_busy`: as `busy`, sorted by msgs/s, so every refresh re-sorts and the window changes;
-and the time of the `G` and `g` keys (handled and drawn). No cluster is needed; nothing here
+and the time of the `G` and `g` keys (handled and drawn); `baseline` is the measuring itself (a
+refresh that does nothing). No cluster is needed; nothing here
 is a test: the counts that guard the behaviour are in tests/ui/test_table_scale.py.
 
     python bench/bench_table_ui.py [--sizes 2000,10000] [--runs 5] [--out FILE]
@@ -94,6 +95,7 @@ async def measure(n: int, runs: int) -> dict[str, Any]:
             await pilot.pause()
         out["first_show_ms"] = round((time.perf_counter() - began) * 1000, 1)
         table = app.screen.query_one(FilterTable)
+        out["baseline"] = summary([await timed(pilot, lambda: None) for _ in range(runs)])  # the pause itself
         out["busy"] = summary([await timed(pilot, lambda s=s: app.set_state(s)) for s in states[1:]])
         out["idle"] = summary([await timed(pilot, lambda s=s: app.set_state(s)) for s in again])
         table.sort_by("rate", reverse=True)
