@@ -56,6 +56,7 @@ class Window(NamedTuple):
 class FilterTable(ScrollView, can_focus=True):
     """A row-cursor table over a TableModel: filter, column sort, only visible rows rendered."""
 
+    ALLOW_SELECT = False  # as DataTable: a drag moves nothing and selects no text
     COMPONENT_CLASSES: ClassVar[set[str]] = {"filter-table--header", "filter-table--cursor"}
     # The look of Textual's DataTable with a row cursor (which this widget replaced).
     DEFAULT_CSS = """
@@ -547,7 +548,7 @@ class FilterTable(ScrollView, can_focus=True):
         rest = width - self._table_width
         if rest > 0:
             segments.append(Segment(" " * rest, style))
-        return Strip(segments, max(width, self._table_width)).simplify()
+        return Strip(segments).simplify()
 
 
 def _fixed_width(spec: Col) -> int:
