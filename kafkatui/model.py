@@ -263,6 +263,22 @@ class ClusterSnapshot:
 
 
 @dataclass(frozen=True)
+class ClusterHealth:
+    """A light cluster poll: one Metadata request for no topics, so the brokers and nothing else.
+
+    Why (issue 14): the header needs to know that the cluster answers, not every partition's
+    offsets. While the visible view shows no cluster data (the tail), this is polled instead of
+    a ClusterSnapshot; the last snapshot is kept as it was.
+    """
+
+    fetched_at: float
+    duration_s: float
+    cluster_id: str | None
+    brokers: tuple[Broker, ...]
+    requests: int = 0
+
+
+@dataclass(frozen=True)
 class ConfigEntry:
     name: str
     value: str | None

@@ -125,6 +125,11 @@ async def fetch_cluster(
     return ClusterFetch(md, results, errors, kraft, timing)
 
 
+async def fetch_health(call: Call) -> Any:
+    """Metadata for no topics: the brokers and the cluster id, one request (see ClusterHealth)."""
+    return await metadata(call, [])
+
+
 async def fetch_groups(call: Call) -> GroupsFetch:
     """ListGroups per broker, then DescribeGroups (ConsumerGroupDescribe for KIP-848 groups)
     and OffsetFetch per coordinator, then the log end offsets of every committed or assigned

@@ -59,6 +59,7 @@ from kafkatui.kafka.convert import (
     config_entries,
     controller_of,
     describe_error,
+    keep_unchanged,
     log_dirs_from_response,
     offsets_from_response,
     quorum_from_response,
@@ -77,13 +78,14 @@ from kafkatui.kafka.convert_health import (
     reassignments_from_response,
 )
 from kafkatui.kafka.disks import DiskFillTracker
-from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups
+from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
 from kafkatui.model import (
     MIN_ISR_KEY,
     ClusterConfigs,
+    ClusterHealth,
     ClusterSnapshot,
     ConfigSnapshot,
     Group,
@@ -92,6 +94,7 @@ from kafkatui.model import (
     Quorum,
     Reassignment,
     SourceError,
+    Topic,
 )
 
 __all__ = ["KafkaSource"]
@@ -151,6 +154,7 @@ class KafkaSource:
         self._disks = DiskFillTracker()
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
+        self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
 
     # ------------------------------------------------------------------ client lifecycle
 
@@ -306,7 +310,9 @@ class KafkaSource:
         rates = self._rates.update(time.monotonic(), {key: latest.get(key) for key in all_keys})
         topic_rates = self._rates.topic_rates()
         histories = {t.name: self._rates.history(t.name) for t in md.topics if not t.error_code}
-        topics = topics_from_metadata(md, earliest, latest, sizes, rates, topic_rates, histories)
+        topics = keep_unchanged(self._topics, topics_from_metadata(md, earliest, latest, sizes, rates, topic_rates,
+                                                                   histories))
+        self._topics = {t.name: t for t in topics}
         log_dirs.sort(key=lambda d: (d.broker_id, d.path))
         timing["build"] = time.monotonic() - build_started
         return ClusterSnapshot(
@@ -353,6 +359,13 @@ class KafkaSource:
         if due:
             self._configs_at = time.monotonic()
         return self._configs
+
+    def health(self) -> ClusterHealth:
+        """The brokers only, in one Metadata request: what the header needs when no view shows cluster data."""
+        fetched_at = time.time()
+        started = time.monotonic()
+        md, requests = self._call("health", fetch_health, {})
+        return ClusterHealth(fetched_at, time.monotonic() - started, md.cluster_id, brokers_from_metadata(md), requests)
 
     # ------------------------------------------------------------------ groups
 

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_BACKOFF_S = 30.0
-HISTORY_POINTS = 30
 
 
 # --------------------------------------------------------------------------- source ownership
@@ -107,9 +105,13 @@ def source_hub(settings: Settings, kafka: Any = None) -> SourceHub:
                      built={"kafka": kafka} if kafka is not None else None)
 
 
-def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = ()) -> object:
+def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = (), light: bool = False) -> object:
     """One refresh of one polled source (blocking: call it from a worker thread). The processes
-    are matched to `brokers`, the cluster's last known brokers, by listening port."""
+    are matched to `brokers`, the cluster's last known brokers, by listening port. `light`: the
+    cluster's health only (the brokers, one Metadata request), for a view that shows no cluster
+    data (the tail) while the header still needs to know the cluster is up."""
+    if source is Source.CLUSTER and light:
+        return hub.call("kafka", lambda s: s.health())
     if source is Source.CLUSTER:
         return hub.call("kafka", lambda s: s.refresh())
     if source is Source.GROUPS:

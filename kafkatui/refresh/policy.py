@@ -9,11 +9,13 @@ calls and thread workers:
     wanted_sources(...)        which sources to keep armed for the visible view
     delay_on_activate(...)     when to poll a source a new view needs
     apply_poll(...)            fold one poll result into AppState -> (new state, delay to next poll)
+    protect_host(...)          stretch a source's interval when its refreshes cost too much
     mark_slow(...)             mark a source stale while its poll hangs
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -29,6 +31,8 @@ ZOOKEEPER_BACKOFF_CAP_S = 5.0
 5 s (zookeeper/source.py RETRY_MAX_DELAY_S): back off no further, so a restarted ZooKeeper shows
 as connected within seconds instead of after the general 30 s cap."""
 PARTIAL_ERRORS_SHOWN = 3
+HOST_SHARE = 0.2
+"""One refresh of a source may cost at most this share of its interval (see protective_interval)."""
 
 
 # --------------------------------------------------------------------------- timing policy
@@ -58,16 +62,32 @@ def next_delay(
     return max(0.0, delay)
 
 
+def protective_interval(refresh_s: float, cost_s: float, share: float = HOST_SHARE) -> float | None:
+    """The longer interval a source must use when one refresh cost more than `share` of `refresh_s`,
+    or None when the set interval is fine.
+
+    Why (the app protects the host): kafkatui runs on a broker host; a refresh that costs a large
+    share of its interval would keep a core busy instead of leaving it to Kafka, and polls would
+    queue up. The interval grows so that the cost stays within `share` of it, in whole seconds so
+    the header's note does not jitter, and goes back once refreshes are cheap again.
+    """
+    if refresh_s <= 0 or cost_s <= share * refresh_s:
+        return None
+    return float(math.ceil(cost_s / share))
+
+
 def delay_on_activate(health: SourceHealth, refresh_s: float, now: float) -> float:
     """When a view that needs a source appears: poll now if its data is due, else when it is due.
 
-    A failing source keeps its backoff (switching views must not hammer a dead broker).
+    A failing source keeps its backoff (switching views must not hammer a dead broker), and a
+    source whose interval was stretched keeps that interval.
     """
     if health.stale and health.next_attempt_at is not None:
         return max(0.0, health.next_attempt_at - now)
     if health.last_ok_at is None:
         return 0.0
-    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + refresh_s - now)
+    interval = health.stretched_s or refresh_s
+    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + interval - now)
 
 
 def slow_after(refresh_s: float) -> float:
@@ -154,6 +174,8 @@ def fold(state: AppState, source: Source, snapshot: object) -> AppState:
     if source is Source.CLUSTER and isinstance(snapshot, ClusterSnapshot):
         return replace(state, cluster=snapshot,
                        topic_rate_history=topic_rate_history(state.topic_rate_history, snapshot))
+    if source is Source.CLUSTER:  # ClusterHealth (a light poll): only the source's health changes
+        return state
     if source is Source.GROUPS and isinstance(snapshot, GroupsSnapshot):
         return replace(state, groups=snapshot, lag_trends=lag_trends(state.lag_trends, snapshot))
     if source is Source.ZOOKEEPER:
@@ -176,12 +198,12 @@ def apply_poll(state: AppState, result: PollResult, now: float,
     if result.error is None and result.snapshot is not None:
         state = fold(state, source, result.snapshot)
         duration = getattr(result.snapshot, "duration_s", result.finished_at - result.started_at)
-        new_health = health.succeeded(result.finished_at, duration)
+        new_health = health.succeeded(result.finished_at, duration, health.stretched_s)
         lost = tuple(getattr(result.snapshot, "errors", ()) or ())
         if lost:
             new_health = replace(new_health, error=partial_error(lost),
                                  stale_since=health.stale_since or result.finished_at)
-        return state.with_health(source, new_health), state.refresh_s
+        return state.with_health(source, new_health), new_health.stretched_s or state.refresh_s
     error = result.error or SourceError(source.value, "no data")
     cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
     delay = next_delay(state.refresh_s, health.failures + 1, cap=cap, jitter=0.1, rand=rand)
@@ -190,6 +212,17 @@ def apply_poll(state: AppState, result: PollResult, now: float,
     if source is Source.ZOOKEEPER and session is not None and state.zookeeper is not None:
         state = replace(state, zookeeper=replace(state.zookeeper, state=session))  # last stats, live state
     return state.with_health(source, new_health), delay
+
+
+def protect_host(state: AppState, source: Source, cost_s: float) -> tuple[AppState, float | None]:
+    """Stretch a source's interval when one refresh (the poll's wall time plus the UI thread's
+    work on it) cost more than its share of the set interval, or put it back once cheap again.
+    Returns the state and the delay to the next poll when the interval changed, else None."""
+    health = state.health[source]
+    stretched = protective_interval(state.refresh_s, cost_s)
+    if stretched == health.stretched_s:
+        return state, None
+    return state.with_health(source, replace(health, stretched_s=stretched)), stretched or state.refresh_s
 
 
 def mark_slow(state: AppState, in_flight: Mapping[Source, float], already: Iterable[Source],

@@ -33,13 +33,16 @@ class SourceHealth:
     stale_since: float | None = None
     failures: int = 0  # consecutive failures, drives the backoff
     next_attempt_at: float | None = None
+    # The interval the app uses instead of the set one, because one refresh of this source cost more
+    # than its share of the interval (refresh.hub.protective_interval); None: the set interval.
+    stretched_s: float | None = None
 
     @property
     def stale(self) -> bool:
         return self.error is not None
 
-    def succeeded(self, at: float, duration_s: float) -> SourceHealth:
-        return SourceHealth(last_ok_at=at, last_duration_s=duration_s)
+    def succeeded(self, at: float, duration_s: float, stretched_s: float | None = None) -> SourceHealth:
+        return SourceHealth(last_ok_at=at, last_duration_s=duration_s, stretched_s=stretched_s)
 
     def failed(self, at: float, error: str, next_attempt_at: float | None) -> SourceHealth:
         return replace(

@@ -102,6 +102,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._poll_timers: dict[Source, Timer] = {}
         self._in_flight: dict[Source, float] = {}  # source -> when its poll started
         self._slow_marked: set[Source] = set()
+        self._cluster_behind = False  # see PollingMixin._rearm_all
         self.view_errors: list[str] = []  # show_state failures, logged and kept for tests
         self._heap_frozen = False
         self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze
@@ -235,7 +236,9 @@ class KafkaTuiApp(PollingMixin, App[int]):
         if isinstance(screen, DataView):
             self._view_sources = frozenset(screen.SOURCES)
             self._render_view(screen)
-            self._rearm_all(activate=True)
+        else:  # the tail reads no AppState: poll only the header's cluster health (issue 14)
+            self._view_sources = frozenset()
+        self._rearm_all(activate=True)
         self._render_header()
 
     def _render_view(self, screen: Screen | None = None) -> None:

@@ -5,6 +5,9 @@ cluster, so it is kept apart from screens and keys and reads top to bottom as on
 `_arm` -> timer -> `_poll` -> worker thread (`_poll_worker`) -> `SourcePolled` ->
 `on_source_polled` (fold into AppState, render, `_arm` again with the backoff delay). A source
 is only armed while the visible view needs it, never while paused, and never while in flight.
+The cluster is always polled, for the header; while the visible view shows no cluster data (the
+tail), that poll is the light one (`KafkaSource.health`: the brokers, one request) instead of
+every partition's offsets, and the view that needs the data again gets a full poll at once.
 """
 
 from __future__ import annotations
@@ -19,9 +22,16 @@ from typing import TYPE_CHECKING, Any
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kafkatui.model import SourceError
+from kafkatui.model import ClusterHealth, SourceError
 from kafkatui.refresh.hub import SourceHub, poll_source
-from kafkatui.refresh.policy import PollResult, apply_poll, delay_on_activate, mark_slow, wanted_sources
+from kafkatui.refresh.policy import (
+    PollResult,
+    apply_poll,
+    delay_on_activate,
+    mark_slow,
+    protect_host,
+    wanted_sources,
+)
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.messages import RequestDone, SourcePolled
 
@@ -47,10 +57,12 @@ class PollingMixin:
     _poll_timers: dict[Source, Timer]
     _in_flight: dict[Source, float]
     _slow_marked: set[Source]
+    _cluster_behind: bool  # a light cluster poll landed after the last full one
 
     if TYPE_CHECKING:
         def _set_state(self, state: AppState) -> None: ...
         def _render_view(self) -> None: ...
+        def _render_header(self) -> None: ...
         def run_worker(self, *args: Any, **kwargs: Any) -> Any: ...
         def set_timer(self, *args: Any, **kwargs: Any) -> Timer: ...
         def post_message(self, message: Any) -> bool: ...
@@ -67,6 +79,10 @@ class PollingMixin:
     def _wanted(self) -> frozenset[Source]:
         return wanted_sources(self._view_sources, self._state, bool(self.settings.zookeeper))
 
+    def _shows_cluster_data(self) -> bool:
+        """Whether the visible view needs the full cluster poll; else only the header's light one runs."""
+        return Source.CLUSTER in self._view_sources
+
     def _rearm_all(self, activate: bool = False) -> None:
         if not self.live:
             return
@@ -79,6 +95,9 @@ class PollingMixin:
         now = time.time()
         for source in wanted:
             if source in self._in_flight or (not activate and source in self._poll_timers):
+                continue
+            if source is Source.CLUSTER and self._cluster_behind and self._shows_cluster_data():
+                self._arm(source, 0.0)  # only light polls since the data was fetched: it is old
                 continue
             self._arm(source, delay_on_activate(self._state.health[source], self._state.refresh_s, now))
 
@@ -98,30 +117,48 @@ class PollingMixin:
             return
         self._in_flight[source] = time.time()
         brokers = self._state.cluster.brokers if self._state.cluster else ()
-        self.run_worker(partial(self._poll_worker, source, brokers), name=f"poll-{source.value}",
+        light = source is Source.CLUSTER and not self._shows_cluster_data()
+        self.run_worker(partial(self._poll_worker, source, brokers, light), name=f"poll-{source.value}",
                         group=f"poll-{source.value}", thread=True, exclusive=True, exit_on_error=False)
 
-    def _poll_worker(self, source: Source, brokers: tuple) -> None:
+    def _poll_worker(self, source: Source, brokers: tuple, light: bool = False) -> None:
         """Thread: one source call, one message. Never touches widgets or AppState."""
         started = time.time()
         snapshot, error = None, None
         try:
-            snapshot = poll_source(self._hub, source, brokers)
+            snapshot = poll_source(self._hub, source, brokers, light)
         except SourceError as exc:
             error = exc
         self.post_message(SourcePolled(source, snapshot, error, started, time.time()))
 
     def on_source_polled(self, message: SourcePolled) -> None:
+        began = time.perf_counter()
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
         first_answer = source is Source.CLUSTER and self._state.cluster is None
         result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at)
         state, delay = apply_poll(self._state, result, time.time())
-        if state.health[source].failures:
+        ok = message.error is None and message.snapshot is not None
+        if not ok:
             log.info("poll %s failed (%d in a row): %s", source.value, state.health[source].failures,
                      state.health[source].error)
+        elif source is Source.CLUSTER:
+            self._cluster_behind = isinstance(message.snapshot, ClusterHealth)
+            if self._cluster_behind and self._shows_cluster_data():
+                delay = 0.0  # the view changed while a light poll ran: fetch its data now
         self._set_state(state)
+        if ok:
+            cost = (message.finished_at - message.started_at) + (time.perf_counter() - began)
+            protected, stretched = protect_host(self._state, source, cost)
+            if stretched is not None:
+                if protected.health[source].stretched_s:
+                    log.warning("%s refresh cost %.2fs: polling it every %gs instead of %gs", source.value, cost,
+                                stretched, self._state.refresh_s)
+                self._state = protected
+                self._render_header()
+                if delay > 0:
+                    delay = stretched
         self._arm(source, delay)
         if first_answer and self._state.cluster is not None:
             self._rearm_all()  # the first answer makes GROUPS wanted (see wanted_sources)

@@ -105,6 +105,13 @@ def test_brokers_match_the_local_cluster(source: KafkaSource, cluster) -> None:
     assert all(d.total_bytes and d.usable_bytes is not None and d.error is None for d in snap.log_dirs)
 
 
+def test_health_is_one_metadata_request_for_the_brokers(source: KafkaSource) -> None:
+    """What the header polls while no view shows cluster data (issue 14): no offsets, no log dirs."""
+    health = source.health()
+    assert [b.id for b in health.brokers] == [1, 2, 3]
+    assert health.requests == 1 and health.cluster_id == source.refresh().cluster_id
+
+
 @pytest.mark.parametrize(
     ("name", "partitions", "rf"),
     [("orders", 6, 3), ("payments", 3, 2), ("logs", 12, 1), ("customers", 3, 3), ("empty", 1, 1)],

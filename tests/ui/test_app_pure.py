@@ -14,8 +14,10 @@ from textual.theme import Theme
 from kafkatui.config import Settings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.app import KafkaTuiApp
+from kafkatui.ui.messages import SourcePolled
 from kafkatui.ui.palette import BASE, semantic, variable_name
 from kafkatui.ui.screens.help import HelpScreen
+from kafkatui.ui.widgets.header import AppHeader
 from kafkatui.ui.widgets.stale import StaleBanner
 from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import BROKERS, frozen_state, kraft_state, screen_text, stale
@@ -205,3 +207,25 @@ async def test_palette_follows_the_theme_and_its_overrides() -> None:
         assert semantic(app, "critical") == app.theme_variables["error"][:7].lower()  # ~#ff0000
         assert semantic(app, "lag-STALL") == "#123456"
         assert semantic(app, "no-such-name") == "default"
+
+
+async def test_a_refresh_that_costs_too_much_of_the_interval_slows_that_source_and_says_so() -> None:
+    """The app protects the host (issue 14): a 3 s cluster refresh at a 5 s interval is 60 % of
+    it, so the cluster is polled about every 15 s instead (3 s is 20 % of 15 s) until refreshes
+    are cheap again."""
+    app = make(frozen_state())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(AppHeader)
+        assert "slowed" not in header.status_text
+        cluster = app.state.cluster
+        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, 1_000.0, 1_003.0))
+        await settle(pilot)
+        stretched = app.state.health[Source.CLUSTER].stretched_s
+        assert stretched is not None and 15.0 <= stretched <= 17.0  # 3 s plus the UI thread's own work
+        assert f"slowed: kafka every {stretched:g}s" in header.status_text
+        assert f"slowed: kafka every {stretched:g}s" in screen_text(app)
+        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, 1_010.0, 1_010.2))
+        await settle(pilot)
+        assert app.state.health[Source.CLUSTER].stretched_s is None
+        assert "slowed" not in header.status_text

@@ -21,6 +21,7 @@ from kafkatui.kafka.convert import (
     config_entries,
     controller_of,
     describe_error,
+    keep_unchanged,
     leaders_from_metadata,
     log_dirs_from_response,
     offsets_from_response,
@@ -215,6 +216,19 @@ def test_topics_take_offsets_rates_and_the_leaders_size() -> None:
     assert p0.under_replicated and not p1.under_replicated
     assert orders.messages == 17 and orders.msgs_per_s == 1.5 and orders.rate_history == (1.0, 1.5)
     assert orphan.partitions[0].leaderless and orphan.partitions[0].size_bytes is None
+
+
+def test_an_unchanged_topic_is_handed_on_as_the_same_object() -> None:
+    """The UI tells unchanged topics by identity (issue 14), so the source keeps the old objects."""
+    md = sample_metadata()
+    latest = {("orders", 0): 15, ("orders", 1): 7}
+    first = topics_from_metadata(md, {}, latest, {}, {}, {}, {})
+    again = keep_unchanged({t.name: t for t in first}, topics_from_metadata(md, {}, latest, {}, {}, {}, {}))
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    moved = keep_unchanged({t.name: t for t in first},
+                           topics_from_metadata(md, {}, {**latest, ("orders", 1): 8}, {}, {}, {}, {}))
+    assert [a is b for a, b in zip(first, moved, strict=True)] == [True, False, True]
+    assert moved[1].partitions[1].latest == 8
 
 
 def test_quorum_lag_and_ages() -> None:

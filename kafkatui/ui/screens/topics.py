@@ -8,7 +8,7 @@ __transaction_state) are hidden by default because they drown the operator's own
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -44,6 +44,16 @@ def _flag_sort(value: Any) -> Any:
     return value[0] if isinstance(value, tuple) else 0
 
 
+class RowCache(NamedTuple):
+    """One topic's table row and the data it was made from (see TopicsScreen._cached)."""
+
+    topic: Topic
+    trend: tuple[float, ...]
+    row: tuple[Any, ...]
+    urp: int
+    offline: int
+
+
 COLUMNS = (
     Col("name", "Topic", min_width=12),
     Col("partitions", "Parts", width=5, justify="right"),
@@ -72,6 +82,10 @@ class TopicsScreen(DrillListScreen):
         self.show_internal = False
         self._snapshot: ClusterSnapshot | None = None
         self._history: dict[str, tuple[float, ...]] = {}
+        self._rows: dict[str, RowCache] = {}  # topic name -> the row made from which data
+        self._rows_theme = ""
+        self._counts = (0, 0, 0)  # internal topics, under-replicated and offline partitions
+        self._ok_flag: tuple[int, Text] | None = None
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="topics-stale")
@@ -95,14 +109,41 @@ class TopicsScreen(DrillListScreen):
         snap = self._snapshot
         if snap is None:
             return
-        topics = [t for t in snap.topics if self.show_internal or not t.internal]
-        self.query_one(FilterTable).set_rows([(t.name, self._row(t)) for t in topics])
+        if self._rows_theme != self.app.theme:  # rows carry palette colours
+            self._rows, self._rows_theme, self._ok_flag = {}, self.app.theme, None
+        old, rows, shown = self._rows, {}, []
+        internal = urp = offline = 0
+        for topic in snap.topics:
+            entry = rows[topic.name] = self._cached(old.get(topic.name), topic)
+            urp += entry.urp
+            offline += entry.offline
+            if topic.internal:
+                internal += 1
+                if not self.show_internal:
+                    continue
+            shown.append((topic.name, entry.row))
+        self._rows, self._counts = rows, (internal, urp, offline)
+        self.query_one(FilterTable).set_rows(shown)
         self._title()
 
-    def _row(self, topic: Topic) -> tuple[Any, ...]:
-        name = Text(escape_text(topic.name))
+    def _cached(self, entry: RowCache | None, topic: Topic) -> RowCache:
+        """The topic's row, made again only when its data or its trend changed.
+
+        Why: at 10,000 topics, making every row on every refresh cost the UI thread more than
+        the table itself; an unchanged row object is also the table's cheapest comparison. The
+        Kafka source hands an unchanged topic on as the same object, so `is` mostly decides.
+        """
+        trend = self._history.get(topic.name, ())[-SPARK_WIDTH:]
+        if entry is not None and (entry.topic is topic or entry.topic == topic) and entry.trend == trend:
+            return entry
+        urp, offline = topic.under_replicated, topic.offline
+        return RowCache(topic, trend, self._row(topic, trend, urp, offline), urp, offline)
+
+    def _row(self, topic: Topic, trend: tuple[float, ...], urp: int, offline: int) -> tuple[Any, ...]:
+        # Raw values where the column renders them: only the rows on screen pay for Text.
+        name: str | Text = topic.name
         if topic.internal:
-            name.stylize(semantic(self.app, "muted"))
+            name = Text(escape_text(topic.name), style=semantic(self.app, "muted"))
         return (
             name,
             len(topic.partitions),
@@ -110,21 +151,19 @@ class TopicsScreen(DrillListScreen):
             topic.messages,
             topic.size_bytes,
             topic.msgs_per_s,
-            self._history.get(topic.name, ()),
-            self._flags(topic),
+            trend,
+            self._flags(urp, offline),
         )
 
-    def _flags(self, topic: Topic) -> tuple[int, Text]:
+    def _flags(self, urp: int, offline: int) -> tuple[int, Text]:
         """(severity for sorting, text) — worst first: offline, then under-replicated."""
-        text = Text()
-        if topic.offline:
-            text.append(f"✗ OFFLINE {topic.offline}", style=f"bold {semantic(self.app, 'critical')}")
-            return 2, text
-        if topic.under_replicated:
-            text.append(f"⚠ URP {topic.under_replicated}", style=semantic(self.app, "warning"))
-            return 1, text
-        text.append("✓ ok", style=semantic(self.app, "ok"))
-        return 0, text
+        if offline:
+            return 2, Text(f"✗ OFFLINE {offline}", style=f"bold {semantic(self.app, 'critical')}")
+        if urp:
+            return 1, Text(f"⚠ URP {urp}", style=semantic(self.app, "warning"))
+        if self._ok_flag is None:  # the same for every healthy topic (until the theme changes)
+            self._ok_flag = (0, Text("✓ ok", style=semantic(self.app, "ok")))
+        return self._ok_flag
 
     def _title(self) -> None:
         snap = self._snapshot
@@ -133,15 +172,14 @@ class TopicsScreen(DrillListScreen):
         text.append("Topics ", style="bold")
         if snap is not None:
             total = len(snap.topics)
-            internal = sum(1 for t in snap.topics if t.internal)
+            internal, urp, offline = self._counts
             text.append(f"{total} topics", style=semantic(self.app, "accent"))
             if internal and not self.show_internal:
                 text.append(f", {internal} hidden internal (i shows)", style=semantic(self.app, "muted"))
-            urp = snap.under_replicated
             if urp:
                 text.append(f"  ⚠ {urp} under-replicated", style=semantic(self.app, "warning"))
-            if snap.offline:
-                text.append(f"  ✗ {snap.offline} offline", style=semantic(self.app, "critical"))
+            if offline:
+                text.append(f"  ✗ {offline} offline", style=semantic(self.app, "critical"))
         self._filter_note(text, table)
         if snap is not None and not snap.topics:
             text.append(f"  {MISSING} no topics", style=semantic(self.app, "muted"))

@@ -9,6 +9,8 @@ every 5s". Silence means fresh. What does change is shown only when it says some
 - the data's age appears once it is older than two refresh intervals ("updated 15s ago"), in the
   stale colour, coarsely (5 s steps under a minute, then minutes), so it rewrites at most every 5 s;
 - a refresh that took a second or more shows "took 2s", in whole seconds, so it does not jitter;
+- a source whose refreshes cost too much of the interval is polled less often, and the header
+  says "slowed: kafka every 15s" (PollingMixin._protect_host);
 - a poll that hangs turns "connected" into STALE (the app's slow-poll watchdog).
 `show` is called on every state change and once a second; each part is written only when its
 text changed.
@@ -96,6 +98,14 @@ def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
     return f"updated {human_duration(age, coarse=True)} ago"
 
 
+def slowed_note(state: AppState) -> str:
+    """ "slowed: kafka every 15s" for the sources whose interval the app stretched because one of
+    their refreshes cost too large a share of it (the app protects the host); else ""."""
+    parts = [f"{source.value} every {health.stretched_s:g}s"
+             for source, health in state.health.items() if health.stretched_s]
+    return "slowed: " + ", ".join(parts) if parts else ""
+
+
 def took_note(health: SourceHealth) -> str:
     """ "took 2s" when the last refresh was slow (>= 1 s), in whole seconds; else ""."""
     duration = health.last_duration_s
@@ -173,6 +183,9 @@ class AppHeader(Widget):
         took = took_note(health)
         if took:
             pairs.append(Pair("", took, semantic(app, "warning")))
+        slowed = slowed_note(state)
+        if slowed:
+            pairs.append(Pair("", slowed, semantic(app, "warning")))
         if wide:
             pairs.append(Pair("", f"every {state.refresh_s:g}s", muted))
         self._set("hdr-status", pairs_text(pairs, muted))

@@ -1,97 +1,96 @@
-"""FilterTable: a DataTable that is fed whole row sets but only writes what changed.
+"""FilterTable: a Line-API table that renders only the rows on screen, over a sorted, filtered model.
 
-Why: over SSH every byte counts, so a refresh with unchanged data must not touch the table,
-and the operator's cursor must stay on the same topic/group while rows come and go. The
-table therefore keeps the raw values of every row, diffs each `set_rows` against them and
-calls `update_cell` / `add_row` / `remove_row` only where needed. Filtering (regex, `!`
-inverts) and sorting happen here too, so every view gets the same k9s-style behaviour.
+Why not DataTable (issue 14): a DataTable builds a row object per row, and its `update_cell`
+looks the cell's region up by walking all rows, so a refresh of a 3,050-topic view cost
+O(rows x changed cells) on the UI thread (0.75 s). Here every row lives in a plain-Python
+`TableModel` (kafkatui.tablemodel) that filters and sorts; this widget draws the header and the
+visible window of the model's view, one cached line per row, like the tail's TailTable. A
+refresh re-renders only visible rows whose cells changed (or that moved into view), and an
+unchanged refresh touches no line, so it writes no bytes to the terminal; over SSH every byte
+counts.
 
-Keys: j/k move, g/G (and home/end) jump to top/bottom, `s` cycles the sort column, `S`
-reverses it, `/` opens the screen's FilterInput, Esc clears an active filter (otherwise it
-falls through to "back"), Enter posts `FilterTable.RowChosen`.
+The operator's cursor stays on the same row key while rows come, go and re-sort. Filtering
+(regex, `!` inverts) and sorting happen in the model, so every view gets the same k9s-style
+behaviour.
 
-Cells are raw values; each `Col` renders them (default: numbers with thousands separators,
-strings escaped with `decode.escape_text`, `rich.text.Text` as given) and sorts them by raw
-value, so "1.2 MB" sorts as bytes, not as text. None renders as "—" and always sorts last.
+Keys: j/k and the arrows move, g/G (and home/end) jump to top/bottom, ctrl+f/ctrl+b and the
+page keys page, `s` cycles the sort column, `S` reverses it, `/` opens the screen's FilterInput,
+Esc clears an active filter (otherwise it falls through to "back"), Enter (or a click on the
+cursor row) posts `FilterTable.RowChosen`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
-from textual.events import Resize
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
 
-from kafkatui.decode import escape_text
-from kafkatui.textfilter import TextFilter, compile_filter
+from kafkatui.tablemodel import Col, Row, TableModel
 from kafkatui.ui.widgets.filter_input import FilterInput
 
-Justify = Literal["left", "right", "center"]
-Row = tuple[str, Sequence[Any]]
+CELL_PADDING = 1  # spaces on each side of a cell, as DataTable draws them
 
 
-def default_render(value: Any) -> Text:
-    """Render a raw value as safe, single-line Text (cluster strings are escaped here)."""
-    if value is None:
-        return Text("—")
-    if isinstance(value, Text):
-        return value.copy()
-    if isinstance(value, bool):
-        return Text("yes" if value else "no")
-    if isinstance(value, int):
-        return Text(f"{value:,}")
-    if isinstance(value, float):
-        return Text(f"{value:,.1f}")
-    return Text(escape_text(str(value)))
+class Window(NamedTuple):
+    """The rows on screen: the first one's index, their keys, and where the cursor was."""
+
+    top: int
+    keys: tuple[str, ...]
+    cursor: int
+    cursor_key: str | None
 
 
-def default_sort_key(value: Any) -> Any:
-    """Numbers by value, text case-insensitively; Text by its plain string."""
-    if isinstance(value, Text):
-        return value.plain.lower()
-    if isinstance(value, str):
-        return value.lower()
-    if isinstance(value, tuple):
-        return tuple(default_sort_key(v) for v in value)
-    return value
+class FilterTable(ScrollView, can_focus=True):
+    """A row-cursor table over a TableModel: filter, column sort, only visible rows rendered."""
 
-
-@dataclass(frozen=True)
-class Col:
-    """One column, declared once per view.
-
-    `width` None makes the column flexible: it takes the width the fixed columns leave
-    (at least `min_width`). `hide_below` drops the column when the table is narrower than
-    that, so at 80 columns the essential columns stay readable instead of scrolling.
-    """
-
-    key: str
-    label: str
-    width: int | None = None
-    justify: Justify = "left"
-    render: Callable[[Any], Text] = field(default=default_render)
-    sort_key: Callable[[Any], Any] = field(default=default_sort_key)
-    sortable: bool = True
-    min_width: int = 8
-    hide_below: int = 0
-
-
-class FilterTable(DataTable[Text]):
-    """A row-cursor DataTable with in-place diffing, regex filter and column sort."""
-
+    ALLOW_SELECT = False  # as DataTable: a drag moves nothing and selects no text
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"filter-table--header", "filter-table--cursor"}
+    # The look of Textual's DataTable with a row cursor (which this widget replaced).
     DEFAULT_CSS = """
     FilterTable {
         height: 1fr;
+        max-height: 100%;
         scrollbar-gutter: stable;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .filter-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .filter-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .filter-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .filter-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .filter-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
     }
     """
 
@@ -106,10 +105,20 @@ class FilterTable(DataTable[Text]):
         Binding("S", "reverse_sort", "Reverse sort"),
         Binding("slash", "open_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        # The keys every Textual table has; system: the help lists them once, as the app's keys.
+        Binding("enter", "select_cursor", "Select", show=False, system=True),
+        Binding("down", "cursor_down", "Down", show=False, system=True),
+        Binding("up", "cursor_up", "Up", show=False, system=True),
+        Binding("pagedown", "page_down", "Page down", show=False, system=True),
+        Binding("pageup", "page_up", "Page up", show=False, system=True),
+        Binding("ctrl+home", "scroll_top", "Top", show=False, system=True),
+        Binding("ctrl+end", "scroll_bottom", "Bottom", show=False, system=True),
+        Binding("left", "scroll_left", "Scroll left", show=False, system=True),
+        Binding("right", "scroll_right", "Scroll right", show=False, system=True),
     ]
 
     class RowChosen(Message):
-        """Enter (or a click) on a row; `row_key` is the key the view gave the row."""
+        """Enter (or a click on the cursor row); `row_key` is the key the view gave the row."""
 
         def __init__(self, table: FilterTable, row_key: str) -> None:
             super().__init__()
@@ -132,65 +141,91 @@ class FilterTable(DataTable[Text]):
             return self.table
 
     def __init__(self, columns: Sequence[Col], *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id, classes=classes)
         self.specs: tuple[Col, ...] = tuple(columns)
-        self._values: dict[str, tuple[Any, ...]] = {}  # every row, filtered or not
-        self._order: list[str] = []  # input order, used when no sort column is set
-        self._plain: dict[str, tuple[str, ...]] = {}  # row key -> (whole row, each cell) as text
-        self._shown: list[Col] = []  # columns currently built into the DataTable
-        self._flex_width = 0
+        self._model = TableModel(self.specs)
+        self._cursor = 0  # index into the model's view
+        self._shown: list[tuple[int, Col, int]] = []  # (index in specs, column, content width) on screen
+        self._table_width = 0
         self._repaint_all = False
-        self._pattern = ""
-        self._filter: TextFilter = compile_filter("")
-        self.filter_error: str | None = None
-        self.sort_column: str | None = None
-        self.sort_reverse = False
+        self._lines: LRUCache[tuple[str, int, bool], Strip] = LRUCache(512)
+        self._header: Strip | None = None
+        self._styles: tuple[Style, ...] = ()  # the styles the cached lines were drawn in
 
     # ------------------------------------------------------------------ public API
 
     @property
     def filter_pattern(self) -> str:
-        return self._pattern
+        return self._model.filter_pattern
+
+    @property
+    def filter_error(self) -> str | None:
+        return self._model.filter_error
+
+    @property
+    def sort_column(self) -> str | None:
+        return self._model.sort_column
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self._model.sort_reverse
 
     @property
     def total_count(self) -> int:
-        return len(self._values)
+        return self._model.total
 
     @property
     def visible_count(self) -> int:
-        return self.row_count
+        """Rows that pass the filter (on screen or scrolled away)."""
+        return len(self._model)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._model)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
 
     @property
     def cursor_key(self) -> str | None:
         """Key of the row under the cursor, or None when the table is empty."""
-        if self.row_count == 0 or not self.columns:
-            return None
-        row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return row_key.value
+        keys = self._model.keys
+        return keys[self._cursor] if 0 <= self._cursor < len(keys) else None
 
     def visible_keys(self) -> list[str]:
         """Row keys in display order (after filter and sort)."""
-        return [str(row.key.value) for row in self.ordered_rows]
+        return list(self._model.keys)
 
     def plain_row(self, key: str) -> str:
         """The searchable plain text of one row (all columns, rendered)."""
-        return self._plain.get(key, ("",))[0]
+        return self._model.plain(key)
+
+    def get_cell(self, key: str, column_key: str) -> Text:
+        """One cell as it is drawn (its column's render of the current value)."""
+        return self._model.render(key, column_key)
+
+    def get_row_index(self, key: str) -> int:
+        """The row's position in the view; KeyError when it is filtered out or absent."""
+        index = self._model.index_of(key)
+        if index is None:
+            raise KeyError(key)
+        return index
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        """Put the cursor on the row at `row` (clamped) and scroll it into view."""
+        self._move(row)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        """Replace the row set; only changed cells, new rows and vanished rows are touched."""
-        values: dict[str, tuple[Any, ...]] = {}
-        for key, cells in rows:
-            values[key] = tuple(cells)
-        changed = {k for k, v in values.items() if self._repaint_all or self._values.get(k) != v}
-        self._repaint_all = False
-        self._values = values
-        self._order = list(values)
-        for key in changed:
-            self._plain[key] = self._search_text(values[key])
-        for key in list(self._plain):
-            if key not in values:
-                del self._plain[key]
-        self._sync(changed)
+        """Replace the row set; only visible lines whose row changed or moved are repainted."""
+        before = self._window()
+        update = self._model.set_rows(rows, force=self._repaint_all)
+        if self._repaint_all:
+            self._repaint_all = False
+            self._lines.clear()
+        self._settle(before, update.changed, update.reordered)
+        if update.changed or update.reordered:
+            self.post_message(self.FilterChanged(self))
 
     def set_filter(self, pattern: str) -> str | None:
         """Filter rows by case-insensitive regex (a leading `!` inverts it).
@@ -199,34 +234,36 @@ class FilterTable(DataTable[Text]):
         `filter_error`) message says so. Returns None when the regex is valid.
         """
         pattern = pattern.strip()
-        if pattern == self._pattern:
+        if pattern == self._model.filter_pattern:
             return self.filter_error
-        self._pattern = pattern
-        self._filter = compile_filter(pattern)
-        self.filter_error = self._filter.error
-        self._sync(set())
+        before = self._window()
+        reordered = self._model.set_filter(pattern)
+        self._settle(before, frozenset(), reordered)
         self.post_message(self.FilterChanged(self))
         return self.filter_error
 
     def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
         """Sort by a column's raw values (None = the order the view supplied)."""
-        self.sort_column = column_key
-        self.sort_reverse = reverse
-        self._set_labels()
-        self._sync(set())
+        before = self._window()
+        reordered = self._model.sort_by(column_key, reverse)
+        self._header = None
+        self._refresh_lines(0, 1)  # the arrow moved
+        self._settle(before, frozenset(), reordered)
 
     # ------------------------------------------------------------------ actions
 
     def action_cycle_sort(self) -> None:
-        keys = [c.key for c in self._shown if c.sortable]
+        keys = [c.key for _, c, _ in self._shown if c.sortable] or [c.key for c in self.specs if c.sortable]
         if not keys:
             return
-        nxt = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else keys[0]
+        column = self.sort_column
+        nxt = keys[(keys.index(column) + 1) % len(keys)] if column in keys else keys[0]
         self.sort_by(nxt, False)
 
     def action_reverse_sort(self) -> None:
         if self.sort_column is None:
-            self.sort_by(self._shown[0].key if self._shown else None, True)
+            first = self._shown[0][1] if self._shown else (self.specs[0] if self.specs else None)
+            self.sort_by(first.key if first else None, True)
         else:
             self.sort_by(self.sort_column, not self.sort_reverse)
 
@@ -238,36 +275,54 @@ class FilterTable(DataTable[Text]):
 
     def action_clear_filter(self) -> None:
         """Esc clears an active filter first (k9s), else lets the screen's Esc (back) run."""
-        if not self._pattern:
+        if not self.filter_pattern:
             raise SkipAction()
         self.set_filter("")
         for box in self.screen.query(FilterInput):
             box.value = ""
 
-    def update_cell(
-        self, row_key: RowKey | str, column_key: ColumnKey | str, value: Text, *, update_width: bool = False
-    ) -> None:
-        """DataTable.update_cell repaints the whole table; repaint only the changed cell.
+    def action_select_cursor(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.RowChosen(self, key))
 
-        Why: a whole-table repaint rewrites every line of the table region, blank ones included
-        (about 9 KB at 160x48) for one changed number. Pinned to Textual 8's DataTable internals.
-        """
-        row = RowKey(row_key) if isinstance(row_key, str) else row_key
-        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if update_width or row not in self._row_locations or column not in self._column_locations:
-            super().update_cell(row_key, column_key, value, update_width=update_width)
+    def action_cursor_down(self) -> None:
+        self._move(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(self._cursor - 1)
+
+    def action_scroll_top(self) -> None:
+        self._move(0)
+
+    def action_scroll_bottom(self) -> None:
+        self._move(len(self._model) - 1)
+
+    def action_page_down(self) -> None:
+        page = self._page_rows()
+        self.scroll_to(y=self.scroll_offset.y + page, animate=False, immediate=True)
+        self._move(self._cursor + page)
+
+    def action_page_up(self) -> None:
+        page = self._page_rows()
+        self.scroll_to(y=max(0, self.scroll_offset.y - page), animate=False, immediate=True)
+        self._move(self._cursor - page)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor to the row; a click on the cursor row chooses it."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
             return
-        self._data[row][column] = value
-        self._update_count += 1  # part of the line cache key: the row re-renders
-        self.refresh_coordinate(Coordinate(self._row_locations.get(row), self._column_locations.get(column)))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        index = self.scroll_offset.y + offset.y - 1
+        if not 0 <= index < len(self._model):
+            return
         event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.RowChosen(self, str(event.row_key.value)))
+        if index == self._cursor:
+            self.action_select_cursor()
+        else:
+            self._move(index)
 
-    def on_resize(self, event: Resize) -> None:
-        self._layout_columns()
+    # ------------------------------------------------------------------ life cycle
 
     def on_mount(self) -> None:
         self._layout_columns()
@@ -279,125 +334,221 @@ class FilterTable(DataTable[Text]):
         # in the soak, switching views and drilling in every few seconds).
         self.app.theme_changed_signal.unsubscribe(self)
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout_columns()
+        self._lines.clear()
+        self._header = None
+        self._keep_cursor_visible()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+        self._header = None
+
     def _forget_rendering(self, _theme: object) -> None:
-        """Cells carry palette colours; after a theme switch the next `set_rows` repaints all."""
+        """Cells carry palette colours; after a theme switch the next `set_rows` counts every row as changed
+        (Text equality ignores a Text's own style, so the new colours alone would not show as a change)."""
         self._repaint_all = True
+        self._lines.clear()
+        self._header = None
 
-    # ------------------------------------------------------------------ internals
+    # ------------------------------------------------------------------ the window and repaints
 
-    def _search_text(self, cells: tuple[Any, ...]) -> tuple[str, ...]:
-        """The row as one line plus each cell alone, so `^orders$` can match the name cell."""
-        texts = tuple(spec.render(v).plain for spec, v in zip(self.specs, cells, strict=False))
-        return (" ".join(texts), *texts)
+    def _data_height(self) -> int:
+        """Rows that fit under the header."""
+        return max(0, (self.scrollable_content_region.height or self.size.height) - 1)
 
-    def _visible(self) -> list[str]:
-        flt = self._filter
-        keys = self._order if not flt.active else [k for k in self._order if flt.matches_any(self._plain.get(k, ("",)))]
-        if self.sort_column is None:
-            return keys
-        idx = next((i for i, c in enumerate(self.specs) if c.key == self.sort_column), None)
-        if idx is None:
-            return keys
-        spec = self.specs[idx]
-        known = [k for k in keys if self._values[k][idx] is not None]
-        unknown = [k for k in keys if self._values[k][idx] is None]
-        known.sort(key=lambda k: spec.sort_key(self._values[k][idx]), reverse=self.sort_reverse)
-        return known + unknown
+    def _page_rows(self) -> int:
+        return max(1, self._data_height())
 
-    def _cell(self, key: str, spec: Col) -> Text:
-        index = self.specs.index(spec)
-        values = self._values[key]
-        text = spec.render(values[index] if index < len(values) else None)
-        text.no_wrap = True
-        text.overflow = "ellipsis"
-        text.justify = spec.justify
-        text.end = ""
-        return text
+    def _window(self) -> Window:
+        """What is on screen, to compare with after a change."""
+        top = int(self.scroll_offset.y)
+        return Window(top, tuple(self._model.keys[top : top + self._data_height()]), self._cursor, self.cursor_key)
 
-    def _sync(self, changed: set[str]) -> None:
-        """Bring the DataTable in line with values/filter/sort, touching only differences."""
-        if not self._shown:
-            self.post_message(self.FilterChanged(self))
+    def _settle(self, before: Window, changed: frozenset[str], reordered: bool) -> None:
+        """After the model changed: keep the cursor on its row, scroll it into view, repaint only
+        the lines on screen that now show another row or a changed row, or where the cursor moved."""
+        count = len(self._model)
+        if reordered:
+            index = self._model.index_of(before.cursor_key) if before.cursor_key is not None else None
+            self._cursor = index if index is not None else before.cursor  # gone: the same place
+        self._cursor = max(0, min(self._cursor, count - 1))
+        self._set_virtual_size()
+        height = self._data_height()
+        top = int(self.scroll_offset.y)
+        if self._cursor != before.cursor:  # its row moved: follow it (as a cursor key would)
+            top = self._clamped_top(top, count, height)
+        else:  # a wheel may have scrolled the cursor away: a refresh does not scroll back
+            top = max(0, min(top, count - height))
+        if top != int(self.scroll_offset.y):
+            self.scroll_to(y=top, animate=False, immediate=True)  # a scroll repaints everything
             return
-        keep_key = self.cursor_key
-        keep_index = self.cursor_row
-        wanted = self._visible()
-        wanted_set = set(wanted)
-        present = set(self.visible_keys())
-        for key in present - wanted_set:
-            self.remove_row(key)
-        for key in wanted:
-            if key not in present:
-                self.add_row(*(self._cell(key, spec) for spec in self._shown), key=key)
-            elif key in changed:
-                for spec in self._shown:
-                    cell = self._cell(key, spec)
-                    if not _same(self.get_cell(key, spec.key), cell):
-                        self.update_cell(key, spec.key, cell)
-        if self.visible_keys() != wanted:
-            self._apply_order(wanted)
-        self._restore_cursor(keep_key, keep_index)
-        if changed or present != wanted_set:
-            self.post_message(self.FilterChanged(self))
+        if top != before.top:
+            self.refresh()
+            return
+        keys = self._model.keys[top : top + height]
+        for y in range(max(len(keys), len(before.keys))):
+            key = keys[y] if y < len(keys) else None
+            old = before.keys[y] if y < len(before.keys) else None
+            cursor_moved = (top + y == self._cursor) != (top + y == before.cursor)
+            if key != old or cursor_moved or (key is not None and key in changed):
+                self._refresh_lines(y + 1, 1)
 
-    def _apply_order(self, wanted: list[str]) -> None:
-        """Reorder rows through DataTable.sort, ranking each row by its first cell object."""
-        first = self._shown[0].key
-        rank = {id(self.get_cell(key, first)): i for i, key in enumerate(wanted)}
-        self.sort(first, key=lambda cell: rank.get(id(cell), len(rank)))
+    def _clamped_top(self, top: int, count: int, height: int) -> int:
+        """The first row to show: within the rows, and such that the cursor is on screen."""
+        top = max(0, min(top, count - height))
+        if self._cursor < top:
+            top = self._cursor
+        elif height and self._cursor >= top + height:
+            top = self._cursor - height + 1
+        return max(0, top)
 
-    def _restore_cursor(self, key: str | None, index: int) -> None:
-        if key is not None and key in self._values and key in set(self.visible_keys()):
-            target = self.get_row_index(key)
-        else:
-            target = min(index, max(0, self.row_count - 1))
-        if target != self.cursor_row:
-            self.move_cursor(row=target, animate=False)
+    def _keep_cursor_visible(self) -> None:
+        top = int(self.scroll_offset.y)
+        new = self._clamped_top(top, len(self._model), self._data_height())
+        if new != top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+
+    def _move(self, target: int) -> None:
+        count = len(self._model)
+        if not count:
+            return
+        target = max(0, min(count - 1, target))
+        old, self._cursor = self._cursor, target
+        if old == target:
+            return
+        top = int(self.scroll_offset.y)
+        self._keep_cursor_visible()
+        if int(self.scroll_offset.y) == top:  # no scroll: only the two cursor lines change
+            for index in (old, target):
+                if top <= index < top + self._data_height():
+                    self._refresh_lines(index - top + 1, 1)
+
+    def _refresh_lines(self, y: int, count: int) -> None:
+        """Repaint `count` lines from line `y` of the widget (0 is the header)."""
+        if self.is_mounted:
+            self.refresh(Region(0, y, max(self.size.width, self._table_width), count))
+
+    def _set_virtual_size(self) -> None:
+        self.virtual_size = Size(self._table_width, len(self._model) + 1)
+
+    # ------------------------------------------------------------------ layout
 
     def _layout_columns(self) -> None:
-        """Pick the columns that fit and size the flexible one; rebuild only if that changed."""
+        """Pick the columns that fit and size the flexible one."""
         width = self.scrollable_content_region.width or self.size.width
         if width <= 0:
             return
-        shown = [c for c in self.specs if width >= c.hide_below]
-        pad = 2 * self.cell_padding
-        fixed = sum(_fixed_width(c) + pad for c in shown if c.width is not None)
-        flex = [c for c in shown if c.width is None]
+        shown = [(i, c) for i, c in enumerate(self.specs) if width >= c.hide_below]
+        pad = 2 * CELL_PADDING
+        fixed = sum(_fixed_width(c) + pad for _, c in shown if c.width is not None)
+        flex = [c for _, c in shown if c.width is None]
         flex_width = max(min((c.min_width for c in flex), default=0), (width - fixed) // max(1, len(flex)) - pad)
-        if shown == self._shown and flex_width == self._flex_width:
-            return
-        keep_key = self.cursor_key
-        self._shown, self._flex_width = shown, flex_width
-        self.clear(columns=True)
-        for spec in shown:
-            self.add_column(
-                Text(spec.label, justify=spec.justify),
-                key=spec.key,
-                width=_fixed_width(spec) if spec.width else flex_width,
-            )
-        self._set_labels()
-        for key in self._visible():
-            self.add_row(*(self._cell(key, spec) for spec in shown), key=key)
-        self._restore_cursor(keep_key, 0)
-        self.post_message(self.FilterChanged(self))
-        # The scrollbars were decided for the old, wider columns; decide again once the new
-        # dimensions land, else a stale horizontal scrollbar eats a row (Textual 8 internals).
-        self.call_after_refresh(self._recheck_scrollbars)
+        layout = [(i, c, _fixed_width(c) if c.width else flex_width) for i, c in shown]
+        if layout != self._shown:
+            self._shown = layout
+            self._table_width = sum(w + pad for _, _, w in layout)
+            self._lines.clear()
+            self._header = None
+            # The scrollbars were decided for the old, wider columns; decide again once the new
+            # dimensions land, else a stale horizontal scrollbar eats a row (Textual 8 internals).
+            self.call_after_refresh(self._recheck_scrollbars)
+        self._set_virtual_size()
 
     def _recheck_scrollbars(self) -> None:
         if self.show_horizontal_scrollbar and self.virtual_size.width <= self.scrollable_content_region.width:
             self._refresh_scrollbars()
             self.refresh(layout=True)
 
-    def _set_labels(self) -> None:
-        for spec in self._shown:
+    # ------------------------------------------------------------------ rendering
+
+    def _current_styles(self) -> tuple[Style, ...]:
+        """Base, header and cursor styles; when any changes (focus, theme) every cached line is stale."""
+        styles = (
+            self.rich_style,
+            self.get_component_rich_style("filter-table--header"),
+            self.get_component_rich_style("filter-table--cursor"),
+        )
+        if styles != self._styles:
+            self._styles = styles
+            self._lines.clear()
+            self._header = None
+        return styles
+
+    def render_line(self, y: int) -> Strip:
+        base, header, cursor = self._current_styles()
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        if y == 0:
+            if self._header is None:
+                self._header = self._render_header(header, width)
+            strip = self._header
+        else:
+            index = scroll_y + y - 1
+            keys = self._model.keys
+            if not 0 <= index < len(keys) or not self._shown:
+                return Strip.blank(width, base)
+            key = keys[index]
+            is_cursor = index == self._cursor
+            cache_key = (key, self._model.version(key), is_cursor)
+            strip = self._lines.get(cache_key)
+            if strip is None:
+                strip = self._render_row(key, base + cursor if is_cursor else base, cursor if is_cursor else None,
+                                         width)
+                self._lines[cache_key] = strip
+        if scroll_x or strip.cell_length != width:
+            strip = strip.crop_extend(scroll_x, scroll_x + width, base)
+        return strip
+
+    def _render_header(self, style: Style, width: int) -> Strip:
+        segments: list[Segment] = []
+        for _, spec, cell_width in self._shown:
             label = spec.label
             if spec.key == self.sort_column:
                 label += "▼" if self.sort_reverse else "▲"
-            column = self.columns.get(spec.key)  # type: ignore[call-overload]
-            if column is not None:
-                column.label = Text(label, justify=spec.justify)
-        self.refresh()
+            segments += self._cell_segments(Text(label, justify=spec.justify), cell_width, spec.justify, style, None)
+        return self._finish(segments, style, width)
+
+    def _render_row(self, key: str, style: Style, cursor: Style | None, width: int) -> Strip:
+        # On the cursor row the cursor's foreground wins over the cells' colours (DataTable's "css"
+        # foreground priority); the cells' own backgrounds still show.
+        post = Style.from_color(color=cursor.color) if cursor is not None else None
+        values = self._model.values(key)
+        segments: list[Segment] = []
+        for index, spec, cell_width in self._shown:
+            text = spec.render(values[index] if index < len(values) else None)
+            segments += self._cell_segments(text, cell_width, spec.justify, style, post)
+        return self._finish(segments, style, width)
+
+    def _cell_segments(self, text: Text, width: int, justify: str, style: Style, post: Style | None) -> list[Segment]:
+        """One cell cut or padded to `width`, with a space each side, as Rich lays out a no-wrap Text."""
+        text.end = ""
+        if "\n" in text.plain:
+            text = text.split("\n")[0]
+        if text.style:  # Text.render draws a Text's own style only through its spans (Rich's join does this)
+            text.stylize_before(text.style)
+        if justify == "left":
+            text.truncate(width, overflow="ellipsis", pad=True)
+        else:
+            text.rstrip()
+            text.truncate(width, overflow="ellipsis")
+            if justify == "right":
+                text.pad_left(width - text.cell_len)
+            else:
+                text.pad_left((width - text.cell_len) // 2)
+                text.pad_right(width - text.cell_len)
+        pad = Segment(" " * CELL_PADDING)
+        segments = [pad, *text.render(self.app.console), pad]
+        return list(Segment.apply_style(segments, style, post))
+
+    def _finish(self, segments: list[Segment], style: Style, width: int) -> Strip:
+        """The row plus its style to the widget's right edge (DataTable extends the cursor bar)."""
+        rest = width - self._table_width
+        if rest > 0:
+            segments.append(Segment(" " * rest, style))
+        return Strip(segments).simplify()
 
 
 def _fixed_width(spec: Col) -> int:

@@ -1,0 +1,244 @@
+"""TableModel: every row of a big list, filtered and sorted in plain Python, for a table that draws a window.
+
+Why a model apart from the widget (issue 14): a cluster has thousands of topics, partitions and
+groups, and the operator sees forty of them. The model holds all rows by key and keeps the view
+(the keys that pass the filter, in sort order); the widget renders only the rows on screen. Each
+`set_rows` reports which keys changed and whether the view moved, so the widget repaints only
+visible lines that changed. The view is rebuilt (filter O(n), sort O(n log n)) only when the
+membership, the input order, a sorted-on value or a filter match changed; an unchanged refresh
+costs one comparison per row and renders nothing.
+
+Cells are raw values; each `Col` renders them (default: numbers with thousands separators,
+strings escaped with `decode.escape_text`, `rich.text.Text` as given) and sorts them by raw
+value, so "1.2 MB" sorts as bytes, not as text. None renders as "—" and always sorts last.
+The `/` filter (kafkatui.textfilter) searches the rendered text of each cell and of the whole
+row; those texts are made lazily, only while a filter is active or when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rich.text import Text
+
+from kafkatui.decode import escape_text
+from kafkatui.textfilter import TextFilter, compile_filter
+
+Justify = Literal["left", "right", "center"]
+Row = tuple[str, Sequence[Any]]
+
+
+def default_render(value: Any) -> Text:
+    """Render a raw value as safe, single-line Text (cluster strings are escaped here)."""
+    if value is None:
+        return Text("—")
+    if isinstance(value, Text):
+        return value.copy()
+    if isinstance(value, bool):
+        return Text("yes" if value else "no")
+    if isinstance(value, int):
+        return Text(f"{value:,}")
+    if isinstance(value, float):
+        return Text(f"{value:,.1f}")
+    return Text(escape_text(str(value)))
+
+
+def default_sort_key(value: Any) -> Any:
+    """Numbers by value, text case-insensitively; Text by its plain string."""
+    if isinstance(value, Text):
+        return value.plain.lower()
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, tuple):
+        return tuple(default_sort_key(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column, declared once per view.
+
+    `width` None makes the column flexible: it takes the width the fixed columns leave
+    (at least `min_width`). `hide_below` drops the column when the table is narrower than
+    that, so at 80 columns the essential columns stay readable instead of scrolling.
+    """
+
+    key: str
+    label: str
+    width: int | None = None
+    justify: Justify = "left"
+    render: Callable[[Any], Text] = field(default=default_render)
+    sort_key: Callable[[Any], Any] = field(default=default_sort_key)
+    sortable: bool = True
+    min_width: int = 8
+    hide_below: int = 0
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one change did: the keys whose cells changed (new ones included; shown or not), and
+    whether the view (which keys pass the filter, in what order) changed."""
+
+    changed: frozenset[str] = frozenset()
+    reordered: bool = False
+
+
+def cell(values: tuple[Any, ...], index: int) -> Any:
+    """A row may be shorter than the columns: the missing cells are unknown (None)."""
+    return values[index] if index < len(values) else None
+
+
+class TableModel:
+    """Rows by key; `keys` is the view: filtered, then sorted (None last), ties in input order."""
+
+    def __init__(self, columns: Sequence[Col]) -> None:
+        self.columns: tuple[Col, ...] = tuple(columns)
+        self._index_of_column = {c.key: i for i, c in enumerate(self.columns)}
+        self._values: dict[str, tuple[Any, ...]] = {}
+        self._order: list[str] = []  # input order
+        self._texts: dict[str, tuple[str, ...]] = {}  # key -> (whole row, each cell), made lazily
+        self._matches: dict[str, bool] = {}  # key -> passes the filter, made lazily
+        self._version: dict[str, int] = {}  # key -> the change count when it last changed
+        self._clock = 0
+        self._filter: TextFilter = compile_filter("")
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self._view: list[str] = []
+        self._position: dict[str, int] | None = {}  # key -> index in the view, made lazily
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def keys(self) -> Sequence[str]:
+        """The view, in display order. Do not mutate; it is replaced on every change."""
+        return self._view
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    @property
+    def total(self) -> int:
+        return len(self._values)
+
+    @property
+    def filter_pattern(self) -> str:
+        return self._filter.pattern
+
+    @property
+    def filter_error(self) -> str | None:
+        return self._filter.error
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def index_of(self, key: str) -> int | None:
+        """The key's position in the view, or None when it is filtered out or absent."""
+        if self._position is None:
+            self._position = {k: i for i, k in enumerate(self._view)}
+        return self._position.get(key)
+
+    def values(self, key: str) -> tuple[Any, ...]:
+        return self._values[key]
+
+    def version(self, key: str) -> int:
+        """Changes whenever the row's cells change: a cache of its rendering can key on it."""
+        return self._version.get(key, 0)
+
+    def column_index(self, column_key: str) -> int | None:
+        return self._index_of_column.get(column_key)
+
+    def render(self, key: str, column_key: str) -> Text:
+        """One cell as its column renders it."""
+        index = self._index_of_column[column_key]
+        return self.columns[index].render(cell(self._values[key], index))
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        """The row as one line plus each cell alone, so `^orders$` can match the name cell."""
+        texts = self._texts.get(key)
+        if texts is None:
+            values = self._values[key]
+            cells = tuple(col.render(cell(values, i)).plain for i, col in enumerate(self.columns))
+            texts = self._texts[key] = (" ".join(cells), *cells)
+        return texts
+
+    def plain(self, key: str) -> str:
+        """The searchable plain text of one row (all columns, rendered); "" for an unknown key."""
+        return self.texts(key)[0] if key in self._values else ""
+
+    # ------------------------------------------------------------------ changing
+
+    def set_rows(self, rows: Sequence[Row], *, force: bool = False) -> Update:
+        """Replace the row set. `force` counts every row as changed (a theme switch recolours all)."""
+        old = self._values
+        values: dict[str, tuple[Any, ...]] = {key: tuple(cells) for key, cells in rows}
+        changed = set(values) if force else {k for k, v in values.items() if old.get(k) != v}
+        added = [k for k in changed if k not in old]
+        removed = [k for k in old if k not in values] if len(old) + len(added) != len(values) else []
+        order = list(values)
+        self._values = values
+        self._clock += 1
+        for key in changed:
+            self._version[key] = self._clock
+        for key in removed:
+            self._version.pop(key, None)
+        for key in (*changed, *removed):
+            self._texts.pop(key, None)
+        reorder = bool(added or removed) or order != self._order
+        self._order = order
+        idx = self._sort_index()
+        if not reorder and idx is not None:
+            reorder = any(cell(old[k], idx) != cell(values[k], idx) for k in changed if k in old)
+        if self._filter.active:
+            for key in removed:
+                self._matches.pop(key, None)
+            for key in changed:
+                was = self._matches.pop(key, None)
+                if self._match(key) != was:
+                    reorder = True
+        return Update(frozenset((*changed, *removed)), self._rebuild() if reorder else False)
+
+    def set_filter(self, pattern: str) -> bool:
+        """Filter rows by case-insensitive regex (a leading `!` inverts it); True if the view changed.
+
+        An invalid regex falls back to a plain substring match, and `filter_error` says so.
+        """
+        pattern = pattern.strip()
+        if pattern == self._filter.pattern:
+            return False
+        self._filter = compile_filter(pattern)
+        self._matches.clear()
+        return self._rebuild()
+
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> bool:
+        """Sort by a column's raw values (None = the order the rows came in); True if the view changed."""
+        self.sort_column = column_key
+        self.sort_reverse = reverse
+        return self._rebuild()
+
+    # ------------------------------------------------------------------ internals
+
+    def _sort_index(self) -> int | None:
+        return None if self.sort_column is None else self._index_of_column.get(self.sort_column)
+
+    def _match(self, key: str) -> bool:
+        hit = self._matches.get(key)
+        if hit is None:
+            hit = self._matches[key] = self._filter.matches_any(self.texts(key))
+        return hit
+
+    def _rebuild(self) -> bool:
+        keys = [k for k in self._order if self._match(k)] if self._filter.active else list(self._order)
+        idx = self._sort_index()
+        if idx is not None:
+            spec, values = self.columns[idx], self._values
+            known = [k for k in keys if cell(values[k], idx) is not None]
+            unknown = [k for k in keys if cell(values[k], idx) is None]
+            known.sort(key=lambda k: spec.sort_key(values[k][idx]), reverse=self.sort_reverse)
+            keys = known + unknown
+        if keys == self._view:
+            return False
+        self._view = keys
+        self._position = None
+        return True

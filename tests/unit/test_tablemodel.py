@@ -1,0 +1,91 @@
+"""TableModel without Textual: the view (filter, sort), what a change reports, and that work is skipped
+when nothing that decides the view changed (counted through the columns' render and sort_key)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.text import Text
+
+from kafkatui.tablemodel import Col, TableModel, default_render, default_sort_key
+
+
+def columns(counts: Counter[str]) -> list[Col]:
+    def render(value: Any) -> Text:
+        counts["render"] += 1
+        return default_render(value)
+
+    def sort_key(value: Any) -> Any:
+        counts["sort"] += 1
+        return default_sort_key(value)
+
+    return [Col("name", "Name", render=render, sort_key=sort_key),
+            Col("n", "N", width=6, justify="right", render=render, sort_key=sort_key)]
+
+
+def model(counts: Counter[str] | None = None) -> TableModel:
+    m = TableModel(columns(counts if counts is not None else Counter()))
+    m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None)), ("c", ("charlie", 1)), ("d", ("delta", 2))])
+    return m
+
+
+def test_sort_puts_unknown_last_both_ways_and_ties_keep_input_order() -> None:
+    m = model()
+    assert list(m.keys) == ["a", "b", "c", "d"]
+    m.sort_by("n")
+    assert list(m.keys) == ["c", "d", "a", "b"]
+    m.sort_by("n", reverse=True)
+    assert list(m.keys) == ["a", "d", "c", "b"]  # None stays last
+    m.sort_by("name")
+    assert list(m.keys) == ["a", "b", "c", "d"]  # case-insensitive: Bravo after alpha
+    m.set_rows([("x", ("same", 1)), ("y", ("same", 2)), ("z", ("same", 3))])
+    assert list(m.keys) == ["x", "y", "z"]
+    assert m.index_of("y") == 1 and m.index_of("gone") is None
+
+
+def test_filter_matches_cells_and_rows_inverts_and_survives_a_bad_regex() -> None:
+    m = model()
+    assert m.set_filter("^charlie$") and list(m.keys) == ["c"]
+    assert m.set_filter("!^charlie$") and list(m.keys) == ["a", "b", "d"]
+    m.set_filter("ta 2")  # the whole row as one line
+    assert list(m.keys) == ["d"]
+    m.set_filter("al[")
+    assert m.filter_error and "invalid regex" in m.filter_error
+    assert list(m.keys) == []
+    assert m.set_filter("") and len(m) == 4 and m.total == 4
+
+
+def test_set_rows_reports_changed_keys_and_whether_the_view_moved() -> None:
+    m = model()
+    m.sort_by("name")
+    same = m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None)), ("c", ("charlie", 1)), ("d", ("delta", 2))])
+    assert same.changed == frozenset() and not same.reordered
+    version = m.version("c")
+    value_only = m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None)), ("c", ("charlie", 9)), ("d", ("delta", 2))])
+    assert value_only.changed == {"c"} and not value_only.reordered  # sorted by name: nothing moves
+    assert m.version("c") != version and m.version("a") != m.version("c")
+    gone = m.set_rows([("a", ("alpha", 3)), ("c", ("charlie", 9)), ("d", ("delta", 2))])
+    assert gone.changed == {"b"} and gone.reordered and list(m.keys) == ["a", "c", "d"]
+    renamed = m.set_rows([("a", ("zulu", 3)), ("c", ("charlie", 9)), ("d", ("delta", 2))])
+    assert renamed.reordered and list(m.keys) == ["c", "d", "a"]
+    assert m.plain("a") == "zulu 3" and m.plain("nope") == ""
+
+
+def test_unchanged_rows_cost_no_render_and_no_sort_key() -> None:
+    counts: Counter[str] = Counter()
+    m = model(counts)
+    m.sort_by("n")
+    m.set_filter("a")
+    counts.clear()
+    m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None)), ("c", ("charlie", 1)), ("d", ("delta", 2))])
+    assert counts == Counter()
+    m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None)), ("c", ("charlie", 1)), ("d", ("delta", 5))])
+    assert counts["render"] == 2  # only d's two cells, for the filter
+    assert counts["sort"] == 3  # a re-sort of the rows that pass the filter (d's sorted-on value moved)
+
+
+def test_force_counts_every_row_as_changed() -> None:
+    m = model()
+    update = m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None))], force=True)
+    assert update.changed == {"a", "b", "c", "d"}
