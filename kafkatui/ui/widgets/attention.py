@@ -34,7 +34,7 @@ def _blank_none(value: Any) -> Text:
 
 
 COLUMNS = (
-    Col("problem", "Problem", width=11, render=_ranked, sort_key=lambda v: -v[0]),
+    Col("problem", "Problem", width=12, render=_ranked, sort_key=lambda v: -v[0]),
     Col("name", "Topic / group", width=24),  # fixed, so the detail column gets the rest of the width
     Col("partition", "Part", width=4, justify="right", render=_blank_none),
     Col("detail", "Detail", min_width=16, sortable=False),
