@@ -48,15 +48,9 @@ from kafkatui.health.rules import (
     CRITICAL,
     ORDER,
     Finding,
-    committed_below_start,
-    drift_findings,
     group_severity,
-    imbalance_findings,
-    log_dir_findings,
-    log_starts,
+    other_findings,
     partition_finding,
-    reassignment_finding,
-    rf_findings,
 )
 from kafkatui.kafka.lag import NOT_JUDGED, severity
 from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition
@@ -309,22 +303,6 @@ def _finding_row(f: Finding) -> AttentionRow:
         partition=f.partition,
         check=f.kind,
     )
-
-
-def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None) -> list[Finding]:
-    """The rules' findings that are not a partition's availability or a group's lag status."""
-    out: list[Finding] = []
-    if cluster is not None:
-        out.extend(rf_findings(cluster))
-        out.extend(log_dir_findings(cluster.log_dirs))
-        out.extend(reassignment_finding(r) for r in cluster.reassignments)
-        out.extend(imbalance_findings(cluster))
-        if cluster.configs is not None:
-            out.extend(drift_findings(cluster.configs.broker_configs))
-        if groups is not None:
-            starts = log_starts(cluster)
-            out.extend(f for g in groups.groups if (f := committed_below_start(starts, g)) is not None)
-    return out
 
 
 # --------------------------------------------------------------------------- the panel

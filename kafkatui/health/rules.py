@@ -323,27 +323,34 @@ def sort_key(f: Finding) -> tuple:
     return (0 if f.severity == CRITICAL else 1, ORDER.index(f.kind), f.subject)
 
 
+def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None) -> list[Finding]:
+    """The findings that are not a partition's availability nor a group's lag status: replication
+    factor below min ISR, log dirs, reassignments, leader imbalance, config drift, and committed
+    offsets below the log start (which needs both snapshots)."""
+    out: list[Finding] = []
+    if cluster is None:
+        return out
+    out.extend(rf_findings(cluster))
+    out.extend(log_dir_findings(cluster.log_dirs))
+    out.extend(reassignment_finding(r) for r in cluster.reassignments)
+    out.extend(imbalance_findings(cluster))
+    if cluster.configs is not None:
+        out.extend(drift_findings(cluster.configs.broker_configs))
+    if groups is not None:
+        starts = log_starts(cluster)
+        out.extend(f for g in groups.groups if (f := committed_below_start(starts, g)) is not None)
+    return out
+
+
 def findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None = None) -> list[Finding]:
     """Every finding of these snapshots, worst first (critical first, then by kind, subject)."""
     out: list[Finding] = []
     if cluster is not None:
         for t in cluster.topics:
             min_isr = cluster.min_isr(t.name)
-            for p in t.partitions:
-                found = partition_finding(p, min_isr)
-                if found is not None:
-                    out.append(found)
-        out.extend(rf_findings(cluster))
-        out.extend(log_dir_findings(cluster.log_dirs))
-        out.extend(reassignment_finding(r) for r in cluster.reassignments)
-        out.extend(imbalance_findings(cluster))
-        if cluster.configs is not None:
-            out.extend(drift_findings(cluster.configs.broker_configs))
+            out.extend(f for p in t.partitions if (f := partition_finding(p, min_isr)) is not None)
+    out.extend(other_findings(cluster, groups))
     if groups is not None:
-        earliest = log_starts(cluster) if cluster is not None else {}
-        for g in groups.groups:
-            for found in (group_lag_finding(g), committed_below_start(earliest, g)):
-                if found is not None:
-                    out.append(found)
+        out.extend(f for g in groups.groups if (f := group_lag_finding(g)) is not None)
     out.sort(key=sort_key)
     return out

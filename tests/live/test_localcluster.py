@@ -4,12 +4,11 @@ leaves the metadata when killed and comes back when restarted through the tool."
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from localcluster.cluster import fetch_metadata
-from tests.conftest import LocalCluster, read_env
+from tests.conftest import LocalCluster, read_env, wait_for
 
 
 def statuses(cluster: LocalCluster) -> dict[str, dict]:
@@ -26,14 +25,6 @@ def broker_ids(bootstrap: str) -> set[int]:
             continue
     return set()
 
-
-def wait_for(cond, timeout: float, interval: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def test_env_file_contract(cluster: LocalCluster) -> None:
@@ -67,8 +58,8 @@ def test_killed_broker_leaves_and_returns_to_metadata(cluster: LocalCluster) -> 
     try:
         assert statuses(cluster)["broker-2"]["state"] == "dead"
         # the broker's ZooKeeper session must expire before the controller drops it
-        assert wait_for(lambda: broker_ids(cluster.bootstrap) == {1, 3}, timeout=40)
+        wait_for("brokers 1 and 3 only", lambda: broker_ids(cluster.bootstrap) == {1, 3}, timeout=40)
     finally:
         cluster.restart("broker-2")
-    assert wait_for(lambda: broker_ids(cluster.bootstrap) == {1, 2, 3}, timeout=60)
+    wait_for("all three brokers", lambda: broker_ids(cluster.bootstrap) == {1, 2, 3}, timeout=60)
     assert statuses(cluster)["broker-2"]["pid"] != old_pid

@@ -10,7 +10,7 @@ import json
 import os
 import pwd
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from kafkatui.model import Broker, JvmProcess, ProcessesSnapshot
 from kafkatui.processes.source import ProcessSource
 from kafkatui.zookeeper.source import ZooKeeperSource
 from kafkatui.zookeeper.stats import split_hosts
+from tests.conftest import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +46,6 @@ def ours(snapshot: ProcessesSnapshot, cluster) -> list[JvmProcess]:
     state = Path(cluster.state_dir).resolve()
     return [p for p in snapshot.processes if p.config_path and state in Path(p.config_path).resolve().parents]
 
-
-def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 def proc_cmdline(pid: int) -> list[str]:
@@ -140,7 +133,7 @@ def test_killed_broker_disappears(source: ProcessSource, brokers: tuple[Broker, 
             after[:] = ours(source.refresh(brokers), cluster)
             return before[3] not in {p.pid for p in after}
 
-        assert wait_for(gone, timeout=10)
+        wait_for("the process to be gone", gone, timeout=10)
         assert 3 not in {p.broker_id for p in after if p.role == "broker"}
         assert {1, 2} <= {p.broker_id for p in after if p.role == "broker"}
     finally:
@@ -151,4 +144,4 @@ def test_killed_broker_disappears(source: ProcessSource, brokers: tuple[Broker, 
         back.update({p.broker_id: p.pid for p in ours(source.refresh(brokers), cluster) if p.role == "broker"})
         return back.get(3) not in (None, before[3])
 
-    assert wait_for(returned, timeout=30), back
+    wait_for(f"the process to return ({back})", returned, timeout=30)

@@ -22,6 +22,7 @@ from kafkatui.tail.record import TailRecord
 from kafkatui.tail.start import parse_start
 from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups, no_autocreate
 from tests.conftest import wait_for as wait_for_shared
+from tests.records import RawName
 
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 MOVING_GROUPS = {"billing"}  # the demo consumer commits all the time
@@ -250,19 +251,6 @@ def test_record_with_key_headers_and_json_value_arrives_decoded(settings, topic,
 # --------------------------------------------------------------------------- compression, undecodable records
 
 CODECS = ("gzip", "snappy", "lz4", "zstd")
-
-
-class RawName(str):
-    """A header name kafka-python's producer writes as these exact bytes (its record builder
-    calls `name.encode("utf-8")`): the one way to produce a name that is not UTF-8 from Python."""
-
-    def __new__(cls, raw: bytes) -> RawName:
-        name = super().__new__(cls, raw.decode("utf-8", "surrogateescape"))
-        name.raw = raw
-        return name
-
-    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        return self.raw
 
 
 def codec_producer(cluster, codec: str | None) -> KafkaProducer:

@@ -11,7 +11,7 @@ import re
 import struct
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +21,10 @@ from kafkatui.model import SourceError, ZkState
 from kafkatui.zookeeper.paths import child_path
 from kafkatui.zookeeper.source import DATA_CAP_BYTES, ZooKeeperSource
 from kafkatui.zookeeper.stats import four_letter_word, not_whitelisted, split_hosts
+from tests.conftest import wait_for
 
 TEN_THOUSAND = 10_000
 
-
-def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
-    """Poll `condition` until it holds or `timeout` passes; no fixed sleeps."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 @pytest.fixture(scope="module")
@@ -421,7 +413,7 @@ def test_zookeeper_outage_then_recovery_without_a_new_source(cluster, zk_hosts: 
     assert src.state is ZkState.CONNECTED
     try:
         cluster.kill("zookeeper")
-        assert wait_for(lambda: src.state in (ZkState.SUSPENDED, ZkState.LOST), timeout=src.timeout_s + 2)
+        wait_for("SUSPENDED or LOST", lambda: src.state in (ZkState.SUSPENDED, ZkState.LOST), timeout=src.timeout_s + 2)
         began = time.monotonic()
         with pytest.raises(SourceError):
             src.refresh()
@@ -431,7 +423,7 @@ def test_zookeeper_outage_then_recovery_without_a_new_source(cluster, zk_hosts: 
     finally:
         cluster.restart("zookeeper")
     try:
-        assert wait_for(lambda: src.state is ZkState.CONNECTED, timeout=30), src.state
+        wait_for("CONNECTED again", lambda: src.state is ZkState.CONNECTED, timeout=30)
         snap = src.refresh()
         assert snap.state is ZkState.CONNECTED and snap.server and snap.server.mode == "standalone"
         assert "ids" in src.children("/brokers")
@@ -455,7 +447,7 @@ def test_paused_zookeeper_every_call_stays_bounded(cluster, zk_hosts: str) -> No
     finally:
         cluster.resume("zookeeper")
     try:
-        assert wait_for(lambda: src.state is ZkState.CONNECTED, timeout=30), src.state
+        wait_for("CONNECTED again", lambda: src.state is ZkState.CONNECTED, timeout=30)
         assert src.children("/brokers/ids")
     finally:
         src.close()

@@ -6,7 +6,6 @@ the condition they need (with a deadline), never for a fixed number of seconds.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from textual.pilot import Pilot
 
 from kafkatui.config import load_settings
 from kafkatui.ui.app import KafkaTuiApp
+from tests.ui.fixtures import wait_for
 
 KEY_NAMES = {
     " ": "space",
@@ -42,34 +42,15 @@ def truecolor_console(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("textual.constants.COLOR_SYSTEM", "truecolor")
 
 
-async def _wait_until(
-    pilot: Pilot[Any],
-    predicate: Callable[[], object],
-    timeout: float = 20.0,
-    what: str = "condition",
-    interval: float = 0.1,
-) -> None:
-    """Poll `predicate` between UI turns until it is truthy; errors while the UI settles count as "not yet"."""
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while True:
-        try:
-            if predicate():
-                return
-            last_error = None
-        except Exception as exc:  # e.g. NoMatches while a screen is still composing
-            last_error = exc
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout:g}s waiting for {what}"
-                + (f" (last error: {last_error!r})" if last_error else "")
-            )
-        await pilot.pause(interval)
-
-
 @pytest.fixture
 def wait_until() -> WaitUntil:
-    return _wait_until
+    """tests.ui.fixtures.wait_for with the live tests' longer default timeout (a real cluster)."""
+
+    async def wait(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 20.0,
+                   what: str = "condition", interval: float = 0.1) -> None:
+        await wait_for(pilot, predicate, timeout, what, interval)
+
+    return wait
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

@@ -426,11 +426,23 @@ def frozen_app(state: AppState | None = None, *, zookeeper: bool = True) -> App[
     return FrozenApp()
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
-    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
+async def wait_for(pilot: Any, predicate: Callable[[], object], timeout: float = 5.0, what: str = "",
+                   interval: float = 0.05) -> None:
+    """Let the app run until `predicate()` is truthy; fail with `what` after `timeout` seconds.
+
+    The one wait of the UI tests. An exception from the predicate counts as "not yet" (a screen
+    still composing raises NoMatches), and the last one is named if the wait times out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not predicate():
+    last_error: BaseException | None = None
+    while True:
+        try:
+            if predicate():
+                return
+            last_error = None
+        except Exception as exc:
+            last_error = exc
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        await pilot.pause(0.05)
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what or predicate}"
+                                 + (f" (last error: {last_error!r})" if last_error else ""))
+        await pilot.pause(interval)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import ClassVar
 
@@ -28,6 +27,8 @@ from kafkatui.ui.tail.record_detail import RecordDetailScreen
 from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.tail.table import TailTable
 from tests.conftest import no_autocreate
+from tests.records import RawName
+from tests.ui.fixtures import wait_for
 
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
 WIDE = (140, 30)
@@ -36,18 +37,6 @@ OSC52 = b"\x1b]52;c;aGVsbG8=\x07"
 HOSTILE = b"evil " + OSC52 + b" clear \x1b[2J bell \x07 c1 \xc2\x9b - and some ordinary text after it"
 NOT_UTF8 = b"\xff\xfe\x1b[2J\x07 raw bytes \x9b not utf-8"
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b")
-
-
-class RawName(str):
-    """A header name kafka-python's producer writes as these exact bytes (not UTF-8)."""
-
-    def __new__(cls, raw: bytes) -> RawName:
-        name = super().__new__(cls, raw.decode("utf-8", "surrogateescape"))
-        name.raw = raw
-        return name
-
-    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        return self.raw
 
 
 class TailHost(App[None]):
@@ -107,12 +96,7 @@ async def produce(producer: KafkaProducer, topic: str, records: list[dict]) -> N
 
 
 async def until(pilot: Pilot, what: str, check: Callable[[], object], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        await pilot.pause(0.05)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+    await wait_for(pilot, check, timeout, what)
 
 
 def tail(app: App) -> TailScreen:

@@ -21,22 +21,11 @@ from kafkatui.tail import lenient as tail_lenient
 from kafkatui.tail.buffer import decode_field, record_to_dict
 from kafkatui.tail.lenient import HeaderName, LenientPartitionRecords, UndecodableRecords, install
 from kafkatui.tail.record import header_name_bytes, header_name_text, make_record
+from tests.records import RawName
 
 TP = TopicPartition("t", 3)
 CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 PAD = b" padding that compresses well" * 20  # kafka-python sends a batch uncompressed if that is smaller
-
-
-class RawName(str):
-    """A header name that kafka-python's record builder writes as these exact bytes."""
-
-    def __new__(cls, raw: bytes) -> RawName:
-        name = super().__new__(cls, raw.decode("utf-8", "surrogateescape"))
-        name.raw = raw
-        return name
-
-    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        return self.raw
 
 
 def batch_bytes(records: list[tuple[bytes | None, bytes | None, list]], base_offset: int = 0,
