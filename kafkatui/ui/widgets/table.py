@@ -82,9 +82,9 @@ class FilterTable(ScrollView, can_focus=True):
             background: $panel;
             color: $foreground;
         }
-        &:ansi > .filter-table--header {
-            background: ansi_bright_blue;
-            color: ansi_default;
+        &:ansi > .filter-table--header {  /* not Textual's bright blue: default text on it fails 4.5:1 */
+            background: $panel;
+            color: $foreground;
         }
         & > .filter-table--cursor {
             background: $block-cursor-blurred-background;
