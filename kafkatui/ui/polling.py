@@ -123,16 +123,16 @@ class PollingMixin:
 
     def _poll_worker(self, source: Source, brokers: tuple, light: bool = False) -> None:
         """Thread: one source call, one message. Never touches widgets or AppState."""
-        started = time.time()
+        started, cpu = time.time(), time.process_time()
         snapshot, error = None, None
         try:
             snapshot = poll_source(self._hub, source, brokers, light)
         except SourceError as exc:
             error = exc
-        self.post_message(SourcePolled(source, snapshot, error, started, time.time()))
+        self.post_message(SourcePolled(source, snapshot, error, started, time.time(), time.process_time() - cpu))
 
     def on_source_polled(self, message: SourcePolled) -> None:
-        began = time.perf_counter()
+        began = time.process_time()
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
@@ -149,7 +149,9 @@ class PollingMixin:
                 delay = 0.0  # the view changed while a light poll ran: fetch its data now
         self._set_state(state)
         if ok:
-            cost = (message.finished_at - message.started_at) + (time.perf_counter() - began)
+            # CPU, not wall time: a refresh that waits out a hung broker's timeout costs the host
+            # nothing, and stretching the interval then would only hide the broker's trouble longer.
+            cost = message.cpu_s + (time.process_time() - began)
             protected, stretched = protect_host(self._state, source, cost)
             if stretched is not None:
                 if protected.health[source].stretched_s:
