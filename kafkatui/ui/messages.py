@@ -25,7 +25,7 @@ class SourcePolled(Message):
     error: SourceError | None
     started_at: float
     finished_at: float
-    cpu_s: float = 0.0  # CPU the process used while the poll ran: its cost to the host (not the wait)
+    cpu_s: float = 0.0  # CPU the worker thread used for the poll: its cost to the host (not the wait)
 
 
 @dataclass

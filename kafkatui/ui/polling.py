@@ -123,16 +123,16 @@ class PollingMixin:
 
     def _poll_worker(self, source: Source, brokers: tuple, light: bool = False) -> None:
         """Thread: one source call, one message. Never touches widgets or AppState."""
-        started, cpu = time.time(), time.process_time()
+        started, cpu = time.time(), time.thread_time()  # this worker thread's CPU only
         snapshot, error = None, None
         try:
             snapshot = poll_source(self._hub, source, brokers, light)
         except SourceError as exc:
             error = exc
-        self.post_message(SourcePolled(source, snapshot, error, started, time.time(), time.process_time() - cpu))
+        self.post_message(SourcePolled(source, snapshot, error, started, time.time(), time.thread_time() - cpu))
 
     def on_source_polled(self, message: SourcePolled) -> None:
-        began = time.process_time()
+        began = time.thread_time()
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
@@ -151,7 +151,7 @@ class PollingMixin:
         if ok:
             # CPU, not wall time: a refresh that waits out a hung broker's timeout costs the host
             # nothing, and stretching the interval then would only hide the broker's trouble longer.
-            cost = message.cpu_s + (time.process_time() - began)
+            cost = message.cpu_s + (time.thread_time() - began)
             protected, stretched = protect_host(self._state, source, cost)
             if stretched is not None:
                 if protected.health[source].stretched_s:
