@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from kafkatui.screens.base import GuardedScreen
 from kafkatui.state import AppState, Source
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ ROOTS: dict[str, tuple[str, str]] = {
 }
 
 
-class UnavailableScreen(Screen):
+class UnavailableScreen(GuardedScreen, Screen):
     """Stands in for a view that could not be loaded; says why instead of crashing."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})

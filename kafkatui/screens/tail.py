@@ -34,6 +34,7 @@ from textual.widgets import Input
 
 from kafkatui.config import DEFAULT_TAIL_BUFFER, Settings
 from kafkatui.decode import escape_text
+from kafkatui.screens.base import GuardedScreen
 from kafkatui.sources.tail import TailReader, TailStatus
 from kafkatui.tailbuffer import RingBuffer
 from kafkatui.tailgc import freeze_gc
@@ -53,7 +54,7 @@ FLOOD_RECORDS = 200
 TICK_S = 0.5  # status line (msgs/s, reader state) and a safety-net drain
 
 
-class TailScreen(Screen):
+class TailScreen(GuardedScreen, Screen):
     """The live tail of one topic (all partitions, or some)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -123,6 +124,8 @@ class TailScreen(Screen):
         yield TailFilterInput(id="tail-filter")
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # quit, back or another jump before it mounted: start no reader
+            return
         settings = self._settings or getattr(self.app, "settings", None)
         if not isinstance(settings, Settings):
             raise RuntimeError("TailScreen needs Settings (pass settings= or use an app with .settings)")

@@ -28,6 +28,7 @@ from kafkatui import osc52
 from kafkatui.decode import decode_bytes, escape_text, truncation_note
 from kafkatui.fmt import human_bytes
 from kafkatui.palette import semantic
+from kafkatui.screens.base import GuardedScreen
 from kafkatui.tailbuffer import record_to_dict
 from kafkatui.tailrecord import TailRecord, header_name_text
 
@@ -107,7 +108,7 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
     return text
 
 
-class RecordDetailScreen(ModalScreen[None]):
+class RecordDetailScreen(GuardedScreen, ModalScreen[None]):
     """Full view of one record; Esc/q/Enter close it, y copies it."""
 
     DEFAULT_CSS = """
@@ -138,6 +139,8 @@ class RecordDetailScreen(ModalScreen[None]):
             yield Static(detail_text(self.app, self.record, self.topic), id="record-detail", markup=False)
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # closed or quit before it mounted
+            return
         body = self.query_one("#record-body", VerticalScroll)
         body.border_title = "Record (y copies as JSON · Esc closes)"
         body.focus()
