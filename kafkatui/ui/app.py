@@ -11,6 +11,7 @@ kafkatui/ui/polling.py; this module wires it to screens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
@@ -122,6 +123,16 @@ class KafkaTuiApp(PollingMixin, App[int]):
         """Replace the state wholesale and render it (frozen `live=False` apps and tests)."""
         self._set_state(state)
 
+    def screen_stacks(self) -> list[list[Screen]]:
+        """The screen stack of every view entered so far (Textual keeps one per mode); a screen
+        on none of them has been popped or replaced (GuardedScreen.is_dropped)."""
+        stacks = [self.screen_stack]
+        for name in MODE_NAMES:
+            if name != self.current_mode:
+                with contextlib.suppress(KeyError):  # a view not entered yet has no stack
+                    stacks.append(self.get_screen_stack(name))
+        return stacks
+
     def now(self) -> float:
         """Wall-clock time for ages. Frozen (`live=False`) apps use the newest data time, so a
         snapshot test renders "just now" rather than an age that depends on when it ran."""
@@ -163,8 +174,13 @@ class KafkaTuiApp(PollingMixin, App[int]):
             self._render_header()  # it drops or adds parts at AppHeader.WIDE columns
 
     def check_size(self) -> None:
-        """Cover the view with TooSmallScreen below MIN_COLS x MIN_ROWS; give it back when larger."""
-        if not self.screen_stack:
+        """Cover the view with TooSmallScreen below MIN_COLS x MIN_ROWS; give it back when larger.
+
+        Called on every resize and every screen change, so no stack keeps a TooSmallScreen it no
+        longer needs: one pushed on a view that was left while small (`--tail` switches to the
+        topics view at start-up) goes as soon as that view is shown again at a larger size, and
+        a view entered while small is covered too."""
+        if not self.screen_stack or self._closed_down:
             return
         small, showing = is_too_small(self.size), isinstance(self.screen, TooSmallScreen)
         if small and showing:
@@ -224,14 +240,35 @@ class KafkaTuiApp(PollingMixin, App[int]):
 
     def _on_screen_change(self, screen: Screen) -> None:
         screen.call_later(self._activate, screen)
+        self.call_later(self.check_size)
+
+    def _showing(self, screen: Screen) -> bool:
+        """Is `screen` the current screen of an app that is not quitting? Quitting (App.exit),
+        going back (a pop) or switching views can happen between any two steps of activating a
+        screen, so `_activate` asks again after every await: Textual raises MountError for a
+        mount into a screen of an app that is exiting, and a screen that is no longer current
+        must not set what is polled. The too-small screen only covers the current view (which
+        keeps polling under it), so it is looked through."""
+        if self._closed_down or not screen.is_attached:
+            return False
+        uncovered = [s for s in self.screen_stack if not isinstance(s, TooSmallScreen)]
+        return bool(uncovered) and screen is uncovered[-1]
 
     async def _activate(self, screen: Screen) -> None:
-        """A screen became current: frame it, render it, and poll exactly what it needs."""
-        if screen is not self.screen or isinstance(screen, ModalScreen | CommandPalette):
+        """A screen became current: frame it, render it, and poll exactly what it needs.
+
+        Each part of the frame is mounted only while the screen is showing and only if missing,
+        so an activation cut short (by a switch away) is completed the next time it shows."""
+        if isinstance(screen, ModalScreen | CommandPalette) or not self._showing(screen):
             return
         if not screen.query(AppHeader):
             await screen.mount(AppHeader(), before=0)
+            if not self._showing(screen):
+                return
+        if not screen.query(AppFooter):
             await screen.mount(AppFooter(compact=True))
+            if not self._showing(screen):
+                return
             screen.refresh_bindings()  # a Footer mounted late only fills in on the next bindings signal
         if isinstance(screen, DataView):
             self._view_sources = frozenset(screen.SOURCES)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
+from kafkatui.ui.screens.base import GuardedScreen
+
 if TYPE_CHECKING:
     from kafkatui.ui.app import KafkaTuiApp
 
@@ -40,7 +42,7 @@ KNOWN_ZNODES = (
 )
 
 
-class JumpPalette(CommandPalette):
+class JumpPalette(GuardedScreen, CommandPalette):
     """The command palette, except Enter runs the best hit at once (k9s `:name<Enter>`)."""
 
     def _select_or_command(self, event: Any = None) -> None:  # Textual 8 private hook; pinned <9

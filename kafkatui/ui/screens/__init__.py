@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.ui.screens.base import GuardedScreen
 
 if TYPE_CHECKING:
     from kafkatui.ui.app import KafkaTuiApp
@@ -32,7 +33,7 @@ ROOTS: dict[str, tuple[str, str]] = {
 }
 
 
-class UnavailableScreen(Screen):
+class UnavailableScreen(GuardedScreen, Screen):
     """Stands in for a view that could not be loaded; says why instead of crashing."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})

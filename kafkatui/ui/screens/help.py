@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.base import GuardedScreen
 from kafkatui.ui.widgets.pairs import PLAIN
 
 # Keys that are not Textual bindings of ours but belong in the list (palette, tables).
@@ -73,7 +74,7 @@ def collect_bindings(app: App, screen: Screen) -> tuple[list[tuple[str, str]], l
     return as_list(app_keys) + extra, as_list(view_keys)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(GuardedScreen, ModalScreen[None]):
     """A scrollable key list over the current view; any of esc, q, ?, backspace closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

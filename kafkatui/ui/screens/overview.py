@@ -37,6 +37,7 @@ from kafkatui.fmt import MISSING
 from kafkatui.model import Broker, ClusterSnapshot, JvmProcess, ProcessesSnapshot
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.base import GuardedScreen
 from kafkatui.ui.widgets.attention import AttentionPanel
 from kafkatui.ui.widgets.cells import age_cell, bytes_cell, percent_cell
 from kafkatui.ui.widgets.cluster_info import count_pair, zk_or_quorum_text
@@ -73,7 +74,7 @@ class BrokerRows:
     still_listed: tuple[int, ...] = ()  # GONE by the process list, yet in the metadata shown
 
 
-class OverviewScreen(Screen):
+class OverviewScreen(GuardedScreen, Screen):
     """Cluster summary, broker table, ZooKeeper/KRaft quorum panel and the "Needs attention" list."""
 
     # GROUPS only for the attention panel's lag statuses; the StaleBanner leaves a groups failure
@@ -100,6 +101,8 @@ class OverviewScreen(Screen):
         yield FilterInput()  # bound to whichever table `/` was pressed in: brokers or attention
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # quit before it mounted: its widgets were never mounted
+            return
         self.query_one("#overview-brokers", FilterTable).focus()  # the brokers keep the keys by default
 
     def show_state(self, state: AppState) -> None:
@@ -114,7 +117,7 @@ class OverviewScreen(Screen):
     def on_resize(self) -> None:
         """Summary lines are packed to the width; repack them when it changes."""
         state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
+        if isinstance(state, AppState) and not self.is_dropped:
             self.call_after_refresh(self.show_state, state)
 
     # ------------------------------------------------------------------ pieces

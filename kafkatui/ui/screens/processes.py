@@ -18,6 +18,7 @@ from kafkatui.fmt import MISSING
 from kafkatui.model import JvmProcess, ProcessesSnapshot
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.base import GuardedScreen
 from kafkatui.ui.widgets.cells import age_cell, bytes_cell, percent_cell
 from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.quiet import QuietStatic
@@ -67,7 +68,7 @@ def process_row(proc: JvmProcess, fetched_at: float) -> list[object]:
     ]
 
 
-class ProcessesScreen(Screen):
+class ProcessesScreen(GuardedScreen, Screen):
     """All local Kafka/ZooKeeper JVMs; the cluster is polled too so broker ids can be matched."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.PROCESSES, Source.CLUSTER})
@@ -82,6 +83,8 @@ class ProcessesScreen(Screen):
         yield FilterInput("processes-table")
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # quit before it mounted: its widgets were never mounted
+            return
         self.query_one(FilterTable).focus()
 
     def show_state(self, state: AppState) -> None:

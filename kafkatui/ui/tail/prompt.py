@@ -21,9 +21,10 @@ from textual.widgets import Input, Static
 from kafkatui.decode import escape_text
 from kafkatui.tail.start import START_HELP, StartSpec, parse_partitions, parse_start
 from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.base import GuardedScreen
 
 
-class TailPrompt(ModalScreen[Any]):
+class TailPrompt(GuardedScreen, ModalScreen[Any]):
     """Ask for text; dismiss with `(parse(text),)` once it parses, or None on Esc.
 
     The 1-tuple keeps a parsed None (e.g. "all" partitions) apart from a cancel."""
@@ -62,6 +63,8 @@ class TailPrompt(ModalScreen[Any]):
             yield Static("", id="prompt-error")
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # closed or quit before it mounted
+            return
         self.query_one(Input).focus()
 
     def _check(self, text: str) -> tuple[bool, Any]:

@@ -30,6 +30,7 @@ from kafkatui.fmt import human_bytes
 from kafkatui.tail.buffer import record_to_dict
 from kafkatui.tail.record import TailRecord, header_name_text
 from kafkatui.ui.palette import semantic
+from kafkatui.ui.screens.base import GuardedScreen
 
 COPY_VALUE_CHARS = 60_000  # a value cut for the clipboard keeps the copy under osc52.MAX_COPY_BYTES
 
@@ -108,7 +109,7 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
     return text
 
 
-class RecordDetailScreen(ModalScreen[None]):
+class RecordDetailScreen(GuardedScreen, ModalScreen[None]):
     """Full view of one record; Esc/q/Enter close it, y copies it, ? lists these keys.
 
     A modal screen gets none of the app's bindings, so `?` is bound here, to the app's help
@@ -145,6 +146,8 @@ class RecordDetailScreen(ModalScreen[None]):
             yield Static(detail_text(self.app, self.record, self.topic), id="record-detail", markup=False)
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # closed or quit before it mounted
+            return
         body = self.query_one("#record-body", VerticalScroll)
         body.border_title = "Record (y copies as JSON · Esc closes)"
         body.focus()

@@ -40,6 +40,7 @@ from kafkatui.tail.reader import TailReader, TailStatus
 from kafkatui.tail.record import TailRecord
 from kafkatui.tail.start import END, StartSpec
 from kafkatui.tail.view import TailView
+from kafkatui.ui.screens.base import GuardedScreen
 from kafkatui.ui.tail.filter import TailFilterInput
 from kafkatui.ui.tail.prompt import partitions_prompt, start_prompt
 from kafkatui.ui.tail.record_detail import RecordDetailScreen, copy_record
@@ -53,7 +54,7 @@ FLOOD_RECORDS = 200
 TICK_S = 0.5  # status line (msgs/s, reader state) and a safety-net drain
 
 
-class TailScreen(Screen):
+class TailScreen(GuardedScreen, Screen):
     """The live tail of one topic (all partitions, or some)."""
 
     VIEW_NAME: ClassVar[str] = "tail"  # the header's view name (it is opened over the topics view)
@@ -125,6 +126,8 @@ class TailScreen(Screen):
         yield TailFilterInput(id="tail-filter")
 
     def on_mount(self) -> None:
+        if self.is_dropped:  # quit, back or another jump before it mounted: start no reader
+            return
         settings = self._settings or getattr(self.app, "settings", None)
         if not isinstance(settings, Settings):
             raise RuntimeError("TailScreen needs Settings (pass settings= or use an app with .settings)")

@@ -158,6 +158,8 @@ class ZooKeeperScreen(ViewScreen):
 
     def select_path(self, path: str) -> None:
         """Jump to `path` (the app's `:` command): expand each level and select it."""
+        if self.is_dropped:  # the app quit between the jump and this call (app.open_znode)
+            return
         path = "/" + "/".join(s for s in path.split("/") if s)
         self.query_one(ZnodeTree).select_path(path)
 
