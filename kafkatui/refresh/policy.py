@@ -32,6 +32,9 @@ ZOOKEEPER_BACKOFF_CAP_S = 5.0
 as connected within seconds instead of after the general 30 s cap."""
 PARTIAL_ERRORS_SHOWN = 3
 HOST_SHARE = 0.2
+MIN_COST_S = 0.5
+"""A refresh under this much CPU never stretches the interval: at a short interval (1 s) the share
+rule would fire on the noise of a loaded machine and slow the polls it should not."""
 """One refresh of a source may cost at most this share of its interval (see protective_interval)."""
 
 
@@ -71,7 +74,7 @@ def protective_interval(refresh_s: float, cost_s: float, share: float = HOST_SHA
     queue up. The interval grows so that the cost stays within `share` of it, in whole seconds so
     the header's note does not jitter, and goes back once refreshes are cheap again.
     """
-    if refresh_s <= 0 or cost_s <= share * refresh_s:
+    if refresh_s <= 0 or cost_s <= max(share * refresh_s, MIN_COST_S):
         return None
     return float(math.ceil(cost_s / share))
 

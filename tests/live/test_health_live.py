@@ -178,6 +178,7 @@ def test_reassignment_in_progress(cluster: Any, admin: KafkaAdminClient, unique_
 def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_name: str) -> None:
     """RF 3, min.insync.replicas 2, led by broker 1: stop broker 3 (ISR 2 = min ISR: at_min_isr),
     then broker 2 (ISR 1 < 2: under_min_isr). Both come back in `finally`."""
+    cluster.ensure_up()  # an earlier fault test may have left a broker down or still registering
     create(admin, unique_name, {0: [1, 2, 3]}, {"min.insync.replicas": "2"})
     subject = f"{unique_name} 0"
     down: list[str] = []

@@ -75,7 +75,8 @@ def test_a_refresh_costing_more_than_its_share_stretches_the_interval() -> None:
     assert protective_interval(5.0, 0.4) is None
     assert protective_interval(5.0, 1.0) is None  # exactly the share (20 %): still fine
     assert protective_interval(5.0, 1.7) == 9.0  # 1.7 s is 20 % of 8.5 s, in whole seconds
-    assert protective_interval(1.0, 0.5) == 3.0
+    assert protective_interval(1.0, 0.5) is None  # under MIN_COST_S: never worth stretching for
+    assert protective_interval(1.0, 0.7) == 4.0
     assert protective_interval(5.0, 1.7, share=0.5) is None
 
 
