@@ -196,9 +196,14 @@ SHOTS: dict[str, Callable[[Any], Awaitable[Any]]] = {
 
 
 async def run_theme(theme: str, views: list[str], size: tuple[int, int], out: Path, env: dict[str, str]) -> list[Path]:
+    import textual.constants
+
     from kafkatui.config import load_settings
     from kafkatui.ui.app import KafkaTuiApp
 
+    # The README shows the themes as a truecolor terminal draws them. Without this, a run with no
+    # TERM (make, CI) counts as 16 colours and the app swaps in each theme's 16-colour form.
+    textual.constants.COLOR_SYSTEM = "truecolor"
     settings = load_settings(
         {"bootstrap": env["KAFKATUI_BOOTSTRAP"], "zookeeper": env.get("KAFKATUI_ZOOKEEPER"), "theme": theme},
         env={}, path=Path(tempfile.gettempdir()) / "kafkatui-screenshots-no-config.toml",
