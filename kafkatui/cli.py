@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -283,3 +284,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_tui(settings, wait=bool(getattr(args, "wait", False)), tail=tail)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`kafkatui snapshot --json | head` closed our stdout: that is the reader's choice, not an error.
+
+    Why dup2 onto /dev/null: Python flushes stdout again at exit, and that second write would
+    print a BrokenPipeError traceback after we returned (see the `signal` module's docs).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
