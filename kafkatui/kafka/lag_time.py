@@ -40,12 +40,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import kafka.errors as Errors
-from kafka.protocol.consumer import FetchRequest
+from kafka.protocol.consumer import FetchRequest, OffsetSpec
 from kafka.record import MemoryRecords
 from kafka.record.default_records import DefaultRecordBatch
 
-from kafkatui.kafka.convert import leaders_from_metadata
-from kafkatui.kafka.wire import Call, Phase, gather, metadata
+from kafkatui.kafka.convert import leaders_from_metadata, offsets_from_response
+from kafkatui.kafka.wire import Call, Phase, gather, metadata, offsets_request
 from kafkatui.model import GroupPartition
 
 MAX_PARTITIONS = 200
@@ -215,12 +215,38 @@ async def _fetch_round(call: Call, leader_of: Mapping[Key, int], offsets: Iterab
     return await gather(call, phase)
 
 
+async def _below_log_start(call: Call, leader_of: Mapping[Key, int], out_of_range: Mapping[Key, list[int]],
+                           errors: list[str]) -> dict[tuple[Key, int], list[int]]:
+    """(partition, log start) -> the committed offsets below it, for the offsets a Fetch called out
+    of range. A Fetch error carries no log start offset (the broker sends -1), so one ListOffsets
+    (EARLIEST) per leader asks for it. An offset above the log end is not "below" and is left out."""
+    per_leader: dict[int, list[Key]] = defaultdict(list)
+    for key in out_of_range:
+        if key in leader_of:
+            per_leader[leader_of[key]].append(key)
+    if not per_leader:
+        return {}
+    phase = Phase(time.monotonic())
+    for leader, keys in sorted(per_leader.items()):
+        phase.add("lag_time_log_start", leader, call.send(offsets_request(keys, OffsetSpec.EARLIEST), leader))
+    results, failed = await gather(call, phase)
+    errors.extend(f"lag in time: {e}" for e in failed)
+    starts: dict[Key, int] = {}
+    for _kind, _node, response, _tag in results:
+        starts.update(offsets_from_response(response)[0])
+    below: dict[tuple[Key, int], list[int]] = {}
+    for key, offsets in out_of_range.items():
+        if key in starts and any(o < starts[key] for o in offsets):
+            below[(key, starts[key])] = [o for o in offsets if o < starts[key]]
+    return below
+
+
 async def fetch_round(call: Call, fetch: Iterable[tuple[Key, int]], check: Iterable[Key]) -> RoundResult:
     """Metadata for the topics of `fetch` and `check` (never creating one), then one Fetch per
     leader (and per layer, see `layers`) for the (partition, committed offset) pairs of `fetch`,
-    then, for offsets below the log start, one more Fetch per leader at the log start. Never
-    raises for a failed part: it becomes an error line and those offsets stay without a
-    timestamp."""
+    then, for offsets out of range, one ListOffsets per leader for the log start and one more
+    Fetch per leader at it. Never raises for a failed part: it becomes an error line and those
+    offsets stay without a timestamp."""
     out = RoundResult()
     fetch = list(fetch)
     wanted = {key for key, _o in fetch} | set(check)
@@ -236,27 +262,28 @@ async def fetch_round(call: Call, fetch: Iterable[tuple[Key, int]], check: Itera
                  for key in keys}
     results, errors = await _fetch_round(call, leader_of, fetch)
     out.errors.extend(f"lag in time: {e}" for e in errors)
-    below: dict[tuple[Key, int], int] = {}  # (partition, log start) -> the committed offset below it
+    out_of_range: dict[Key, list[int]] = defaultdict(list)
     for key, offset, p in _answers(results):
         error = Errors.for_code(p.error_code)
-        if error is Errors.OffsetOutOfRangeError and p.log_start_offset > offset:
-            below[(key, p.log_start_offset)] = offset
+        if error is Errors.OffsetOutOfRangeError:
+            out_of_range[key].append(offset)
         elif error is Errors.NoError:
             found = record_time(p.records, offset)
             if found is not None:
                 out.times[(*key, offset)] = found
+    below = await _below_log_start(call, leader_of, out_of_range, out.errors)
     if below:
         results, errors = await _fetch_round(call, leader_of, list(below))
         out.errors.extend(f"lag in time: {e}" for e in errors)
         for key, start, p in _answers(results):
-            committed = below.get((key, start))
-            if committed is None or p.error_code:
+            if p.error_code:
                 continue
-            why = (f"offset {committed:,} is below the log start {start:,} (deleted unread);"
-                   " from the oldest record kept, so the lag is at least this")
-            found = record_time(p.records, start, why)
-            if found is not None:
-                out.times[(*key, committed)] = replace(found, offset=committed)
+            for committed in below.get((key, start), []):
+                why = (f"offset {committed:,} is below the log start {start:,} (deleted unread);"
+                       " from the oldest record kept, so the lag is at least this")
+                found = record_time(p.records, start, why)
+                if found is not None:
+                    out.times[(*key, committed)] = replace(found, offset=committed)
     return out
 
 
