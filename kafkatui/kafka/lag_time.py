@@ -40,12 +40,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import kafka.errors as Errors
-from kafka.protocol.consumer import FetchRequest, OffsetSpec
+from kafka.protocol.consumer import OffsetSpec
 from kafka.record import MemoryRecords
 from kafka.record.default_records import DefaultRecordBatch
 
 from kafkatui.kafka.convert import leaders_from_metadata, offsets_from_response
-from kafkatui.kafka.wire import Call, Phase, gather, metadata, offsets_request
+from kafkatui.kafka.wire import Call, Phase, fetch_request, gather, metadata, offsets_request
 from kafkatui.model import GroupPartition
 
 MAX_PARTITIONS = 200
@@ -56,7 +56,6 @@ ROUND_INTERVAL_S = 10.0
 timestamp yet, so for groups that do not move a round costs nothing."""
 PARTITION_MAX_BYTES = 32 * 1024  # producers batch 16 KiB by default: the first batch mostly fits
 REQUEST_MAX_BYTES = 8 * 1024 * 1024
-FETCH_MAX_VERSION = 12  # Fetch v13+ names topics by id, not by name
 KEPT_PER_PARTITION = 4  # timestamps kept per partition (several groups, or older offsets)
 HEADER = DefaultRecordBatch.HEADER_STRUCT  # v2 batch header: offset, length, ..., timestamps
 LOG_APPEND_TIME = 0x08  # batch attribute bit
@@ -137,32 +136,6 @@ def missing_partitions(md: Any, wanted: Iterable[Key]) -> dict[Key, str]:
     return out
 
 
-def fetch_request(offsets: Mapping[Key, int]) -> Any:
-    """One Fetch for many partitions of one leader: no group, no session, answer at once."""
-    by_topic: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for (topic, partition), offset in sorted(offsets.items()):
-        by_topic[topic].append((partition, offset))
-    topic_cls = FetchRequest.FetchTopic
-    part_cls = topic_cls.FetchPartition
-    return FetchRequest(
-        replica_id=-1,
-        max_wait_ms=0,
-        min_bytes=0,
-        max_bytes=REQUEST_MAX_BYTES,
-        isolation_level=0,
-        session_id=0,
-        session_epoch=-1,
-        topics=[
-            topic_cls(topic=name, partitions=[
-                part_cls(partition=p, fetch_offset=o, partition_max_bytes=PARTITION_MAX_BYTES) for p, o in parts])
-            for name, parts in by_topic.items()
-        ],
-        forgotten_topics_data=[],
-        min_version=4,
-        max_version=FETCH_MAX_VERSION,
-    )
-
-
 # --------------------------------------------------------------------------- one round (on the IO thread)
 
 
@@ -211,7 +184,8 @@ async def _fetch_round(call: Call, leader_of: Mapping[Key, int], offsets: Iterab
             if key in leader_of:
                 per_leader[leader_of[key]][key] = offset
         for leader, asked in sorted(per_leader.items()):
-            phase.add("lag_time_fetch", leader, call.send(fetch_request(asked), leader), asked)
+            phase.add("lag_time_fetch", leader,
+                      call.send(fetch_request(asked, PARTITION_MAX_BYTES, REQUEST_MAX_BYTES), leader), asked)
     return await gather(call, phase)
 
 

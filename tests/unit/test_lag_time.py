@@ -10,17 +10,17 @@ from kafka.protocol.consumer import FetchRequest
 from kafka.record import MemoryRecordsBuilder
 
 from kafkatui.kafka.lag_time import (
-    FETCH_MAX_VERSION,
     PARTITION_MAX_BYTES,
+    REQUEST_MAX_BYTES,
     LagTimeTracker,
     RecordTime,
     RoundResult,
-    fetch_request,
     layers,
     missing_partitions,
     record_time,
     with_lag_time,
 )
+from kafkatui.kafka.wire import FETCH_MAX_VERSION, fetch_request
 from kafkatui.model import GroupPartition
 from tests.unit.test_kafka_source_pure import metadata, mtopic
 
@@ -103,7 +103,8 @@ def test_missing_topics_and_partitions_in_the_metadata() -> None:
 
 
 def test_the_fetch_request_joins_nothing_and_is_bounded() -> None:
-    request = fetch_request({("orders", 1): 7, ("orders", 0): 3, ("logs", 2): 9})
+    request = fetch_request({("orders", 1): 7, ("orders", 0): 3, ("logs", 2): 9}, PARTITION_MAX_BYTES,
+                            REQUEST_MAX_BYTES)
     kafka_4 = BrokerVersionData(api_versions={FetchRequest.API_KEY: (4, 17)})  # a broker that speaks v17
     assert kafka_4.api_version(request) == FETCH_MAX_VERSION == 12  # v13+ would name topics by id
     assert request.replica_id == -1 and request.max_wait_ms == 0 and request.session_epoch == -1
