@@ -162,7 +162,12 @@ class GroupDetailScreen(TableScreen):
         )
 
     def _trend(self, g: Group, samples: tuple[int, ...]) -> None:
-        text = Text("Lag trend ")
+        # how far behind in time and the ETA first: at 80 columns the end of this line is cut off
+        behind = human_duration(g.lag_seconds) if g.lag_seconds is not None else "unknown"
+        text = Text(f"{'~' if g.lag_time_note else ''}{behind} behind · ETA {eta_text(g.catch_up)}", style="bold")
+        total = f"{g.total_lag:,}" if g.total_lag is not None else "unknown"
+        text.append(f" · total lag {total}", style="bold")
+        text.append("   Lag trend ")
         if len(samples) < 2:
             text.append("(collecting: needs 2 refreshes)", style=self._c("muted"))
         else:
@@ -175,11 +180,6 @@ class GroupDetailScreen(TableScreen):
                 f" over {min(len(samples), TREND_WIDTH)} refreshes",
                 style=self._c("muted"),
             )
-        total = f"{g.total_lag:,}" if g.total_lag is not None else "unknown"
-        text.append(f"   total lag {total}", style="bold")
-        text.append(f" · {human_duration(g.lag_seconds) if g.lag_seconds is not None else 'unknown'} behind",
-                    style="bold")
-        text.append(f" · ETA {eta_text(g.catch_up)}", style="bold")
         why = g.catch_up.reason if g.catch_up is not None else ""
         notes = "; ".join(n for n in (why, g.lag_time_note) if n)
         if notes:
