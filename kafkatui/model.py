@@ -392,6 +392,7 @@ class GroupsSnapshot:
     requests: int = 0
     errors: tuple[str, ...] = ()  # groups or brokers that could not be described (the rest is kept)
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    lag_time_requests: int = 0  # of `requests`, those of the lag-in-time round (kafka.lag_time), if one ran
 
     def group(self, group_id: str) -> Group | None:
         return next((g for g in self.groups if g.id == group_id), None)

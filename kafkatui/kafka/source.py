@@ -390,7 +390,7 @@ class KafkaSource:
             members = members_from_description(desc) if desc is not None else ()
             parts_of[group_id] = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
         errors = list(fetched.errors)
-        left, requests = self._lag_time_round(parts_of, now, timing, errors, requests)
+        left, lag_time_requests = self._lag_time_round(parts_of, now, timing, errors)
         now_ms = int(time.time() * 1000)
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
@@ -429,19 +429,20 @@ class KafkaSource:
             fetched_at=fetched_at,
             duration_s=time.monotonic() - started,
             groups=tuple(groups),
-            requests=requests,
+            requests=requests + lag_time_requests,
             errors=tuple(errors),
             timing=timing,
+            lag_time_requests=lag_time_requests,
         )
 
     def _lag_time_round(self, parts_of: dict[str, tuple[GroupPartition, ...]], now: float, timing: dict[str, float],
-                        errors: list[str], requests: int) -> tuple[int, int]:
+                        errors: list[str]) -> tuple[int, int]:
         """Fetch the timestamps at committed offsets when a round is due (kafka_lag_time): its own
         deadline, and a failure only costs the lag in time (an error line), never the groups.
-        Returns how many lagging partitions were left for a later round, and the request count."""
+        Returns how many lagging partitions were left for a later round, and its request count."""
         plan = self._lag_time.plan((p for parts in parts_of.values() for p in parts), now)
         if plan is None:
-            return 0, requests
+            return 0, 0
         started = time.monotonic()
 
         async def fetch(call: Call) -> Any:
@@ -451,12 +452,12 @@ class KafkaSource:
             result, sent = self._call("lag in time", fetch, timing)
         except SourceError as exc:
             errors.append(str(exc))
-            return plan.left, requests
+            return plan.left, 0
         keep = {(p.topic, p.partition) for parts in parts_of.values() for p in parts}
         self._lag_time.update(result, now, keep)
         errors.extend(result.errors)
         timing["lag_time"] = time.monotonic() - started
-        return plan.left, requests + sent
+        return plan.left, sent
 
     # ------------------------------------------------------------------ configs
 
