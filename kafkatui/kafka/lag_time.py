@@ -289,6 +289,7 @@ class LagTimeTracker:
         self._times: dict[Key, dict[int, RecordTime]] = {}
         self._missing: dict[Key, str] = {}
         self._last: dict[tuple[str, Key], RecordTime] = {}  # (group, partition) -> the last one it used
+        self.left = 0  # lagging offsets the last round left for later (the cap)
         self._last_round: float | None = None
 
     def plan(self, partitions: Iterable[GroupPartition], now: float) -> Plan | None:
@@ -309,9 +310,11 @@ class LagTimeTracker:
         todo.sort(key=lambda ko: (ko[0] in self._times, ko))  # never-timed partitions first
         return Plan(todo[:self.max_partitions], frozenset(check), len(todo[self.max_partitions:]))
 
-    def update(self, result: RoundResult, now: float, keep: Iterable[Key]) -> None:
-        """Fold a round in; forget partitions not in `keep` (no group commits them any more)."""
+    def update(self, result: RoundResult, now: float, keep: Iterable[Key], left: int = 0) -> None:
+        """Fold a round in; forget partitions not in `keep` (no group commits them any more).
+        `left`: the lagging offsets the round's plan left for later (the cap), for the notes."""
         self._last_round = now
+        self.left = left
         for (topic, partition, offset), found in result.times.items():
             kept = self._times.setdefault((topic, partition), {})
             kept[offset] = found
@@ -332,16 +335,20 @@ class LagTimeTracker:
         last = self._last.get((group_id, key))
         return last if last is not None and last.offset <= committed else None
 
+    def failed(self, now: float) -> None:
+        """A round that failed (no broker answered in time) still waits the interval before the
+        next: a failing cluster must not cost every groups poll a second timeout."""
+        self._last_round = now
+
     def missing(self, key: Key) -> str | None:
         return self._missing.get(key)
 
 
 def with_lag_time(
-    tracker: LagTimeTracker, group_id: str, partitions: tuple[GroupPartition, ...], now_ms: int, left: int = 0,
+    tracker: LagTimeTracker, group_id: str, partitions: tuple[GroupPartition, ...], now_ms: int,
 ) -> tuple[tuple[GroupPartition, ...], float | None, str]:
-    """A group's partitions with their lag in time, the group's (the largest), and its note.
-
-    `left`: lagging partitions the last round could not fetch (the cap), to name in the note."""
+    """A group's partitions with their lag in time, the group's (the largest), and its note (which
+    names the cap when the last round could not fetch every lagging offset)."""
     out: list[GroupPartition] = []
     worst: tuple[float, str] | None = None
     unknown = 0
@@ -368,7 +375,7 @@ def with_lag_time(
     group_s = max(known) if known else None
     notes = [worst[1]] if worst is not None and worst[1] else []
     if unknown:
-        capped = f" (at most {tracker.max_partitions} fetched every {tracker.interval_s:g} s)" if left else ""
+        capped = f" (at most {tracker.max_partitions} fetched every {tracker.interval_s:g} s)" if tracker.left else ""
         notes.append(f"{unknown} lagging partition{'s' if unknown != 1 else ''} without a timestamp yet{capped}:"
                       " the lag in time may be more")
     return tuple(out), group_s, "; ".join(notes)

@@ -390,13 +390,12 @@ class KafkaSource:
             members = members_from_description(desc) if desc is not None else ()
             parts_of[group_id] = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
         errors = list(fetched.errors)
-        left, lag_time_requests = self._lag_time_round(parts_of, now, timing, errors)
+        lag_time_requests = self._lag_time_round(parts_of, now, timing, errors)
         now_ms = int(time.time() * 1000)
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
             members = members_from_description(desc) if desc is not None else ()
-            partitions, lag_s, lag_note = with_lag_time(self._lag_time, group_id, parts_of[group_id], now_ms,
-                                                          left)
+            partitions, lag_s, lag_note = with_lag_time(self._lag_time, group_id, parts_of[group_id], now_ms)
             self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions
                                              if p.exists is not False))  # a deleted topic has no lag to judge
             status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
@@ -436,13 +435,13 @@ class KafkaSource:
         )
 
     def _lag_time_round(self, parts_of: dict[str, tuple[GroupPartition, ...]], now: float, timing: dict[str, float],
-                        errors: list[str]) -> tuple[int, int]:
+                        errors: list[str]) -> int:
         """Fetch the timestamps at committed offsets when a round is due (kafka_lag_time): its own
         deadline, and a failure only costs the lag in time (an error line), never the groups.
-        Returns how many lagging partitions were left for a later round, and its request count."""
+        Returns the round's request count (0 when none was due)."""
         plan = self._lag_time.plan((p for parts in parts_of.values() for p in parts), now)
         if plan is None:
-            return 0, 0
+            return 0
         started = time.monotonic()
 
         async def fetch(call: Call) -> Any:
@@ -452,12 +451,13 @@ class KafkaSource:
             result, sent = self._call("lag in time", fetch, timing)
         except SourceError as exc:
             errors.append(str(exc))
-            return plan.left, 0
+            self._lag_time.failed(now)
+            return 0
         keep = {(p.topic, p.partition) for parts in parts_of.values() for p in parts}
-        self._lag_time.update(result, now, keep)
+        self._lag_time.update(result, now, keep, plan.left)
         errors.extend(result.errors)
         timing["lag_time"] = time.monotonic() - started
-        return plan.left, sent
+        return sent
 
     # ------------------------------------------------------------------ configs
 

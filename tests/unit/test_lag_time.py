@@ -136,6 +136,8 @@ def test_plan_caps_and_puts_never_timed_partitions_first() -> None:
     assert later is not None and later.fetch == [(("t", 1), 5), (("t", 2), 5)] and later.left == 0
     tracker.update(RoundResult(), now=10, keep=set())
     assert tracker.plan([gp("t", 0, 5, 5)], now=30) is None  # nothing lags: no round at all
+    tracker.failed(40)  # a round that failed waits the interval too
+    assert tracker.plan(parts, now=45) is None and tracker.plan(parts, now=50) is not None
 
 
 def test_with_lag_time_per_partition_and_the_group() -> None:
@@ -143,9 +145,9 @@ def test_with_lag_time_per_partition_and_the_group() -> None:
     tracker.update(RoundResult(
         times={("t", 0, 5): RecordTime(5, 5, T0), ("t", 1, 7): RecordTime(7, 8, T0 + 60_000, "from the next record")},
         missing={("old", 0): "the topic no longer exists"},
-    ), now=0, keep={("t", 0), ("t", 1)})
+    ), now=0, keep={("t", 0), ("t", 1)}, left=1)
     parts = (gp("t", 0, 5, 9), gp("t", 1, 7, 9), gp("t", 2, 3, 3), gp("t", 3, 1, 4), gp("old", 0, 2, None))
-    out, group_s, note = with_lag_time(tracker, "g", parts, now_ms=T0 + 120_000, left=1)
+    out, group_s, note = with_lag_time(tracker, "g", parts, now_ms=T0 + 120_000)
     by = {p.partition if p.topic == "t" else -1: p for p in out}
     assert by[0].lag_seconds == 120.0 and by[0].lag_time_note == ""
     assert by[1].lag_seconds == 60.0 and by[1].lag_time_note == "from the next record"
