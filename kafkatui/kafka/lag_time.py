@@ -58,7 +58,8 @@ PARTITION_MAX_BYTES = 32 * 1024  # producers batch 16 KiB by default: the first 
 REQUEST_MAX_BYTES = 8 * 1024 * 1024
 KEPT_PER_PARTITION = 4  # timestamps kept per partition (several groups, or older offsets)
 HEADER = DefaultRecordBatch.HEADER_STRUCT  # v2 batch header: offset, length, ..., timestamps
-LOG_APPEND_TIME = 0x08  # batch attribute bit
+LOG_APPEND_TIME = 0x08  # batch attribute bits
+CONTROL_BATCH = 0x20  # a transaction marker
 
 Key = tuple[str, int]
 
@@ -113,7 +114,7 @@ def record_time(data: bytes | None, offset: int, why: str = "") -> RecordTime | 
     if cut is None:
         return None
     base, last, stamp, attributes = cut
-    if last < offset or attributes & 0x20 or stamp < 0:  # before the offset, or a control batch
+    if last < offset or attributes & CONTROL_BATCH or stamp < 0:  # before the offset, or a marker
         return None
     note = why or f"from the first timestamp of a batch larger than {PARTITION_MAX_BYTES // 1024} KiB"
     return RecordTime(offset, max(base, offset), stamp, note)
