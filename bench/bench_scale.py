@@ -272,7 +272,11 @@ def expected_requests(cluster: Any, groups: Any) -> dict[str, int]:
     """What the code's design says one refresh + groups sends (batched OffsetFetch, Kafka >= 3.0):
     refresh = Metadata + (earliest + latest ListOffsets) per leader + DescribeLogDirs per broker
     (+ DescribeQuorum on KRaft); groups = Metadata + ListGroups per broker + (DescribeGroups +
-    OffsetFetch) per coordinator + (Metadata + ListOffsets per leader of the groups' partitions)."""
+    OffsetFetch) per coordinator + (Metadata + ListOffsets per leader of the groups' partitions),
+    plus, when the groups call ran a lag-in-time round (at most every 10 s, kafka_lag_time), that
+    round's requests as the source counted them: 1 Metadata + 1 Fetch per leader of the lagging
+    partitions whose committed offset has no timestamp yet (more only for offsets below the log start,
+    or two groups at two offsets of one partition)."""
     live = {b.id for b in cluster.brokers}
     leader_of = {(t.name, p.partition): p.leader for t in cluster.topics for p in t.partitions}
     leaders = {lead for lead in leader_of.values() if lead in live}
@@ -281,11 +285,13 @@ def expected_requests(cluster: Any, groups: Any) -> dict[str, int]:
     group_leaders = {leader_of.get(k) for k in wanted} & live
     refresh = 1 + 2 * len(leaders) + len(live) + (1 if cluster.kraft else 0)
     grp = 1 + len(live) + 2 * len(coordinators) + ((1 + len(group_leaders)) if wanted else 0)
+    grp += getattr(groups, "lag_time_requests", 0)
     return {
         "brokers": len(live),
         "leaders": len(leaders),
         "coordinators": len(coordinators),
         "group_partition_leaders": len(group_leaders),
+        "lag_time": getattr(groups, "lag_time_requests", 0),
         "refresh": refresh,
         "groups": grp,
         "total": refresh + grp,

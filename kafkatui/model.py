@@ -334,12 +334,30 @@ class GroupPartition:
     committed: int | None
     latest: int | None
     member: str | None = None  # client id of the member that owns it, if any
+    lag_seconds: float | None = None  # now - timestamp of the record at the committed offset (kafka.lag_time)
+    lag_time_note: str = ""  # why lag_seconds is an estimate, or why it is not known; "" when exact
+    exists: bool | None = None  # False: the metadata says this topic or partition no longer exists
 
     @property
     def lag(self) -> int | None:
         if self.committed is None or self.latest is None or self.committed < 0:
             return None
         return max(0, self.latest - self.committed)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """When a lagging group catches up, from its consume rate (committed offsets per second) and
+    the produce rate of its partitions (log end offsets per second) over the lag window.
+
+    `state`: "caught_up" (lag 0), "catching_up" (`eta_s` seconds at the current rates),
+    "falling_behind" (producers outpace it and its lag grew), or "unknown" (`reason` says why)."""
+
+    state: str
+    eta_s: float | None = None
+    consume_per_s: float | None = None
+    produce_per_s: float | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -354,6 +372,9 @@ class Group:
     status_reason: str = ""
     coordinator: int | None = None
     lag_trend: tuple[int, ...] = ()  # total lag at each recent refresh, oldest first (sparklines)
+    lag_seconds: float | None = None  # the largest partition lag_seconds (kafka.lag_time); None: unknown
+    lag_time_note: str = ""  # what lag_seconds is estimated from, or what it is missing; "" when exact
+    catch_up: CatchUp | None = None  # catch-up ETA or "falling behind" (kafka.catch_up)
 
     @property
     def total_lag(self) -> int | None:
@@ -371,6 +392,7 @@ class GroupsSnapshot:
     requests: int = 0
     errors: tuple[str, ...] = ()  # groups or brokers that could not be described (the rest is kept)
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    lag_time_requests: int = 0  # of `requests`, those of the lag-in-time round (kafka.lag_time), if one ran
 
     def group(self, group_id: str) -> Group | None:
         return next((g for g in self.groups if g.id == group_id), None)

@@ -49,6 +49,7 @@ from kafkatui.health.rules import (
     ORDER,
     Finding,
     group_severity,
+    lag_time_text,
     other_findings,
     partition_finding,
 )
@@ -85,6 +86,7 @@ PROBLEMS = {
     "leader_imbalance": "IMBALANCE",
     "config_drift": "DRIFT",
     "committed_below_log_start": "DATA LOST",
+    "committed_for_missing_partition": "NO TOPIC",
 }
 """The Problem cell of each rule's rows (at most 9 characters, so the column stays narrow)."""
 
@@ -249,7 +251,7 @@ def _trend_text(trend: Sequence[int]) -> str:
 
 def _group_row(g: Group, level: Level, trend: tuple[int, ...]) -> AttentionRow:
     total = g.total_lag
-    lag = f"lag {total:,}" if total is not None else "lag unknown"
+    lag = f"lag {total:,}{lag_time_text(g)}" if total is not None else "lag unknown"
     members = _plural(len(g.members), "member")
     detail = f"{lag}{_trend_text(trend)} · {escape_text(g.state or '?')}, {members}"
     if g.status_reason:

@@ -32,7 +32,13 @@ The rules, and why each is as strict as it is:
   that are meant to differ (PER_NODE_KEYS and prefixes).
 * committed_below_log_start (critical): a group's committed offset is below the partition's log
   start offset, so the records in between were deleted unread and its lag is not real.
-* group_lag: the lag verdict of kafkatui.kafka.lag (ERR, STOP, STALL critical; WARN, REWIND warning).
+* group_lag: the lag verdict of kafkatui.kafka.lag (ERR, STOP, STALL critical; WARN, REWIND warning),
+  with how far behind in time (kafkatui.kafka.lag_time) and the catch-up ETA when known.
+* committed_for_missing_partition (warning): a group has committed offsets for a topic that was
+  deleted or a partition the topic does not have (the metadata says so, kafkatui.kafka.lag_time).
+  Kafka drops a deleted topic's offsets when the coordinator sees the deletion, so this is what
+  a coordinator that missed it (down at the time) or an older broker leaves behind; the offsets
+  stay until offsets.retention.minutes, and they have no lag to judge.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kafkatui.fmt import human_bytes, human_duration
+from kafkatui.kafka.catch_up import eta_text
 from kafkatui.kafka.lag import severity as lag_severity
 from kafkatui.model import (
     ClusterSnapshot,
@@ -69,12 +76,13 @@ KINDS = (
     "config_drift",
     "committed_below_log_start",
     "group_lag",
+    "committed_for_missing_partition",
 )
 """Every kind a finding can have (the JSON contract's list)."""
 ORDER = (
     "offline_partition", "under_min_isr", "rf_below_min_isr", "offline_log_dir", "disk_full_soon",
     "committed_below_log_start", "at_min_isr", "under_replicated", "group_lag", "reassignment_in_progress",
-    "leader_imbalance", "config_drift",
+    "leader_imbalance", "committed_for_missing_partition", "config_drift",
 )
 """Within a severity, kinds in this order: writes failing before data at risk before balance."""
 
@@ -285,13 +293,46 @@ def group_severity(status: LagStatus) -> str | None:
     return CRITICAL if lag_severity(status) >= lag_severity(LagStatus.STALL) else WARNING
 
 
+def lag_time_text(g: Group) -> str:
+    """ " (3h 26m behind, falling behind)": the lag in time and the catch-up state, when known."""
+    parts = []
+    if g.lag_seconds is not None and g.total_lag:
+        estimate = "~" if g.lag_time_note else ""
+        parts.append(f"{estimate}{human_duration(g.lag_seconds)} behind")
+    if g.catch_up is not None and g.catch_up.state in ("catching_up", "falling_behind"):
+        parts.append(eta_text(g.catch_up) if g.catch_up.state == "falling_behind"
+                     else f"catches up in {eta_text(g.catch_up)}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def group_lag_finding(g: Group) -> Finding | None:
     level = group_severity(g.status)
     if level is None:
         return None
     lag = f"lag {g.total_lag:,}" if g.total_lag is not None else "lag unknown"
     reason = f": {g.status_reason}" if g.status_reason else ""
-    return Finding("group_lag", level, f"group {g.id}", f"{g.status.value}, {lag}{reason}", group=g.id)
+    detail = f"{g.status.value}, {lag}{lag_time_text(g)}{reason}"
+    return Finding("group_lag", level, f"group {g.id}", detail, group=g.id)
+
+
+def _first(names: list[str], shown: int = BELOW_START_SHOWN) -> str:
+    """ "a, b, c and 2 more" """
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def missing_partition_finding(g: Group) -> Finding | None:
+    """A group with committed offsets for topics or partitions that no longer exist."""
+    gone = sorted((p for p in g.partitions if p.exists is False), key=lambda p: (p.topic, p.partition))
+    if not gone:
+        return None
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for p in gone:
+        by_reason[p.lag_time_note or "it no longer exists"].append(f"{p.topic} {p.partition}")
+    named = "; ".join(f"{_first(ps)} ({why})" for why, ps in sorted(by_reason.items()))
+    detail = (f"committed offsets for partitions that no longer exist: {named}; they stay until "
+              "offsets.retention.minutes expires them, and have no lag")
+    return Finding("committed_for_missing_partition", WARNING, f"group {g.id}", detail, group=g.id)
 
 
 def log_starts(cluster: ClusterSnapshot) -> dict[tuple[str, int], int | None]:
@@ -325,8 +366,8 @@ def sort_key(f: Finding) -> tuple:
 
 def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None) -> list[Finding]:
     """The findings that are not a partition's availability nor a group's lag status: replication
-    factor below min ISR, log dirs, reassignments, leader imbalance, config drift, and committed
-    offsets below the log start (which needs both snapshots)."""
+    factor below min ISR, log dirs, reassignments, leader imbalance, config drift, committed
+    offsets below the log start (which needs both snapshots) and for partitions that are gone."""
     out: list[Finding] = []
     if cluster is None:
         return out
@@ -339,6 +380,8 @@ def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | Non
     if groups is not None:
         starts = log_starts(cluster)
         out.extend(f for g in groups.groups if (f := committed_below_start(starts, g)) is not None)
+    if groups is not None:
+        out.extend(f for g in groups.groups if (f := missing_partition_finding(g)) is not None)
     return out
 
 

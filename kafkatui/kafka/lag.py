@@ -395,6 +395,11 @@ class LagTracker:
             progress_seen=progress,
         )
 
+    def windows(self, group_id: str) -> dict[PartitionKey, list[LagSample]]:
+        """Every partition's window, oldest first (the catch-up rates of kafka_catch_up)."""
+        history = self._groups.get(group_id)
+        return {k: list(p.samples) for k, p in history.partitions.items()} if history else {}
+
     def trend(self, group_id: str) -> list[int]:
         """Total lag of the group at each recorded refresh, oldest first (for a sparkline)."""
         history = self._groups.get(group_id)

@@ -33,7 +33,8 @@ Read-only by construction: kafka_wire builds only Metadata (always with
 `allow_auto_topic_creation=False`, so asking about a missing topic can never create it),
 ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
 ConsumerGroupDescribe (KIP-848 groups), OffsetFetch, DescribeConfigs and
-ListPartitionReassignments. No consumer is
+ListPartitionReassignments; kafka_lag_time adds Fetch (no group field, replica -1, no session)
+for the timestamps at committed offsets. No consumer is
 created, no group is joined and nothing is committed.
 """
 
@@ -52,6 +53,7 @@ from kafka.admin import KafkaAdminClient
 
 from kafkatui.config import Settings
 from kafkatui.kafka.bootstrap import bootstrap_failures, explain
+from kafkatui.kafka.catch_up import catch_up, window_rates
 from kafkatui.kafka.clients import BootstrapUnreachable, bootstrap_kwargs, client_factory
 from kafkatui.kafka.convert import (
     TopicPartitionKey,
@@ -80,6 +82,7 @@ from kafkatui.kafka.convert_health import (
 from kafkatui.kafka.disks import DiskFillTracker
 from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
 from kafkatui.kafka.lag import LagTracker
+from kafkatui.kafka.lag_time import LagTimeTracker, fetch_round, with_lag_time
 from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
 from kafkatui.model import (
@@ -89,6 +92,7 @@ from kafkatui.model import (
     ClusterSnapshot,
     ConfigSnapshot,
     Group,
+    GroupPartition,
     GroupsSnapshot,
     LogDir,
     Quorum,
@@ -151,6 +155,7 @@ class KafkaSource:
         self._admin: _Admin | None = None
         self._rates = RateTracker()
         self._lag = LagTracker()
+        self._lag_time = LagTimeTracker()
         self._disks = DiskFillTracker()
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
@@ -379,11 +384,20 @@ class KafkaSource:
         build_started = time.monotonic()
         now = time.monotonic()
         groups: list[Group] = []
+        parts_of: dict[str, tuple[GroupPartition, ...]] = {}
+        for group_id in fetched.listed:
+            desc = fetched.described.get(group_id)
+            members = members_from_description(desc) if desc is not None else ()
+            parts_of[group_id] = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
+        errors = list(fetched.errors)
+        lag_time_requests = self._lag_time_round(parts_of, now, timing, errors)
+        now_ms = int(time.time() * 1000)
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
             members = members_from_description(desc) if desc is not None else ()
-            partitions = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
-            self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions))
+            partitions, lag_s, lag_note = with_lag_time(self._lag_time, group_id, parts_of[group_id], now_ms)
+            self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions
+                                             if p.exists is not False))  # a deleted topic has no lag to judge
             status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
             if desc is not None:  # from DescribeGroups, or ConsumerGroupDescribe for a KIP-848 group
                 state, protocol_type, protocol = state_and_protocol(desc)
@@ -402,18 +416,48 @@ class KafkaSource:
                     status_reason=reason,
                     coordinator=coordinator,
                     lag_trend=tuple(self._lag.trend(group_id)),
+                    lag_seconds=lag_s,
+                    lag_time_note=lag_note,
                 )
             )
+            groups[-1] = replace(groups[-1], catch_up=catch_up(groups[-1].total_lag,
+                                                               window_rates(self._lag.windows(group_id))))
         self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
         timing["build"] = time.monotonic() - build_started
         return GroupsSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - started,
             groups=tuple(groups),
-            requests=requests,
-            errors=tuple(fetched.errors),
+            requests=requests + lag_time_requests,
+            errors=tuple(errors),
             timing=timing,
+            lag_time_requests=lag_time_requests,
         )
+
+    def _lag_time_round(self, parts_of: dict[str, tuple[GroupPartition, ...]], now: float, timing: dict[str, float],
+                        errors: list[str]) -> int:
+        """Fetch the timestamps at committed offsets when a round is due (kafka_lag_time): its own
+        deadline, and a failure only costs the lag in time (an error line), never the groups.
+        Returns the round's request count (0 when none was due)."""
+        plan = self._lag_time.plan((p for parts in parts_of.values() for p in parts), now)
+        if plan is None:
+            return 0
+        started = time.monotonic()
+
+        async def fetch(call: Call) -> Any:
+            return await fetch_round(call, plan.fetch, plan.check)
+
+        try:
+            result, sent = self._call("lag in time", fetch, timing)
+        except SourceError as exc:
+            errors.append(str(exc))
+            self._lag_time.failed(now)
+            return 0
+        keep = {(p.topic, p.partition) for parts in parts_of.values() for p in parts}
+        self._lag_time.update(result, now, keep, plan.left)
+        errors.extend(result.errors)
+        timing["lag_time"] = time.monotonic() - started
+        return sent
 
     # ------------------------------------------------------------------ configs
 

@@ -2,7 +2,8 @@
 
 Read-only by construction: the builders below are every request `KafkaSource` sends —
 Metadata, ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
-ConsumerGroupDescribe, OffsetFetch, DescribeConfigs and ListPartitionReassignments — so that list is checkable here, in
+ConsumerGroupDescribe, OffsetFetch, DescribeConfigs and ListPartitionReassignments, and Fetch
+(as a plain consumer, for kafka_lag_time) — so that list is checkable here, in
 one place. The only Metadata request is built by `metadata()`, with
 `allow_auto_topic_creation=False`, so asking about a topic that does not exist can never
 create it, even with `auto.create.topics.enable=true` on the brokers. ConsumerGroupDescribe
@@ -33,7 +34,7 @@ from kafka.protocol.admin import (
     ListGroupsRequest,
     ListPartitionReassignmentsRequest,
 )
-from kafka.protocol.consumer import ListOffsetsRequest, OffsetFetchRequest, OffsetSpec
+from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest, OffsetFetchRequest, OffsetSpec
 from kafka.protocol.metadata import MetadataRequest
 
 from kafkatui.kafka.convert import METADATA_TOPIC, TopicPartitionKey, describe_error
@@ -245,3 +246,34 @@ def topic_configs_request(topics: list[str], keys: list[str]) -> DescribeConfigs
 def reassignments_request() -> ListPartitionReassignmentsRequest:
     """Every partition reassignment in progress (answered by the controller)."""
     return ListPartitionReassignmentsRequest(timeout_ms=5000, topics=None)
+
+
+FETCH_MAX_VERSION = 12  # Fetch v13+ names topics by id, not by name
+
+
+def fetch_request(offsets: dict[TopicPartitionKey, int], partition_max_bytes: int, max_bytes: int) -> FetchRequest:
+    """One Fetch for many partitions of one leader, as a plain consumer (replica_id -1): a Fetch
+    has no group field, so nothing is joined or committed; no fetch session (epoch -1), and
+    `max_wait_ms` 0 so the leader answers at once (kafka_lag_time reads the records' timestamps)."""
+    by_topic: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for (topic, partition), offset in sorted(offsets.items()):
+        by_topic[topic].append((partition, offset))
+    topic_cls = FetchRequest.FetchTopic
+    part_cls = topic_cls.FetchPartition
+    return FetchRequest(
+        replica_id=-1,
+        max_wait_ms=0,
+        min_bytes=0,
+        max_bytes=max_bytes,
+        isolation_level=0,
+        session_id=0,
+        session_epoch=-1,
+        topics=[
+            topic_cls(topic=name, partitions=[
+                part_cls(partition=p, fetch_offset=o, partition_max_bytes=partition_max_bytes) for p, o in parts])
+            for name, parts in by_topic.items()
+        ],
+        forgotten_topics_data=[],
+        min_version=4,
+        max_version=FETCH_MAX_VERSION,
+    )

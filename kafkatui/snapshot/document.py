@@ -12,8 +12,11 @@ client id, processes by pid. Unknown values are `null`, never guessed.
                       "offline_replicas", "earliest", "latest", "messages", "size_bytes"}],
                       "messages", "under_replicated"}],
       "groups":     [{"id", "state", "protocol_type", "members": [{"client_id", "host", "assignments"}],
-                      "partitions": [{"topic", "partition", "committed", "latest", "lag"}],
-                      "total_lag", "status", "status_reason"}] | null,
+                      "partitions": [{"topic", "partition", "committed", "latest", "lag", "lag_seconds",
+                                      "lag_seconds_note"}],
+                      "total_lag", "lag_seconds", "lag_seconds_note",
+                      "catch_up": {"state", "eta_seconds", "consume_per_s", "produce_per_s", "reason"},
+                      "status", "status_reason"}] | null,
       "zookeeper":  {"connected", "state", "hosts", "server": {...}|null} | null,
       "processes":  [{"pid", "role", "broker_id", "cpu", "rss", "threads", "ports", "user", "xmx",
                       "log_dirs"}] | null,
@@ -30,6 +33,7 @@ from typing import Any
 
 from kafkatui.health.rules import findings
 from kafkatui.model import (
+    CatchUp,
     ClusterSnapshot,
     Group,
     GroupsSnapshot,
@@ -109,13 +113,30 @@ def group_json(g: Group) -> dict[str, Any]:
             for m in members
         ],
         "partitions": [
-            {"topic": p.topic, "partition": p.partition, "committed": p.committed, "latest": p.latest, "lag": p.lag}
+            {"topic": p.topic, "partition": p.partition, "committed": p.committed, "latest": p.latest, "lag": p.lag,
+             "lag_seconds": _rounded(p.lag_seconds), "lag_seconds_note": p.lag_time_note}
             for p in sorted(g.partitions, key=lambda p: (p.topic, p.partition))
         ],
         "total_lag": g.total_lag,  # null when no partition's lag is known
+        "lag_seconds": _rounded(g.lag_seconds),  # null when no lagging partition's timestamp is known
+        "lag_seconds_note": g.lag_time_note,
+        "catch_up": catch_up_json(g.catch_up),
         "status": g.status.value,
         "status_reason": g.status_reason,
     }
+
+
+def _rounded(value: float | None) -> float | None:
+    """Seconds or rates to the millisecond: more digits only look precise."""
+    return round(value, 3) if value is not None else None
+
+
+def catch_up_json(c: CatchUp | None) -> dict[str, Any]:
+    if c is None:
+        return {"state": "unknown", "eta_seconds": None, "consume_per_s": None, "produce_per_s": None,
+                "reason": "not computed"}
+    return {"state": c.state, "eta_seconds": _rounded(c.eta_s), "consume_per_s": _rounded(c.consume_per_s),
+            "produce_per_s": _rounded(c.produce_per_s), "reason": c.reason}
 
 
 def zookeeper_json(zk: ZkSnapshot | None) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ tests/live/test_health_live.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace as NS
 
 from kafkatui.health.rules import (
@@ -16,6 +17,7 @@ from kafkatui.health.rules import (
     balance,
     drift_findings,
     findings,
+    lag_time_text,
     partition_finding,
     time_to_full,
 )
@@ -23,6 +25,7 @@ from kafkatui.kafka.convert_health import min_isr_from_response, reassignments_f
 from kafkatui.kafka.disks import DiskFillTracker
 from kafkatui.model import (
     Broker,
+    CatchUp,
     ClusterConfigs,
     ClusterSnapshot,
     Group,
@@ -183,8 +186,38 @@ def test_committed_below_log_start_and_group_lag() -> None:
     assert [f.kind for f in findings(snap(unknown_start), groups)] == ["group_lag"]
 
 
+def test_group_lag_says_how_far_behind_in_time_and_the_eta() -> None:
+    lagging = (GroupPartition("orders", 0, 20, 100),)
+    behind = Group("g", "Stable", "consumer", "", (), lagging, LagStatus.WARN, "lag grew", lag_seconds=12_360.0,
+                   catch_up=CatchUp("falling_behind", consume_per_s=1.0, produce_per_s=9.0, reason="produced 9/s"))
+    found = findings(None, GroupsSnapshot(1.0, 0.1, (behind,)))
+    assert [f.detail for f in found] == ["WARN, lag 80 (3h 26m behind, falling behind): lag grew"]
+    estimated = replace(behind, lag_time_note="orders 0: below the log start", status=LagStatus.STOP,
+                        catch_up=CatchUp("catching_up", eta_s=90.0))
+    assert lag_time_text(estimated) == " (~3h 26m behind, catches up in 1m 30s)"
+    assert lag_time_text(replace(behind, lag_seconds=None, catch_up=None)) == ""
+
+
+def test_committed_for_a_missing_topic_or_partition_is_a_warning_with_its_reason() -> None:
+    gone = (
+        GroupPartition("old", 0, 5, None, exists=False, lag_time_note="the topic no longer exists"),
+        GroupPartition("old", 1, 5, None, exists=False, lag_time_note="the topic no longer exists"),
+        GroupPartition("orders", 7, 5, None, exists=False, lag_time_note="the topic has 3 partitions, not partition 7"),
+        GroupPartition("orders", 0, 5, 5),
+    )
+    g = Group("g", "Empty", "consumer", "", (), gone, LagStatus.OK)
+    found = findings(snap(), GroupsSnapshot(1.0, 0.1, (g,)))
+    assert [(f.kind, f.severity, f.subject, f.group) for f in found] == [
+        ("committed_for_missing_partition", WARNING, "group g", "g")]
+    assert found[0].detail == (
+        "committed offsets for partitions that no longer exist: orders 7 (the topic has 3 partitions, not partition 7);"
+        " old 0, old 1 (the topic no longer exists); they stay until offsets.retention.minutes expires them,"
+        " and have no lag")
+    assert findings(snap(), GroupsSnapshot(1.0, 0.1, (replace(g, partitions=gone[3:]),))) == []
+
+
 def test_every_kind_is_named_and_order_is_worst_first() -> None:
-    assert len(KINDS) == len(set(KINDS)) == 12
+    assert len(KINDS) == len(set(KINDS)) == 13  # the 12 of issue 15, and committed_for_missing_partition
     assert set(ORDER) == set(KINDS)
     topic = Topic("orders", False, (part(0, 1, (1, 2, 3), (1, 2)), part(1, 1, (1, 2, 3), (1,))))
     found = findings(snap(topic, min_isr={"orders": 2}))

@@ -577,7 +577,9 @@ def test_document_shape_and_order() -> None:
             "assignments": [{"topic": "orders", "partition": 0}, {"topic": "orders", "partition": 1}],
         }
     ]
-    assert billing["partitions"][0] == {"topic": "orders", "partition": 0, "committed": 4, "latest": 4, "lag": 0}
+    assert billing["partitions"][0] == {"topic": "orders", "partition": 0, "committed": 4, "latest": 4, "lag": 0,
+                                        "lag_seconds": None, "lag_seconds_note": ""}
+    assert billing["lag_seconds"] is None and billing["catch_up"]["state"] == "unknown"
     assert billing["total_lag"] == 1 and billing["status"] == "OK" and billing["protocol_type"] == "consumer"
     assert doc["groups"][0]["partitions"][0]["lag"] is None and doc["groups"][0]["status"] == "UNKNOWN"
     assert doc["zookeeper"] is None and doc["processes"] is None

@@ -16,11 +16,13 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from kafkatui.decode import escape_text
-from kafkatui.fmt import human_count, sparkline
+from kafkatui.fmt import human_count, human_duration, sparkline
+from kafkatui.kafka.catch_up import eta_text
 from kafkatui.model import Group, GroupPartition
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.palette import lag_colour
 from kafkatui.ui.screens.base import TABLE_BINDINGS, TableScreen
+from kafkatui.ui.widgets.cells import age_cell
 from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.stale import StaleBanner
@@ -34,7 +36,9 @@ PARTITION_COLUMNS = (
     Col("committed", "Committed", width=11, justify="right"),
     Col("latest", "Latest", width=11, justify="right"),
     Col("lag", "Lag", width=9, justify="right"),
+    Col("lag_time", "Lag time", width=9, justify="right", render=age_cell),
     Col("member", "Member", min_width=10),
+    Col("lag_time_note", "Lag time from", min_width=10, hide_below=120),
 )
 
 MEMBER_COLUMNS = (
@@ -130,7 +134,9 @@ class GroupDetailScreen(TableScreen):
             p.committed if p.committed is not None and p.committed >= 0 else None,
             p.latest,
             lag,
+            p.lag_seconds,
             Text(escape_text(p.member)) if p.member else Text("(unassigned)", style=self._c("muted")),
+            Text(escape_text(p.lag_time_note)) if p.lag_time_note else None,
         )
 
     def _header(self, g: Group) -> None:
@@ -156,7 +162,12 @@ class GroupDetailScreen(TableScreen):
         )
 
     def _trend(self, g: Group, samples: tuple[int, ...]) -> None:
-        text = Text("Lag trend ")
+        # how far behind in time and the ETA first: at 80 columns the end of this line is cut off
+        behind = human_duration(g.lag_seconds) if g.lag_seconds is not None else "unknown"
+        text = Text(f"{'~' if g.lag_time_note else ''}{behind} behind · ETA {eta_text(g.catch_up)}", style="bold")
+        total = f"{g.total_lag:,}" if g.total_lag is not None else "unknown"
+        text.append(f" · total lag {total}", style="bold")
+        text.append("   Lag trend ")
         if len(samples) < 2:
             text.append("(collecting: needs 2 refreshes)", style=self._c("muted"))
         else:
@@ -169,6 +180,8 @@ class GroupDetailScreen(TableScreen):
                 f" over {min(len(samples), TREND_WIDTH)} refreshes",
                 style=self._c("muted"),
             )
-        total = f"{g.total_lag:,}" if g.total_lag is not None else "unknown"
-        text.append(f"   total lag {total}", style="bold")
+        why = g.catch_up.reason if g.catch_up is not None else ""
+        notes = "; ".join(n for n in (why, g.lag_time_note) if n)
+        if notes:
+            text.append(f"  ({escape_text(notes)})", style=self._c("muted"))
         update_static(self.query_one("#group-trend", Static), text)

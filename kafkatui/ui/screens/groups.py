@@ -21,6 +21,7 @@ from kafkatui.model import Group, GroupsSnapshot, LagStatus
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.palette import lag_colour, semantic
 from kafkatui.ui.screens.base import TABLE_BINDINGS, DrillListScreen
+from kafkatui.ui.widgets.cells import age_cell, eta_cell, eta_sort_key
 from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.lag_status import SYMBOLS, status_text
 from kafkatui.ui.widgets.stale import StaleBanner
@@ -37,6 +38,8 @@ COLUMNS = (
     Col("members", "Members", width=7, justify="right"),
     Col("topics", "Topics", min_width=10, hide_below=100),
     Col("lag", "Total lag", width=11, justify="right"),
+    Col("lag_time", "Lag time", width=9, justify="right", render=age_cell),
+    Col("eta", "ETA", width=14, justify="right", render=eta_cell, sort_key=eta_sort_key, hide_below=110),
     Col("status", "Status", width=9, render=_status, sort_key=lambda v: -v[0]),
 )
 
@@ -80,6 +83,8 @@ class GroupsScreen(DrillListScreen):
             len(g.members),
             Text(escape_text(", ".join(topics))),
             g.total_lag,  # None (unknown) when no partition's lag is known
+            g.lag_seconds,  # None (unknown): no lagging partition's timestamp fetched yet
+            g.catch_up if g.catch_up is not None and g.catch_up.state != "unknown" else None,
             (severity(g.status), status_text(self.app, g.status)),
         )
 

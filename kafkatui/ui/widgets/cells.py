@@ -10,6 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from kafkatui.fmt import MISSING, human_bytes, human_duration
+from kafkatui.kafka.catch_up import eta_text
+from kafkatui.model import CatchUp
 
 
 def bytes_cell(value: object) -> Text:
@@ -22,3 +24,17 @@ def percent_cell(value: object) -> Text:
 
 def age_cell(value: object) -> Text:
     return Text(human_duration(value) if isinstance(value, int | float) else MISSING)  # type: ignore[arg-type]
+
+
+def eta_cell(value: object) -> Text:
+    """A group's catch-up (a `CatchUp`): "4m 10s", "falling behind", "caught up" or MISSING."""
+    return Text(eta_text(value) if isinstance(value, CatchUp) else MISSING)
+
+
+def eta_sort_key(value: object) -> float:
+    """Sooner first, then falling behind; unknown (None) sorts last anyway."""
+    if not isinstance(value, CatchUp):
+        return float("inf")
+    if value.state == "falling_behind":
+        return 1e18
+    return value.eta_s or 0.0
