@@ -313,13 +313,15 @@ def test_listening_ports_are_cached_per_process(tmp_path: Path) -> None:
             row = next(p for p in source.refresh().processes if p.pid == proc.pid)
             return row.ports
 
-        source = ProcessSource(ports_ttl_s=2.0)
+        # No clock in the test: a TTL that cannot pass, then one that has always passed.
+        source = ProcessSource(ports_ttl_s=3600.0)
         assert ports(source) == (first,)
         proc.stdin.write("more\n")
         proc.stdin.flush()
         second = int(proc.stdout.readline())
-        started = time.monotonic()
         assert ports(source) == (first,)  # cached: the new listener is not seen yet
+        source.ports_ttl_s = 0.0
+        started = time.monotonic()
         while time.monotonic() - started < 10 and len(seen := ports(source)) < 2:
             time.sleep(0.1)
         assert seen == tuple(sorted((first, second)))  # asked again once the TTL passed
