@@ -47,6 +47,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from kafkatui.config import Settings
 from kafkatui.kafka.convert import describe_error
+from kafkatui.schemas.decoder import SchemaDecoder
 from kafkatui.tail.channel import MAX_QUEUE_BATCHES, TailChannel
 from kafkatui.tail.consumer import connect, partitions_for_topic, topic_exists, unassign
 from kafkatui.tail.leaders import LeaderWatch
@@ -106,6 +107,8 @@ class TailReader(TailChannel):
         self._gone = False  # the topic was deleted: wait for it, asking once per refresh interval
         self._recreated = False  # it is back: its partitions start at their first record
         self._next_topic_check = 0.0  # monotonic time before which the cluster is not asked again
+        # framed (Avro, Protobuf, JSON Schema) keys and values, decoded here when a registry is set
+        self._schemas = SchemaDecoder.for_config(settings.schema_registry)
 
     # ------------------------------------------------------------------ lifecycle, any thread
 
@@ -236,15 +239,22 @@ class TailReader(TailChannel):
     def _convert(self, records: dict) -> list[TailRecord]:
         out: list[TailRecord] = []
         now = time.time()
+        schemas = self._schemas
+        key_schema = value_schema = None
         for tp, items in records.items():
             for r in items:
                 self._seq += 1
                 size = max(0, r.serialized_key_size) + max(0, r.serialized_value_size)
                 size += max(0, r.serialized_header_size)
+                if schemas is not None:  # registry lookups happen here, on this thread, with timeouts
+                    key_schema, value_schema = schemas.decode(r.key), schemas.decode(r.value)
                 out.append(make_record(self._seq, tp.partition, r.offset, r.timestamp, r.timestamp_type,
-                                       r.key, r.value, r.headers, size, now))
+                                       r.key, r.value, r.headers, size, now, key_schema, value_schema))
             if items:
                 self._next_offset[tp.partition] = items[-1].offset + 1
+        note = schemas.take_note() if schemas is not None else None
+        if note:
+            self._note(note)
         return out
 
     def _check(self, consumer: KafkaConsumer) -> None:
