@@ -5,7 +5,9 @@ optional dependencies)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 
 class MissingDependency(Exception):
@@ -43,3 +45,26 @@ class SchemaValue:
     @property
     def ok(self) -> bool:
         return self.json is not None
+
+    @property
+    def caption(self) -> str:
+        """'Avro · schema 5 · orders-value v1' (not yet terminal-safe: subjects come from the registry)."""
+        parts = [self.format_name, f"schema {self.schema_id}", *self.subjects]
+        if self.message:
+            parts.append(self.message)
+        return " · ".join(parts)
+
+    def pretty(self) -> str:
+        """The decoded value as indented JSON (not yet terminal-safe); '' when not decoded."""
+        return json.dumps(json.loads(self.json), ensure_ascii=False, indent=2) if self.json is not None else ""
+
+    def export(self) -> dict[str, Any]:
+        """For the JSONL save and the `y` copy: the schema, and the decoded value or the reason."""
+        out: dict[str, Any] = {"format": self.format, "schema_id": self.schema_id, "subjects": list(self.subjects)}
+        if self.message:
+            out["message"] = self.message
+        if self.json is not None:
+            out["decoded"] = json.loads(self.json)
+        else:
+            out["error"] = self.error
+        return out
