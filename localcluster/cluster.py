@@ -879,6 +879,8 @@ class Cluster:
 
     def status(self) -> list[ProcStatus]:
         ports = {n.name: n.port for n in self.nodes}
+        if registry.wanted(self):
+            ports[registry.NAME] = registry.registry_port(self)
         roles = {n.name: n.role for n in self.nodes}
         return [
             ProcStatus(name, roles.get(name, "helper"), self.recorded_pid(name), self.state_of(name), ports.get(name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 from collections.abc import Iterator
 from functools import partial
@@ -96,7 +97,10 @@ def own_topic(admin: KafkaAdminClient, unique_name: str) -> Iterator[str]:
 
 
 def test_local_cluster_registry_listens_on_loopback_only(cluster, registry_url) -> None:
-    pid = int((cluster.state_dir / "pids" / f"{lc_registry.NAME}.pid").read_text())
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/apis/ccompat/v7", registry_url), registry_url
+    status = {p["name"]: p for p in json.loads(cluster.tool("status", "--json").stdout)}
+    assert status[lc_registry.NAME]["state"] == "alive"
+    pid = status[lc_registry.NAME]["pid"]
     listening = [c.laddr for c in psutil.Process(pid).net_connections(kind="inet") if c.status == "LISTEN"]
     port = int(registry_url.split(":")[2].split("/")[0])
     assert port in {addr.port for addr in listening}
