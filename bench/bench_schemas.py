@@ -16,7 +16,8 @@ for Protobuf, the protoc compile happen here; their time is reported), then the 
 
 What is measured, per run: records produced and the rate reached; records received by the reader,
 decoded, not decoded, and skipped (dropped or jumped over behind the flood: counted, never hidden);
-decoded records per second over the flood (first to last record received); the reader thread's
+decoded records per second over the flood and 3 s after it (the window); how far the reader is
+behind at the end; the reader thread's
 CPU seconds (from /proc, by thread id) and decoded records per CPU second. Then, apart from
 Kafka: the CPU cost of one record's `make_record` with and without the decoding, per format.
 
@@ -124,18 +125,13 @@ def one_run(name: str, fmt: str, bootstrap: str, registry: str | None, ids: dict
                         schema_registry=SchemaRegistry(url=registry))
     reader = TailReader(settings, topic, start=parse_start("end"), skip_behind=DEFAULT_TAIL_BUFFER)
     counts = {"received": 0, "decoded": 0, "not_decoded": 0}
-    first = last = 0.0
 
     def drain() -> None:
-        nonlocal first, last
         for batch in reader.drain():
             for r in batch.records:
                 counts["received"] += 1
                 ok = r.value_schema is not None and r.value_schema.ok
                 counts["decoded" if ok else "not_decoded"] += 1
-            if batch.records:
-                last = time.monotonic()
-                first = first or last
 
     try:
         reader.start()
@@ -151,16 +147,17 @@ def one_run(name: str, fmt: str, bootstrap: str, registry: str | None, ids: dict
             drain()
             time.sleep(0.05)
         warmup_s = time.monotonic() - t0
-        counts = dict.fromkeys(counts, 0)
-        first = last = 0.0
+        counts.update(dict.fromkeys(counts, 0))
         before = reader.status()
         cpu0 = thread_cpu_s(reader._thread.native_id)  # the reader thread's id, for its CPU time
         print(f"{name}: warm-up {warmup_s:.1f}s; flood {args.rate:g} msg/s for {args.flood_s:g}s ...", flush=True)
+        flood_start = time.monotonic()
         produced = produce_kcat(bootstrap, topic, pool, args.rate, args.flood_s)
         settle = time.monotonic() + 3.0  # let the reader catch up what it can
         while time.monotonic() < settle:
             drain()
             time.sleep(0.05)
+        window = time.monotonic() - flood_start
         status = reader.status()
         cpu = thread_cpu_s(reader._thread.native_id) - cpu0
     finally:
@@ -169,11 +166,11 @@ def one_run(name: str, fmt: str, bootstrap: str, registry: str | None, ids: dict
             admin.delete_topics([topic], timeout_ms=60000)
         except Exception as exc:
             print(f"bench_schemas: could not delete {topic}: {exc}", file=sys.stderr)
-    span = (last - first) or float("nan")
     return {
         "format": fmt, "registry": bool(registry), "warmup_s": round(warmup_s, 2), "produced": produced,
         **counts, "skipped": status.skipped - before.skipped, "behind_at_end": status.behind,
-        "decoded_per_s": round(counts["decoded"] / span, 1), "received_per_s": round(counts["received"] / span, 1),
+        "window_s": round(window, 2), "decoded_per_s": round(counts["decoded"] / window, 1),
+        "received_per_s": round(counts["received"] / window, 1),
         "reader_cpu_s": round(cpu, 2),
         "decoded_per_cpu_s": round(counts["decoded"] / cpu, 1) if cpu else None,
     }
@@ -232,13 +229,13 @@ def main() -> int:
               "measured": __doc__.split("What is measured, per run:")[1].split("    python bench")[0].strip()}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
-    cols = ("produced/s", "received", "decoded", "not decoded", "skipped", "decoded/s", "reader CPU s",
+    cols = ("produced/s", "received", "decoded", "not decoded", "skipped", "behind", "decoded/s", "reader CPU s",
             "decoded/CPU s", "warm-up s")
     print(f"  {'run':<9}" + "".join(f"{c:>14}" for c in cols))
     for name, r in runs.items():
         vals = (f"{r['produced']['rate']:,.0f}", f"{r['received']:,}", f"{r['decoded']:,}", f"{r['not_decoded']:,}",
-                f"{r['skipped']:,}", f"{r['decoded_per_s']:,.0f}", f"{r['reader_cpu_s']}",
-                f"{r['decoded_per_cpu_s'] or 0:,.0f}", f"{r['warmup_s']}")
+                f"{r['skipped']:,}", f"{r['behind_at_end'] or 0:,}", f"{r['decoded_per_s']:,.0f}",
+                f"{r['reader_cpu_s']}",                f"{r['decoded_per_cpu_s'] or 0:,.0f}", f"{r['warmup_s']}")
         print(f"  {name:<9}" + "".join(f"{v:>14}" for v in vals))
     for fmt, d in alone.items():
         print(f"  {fmt} decode alone: {d['us_per_record']} us a record ({d['per_cpu_s']:,}/CPU s; "

@@ -6,8 +6,9 @@ decoded as usual. A registry that cannot be asked gives `unavailable=True` value
 shown by the ordinary rules) and one note for the tail's status line (`take_note`), at most
 every NOTE_EVERY_S.
 
-Compiled schemas are cached by id for the life of the decoder (ids never change); a schema that
-does not compile is remembered as such too. Both keys and values go through `decode`.
+Compiled schemas are cached by id with the registry client, for the life of the process (ids never
+change), so a tail opened again does not compile again; a schema that does not compile is
+remembered as such too. Both keys and values go through `decode`.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class SchemaDecoder:
 
     def __init__(self, client: RegistryClient) -> None:
         self.client = client
-        self._compiled: dict[int, _Compiled] = {}
+        self._compiled: dict[int, _Compiled] = client.prepared  # type: ignore[assignment]
         self._note: str | None = None
         self._last_note = 0.0
 

@@ -77,6 +77,9 @@ class RegistryClient:
         self._down_until = 0.0
         self._down_reason = ""
         self.requests = 0  # HTTP requests sent (tests count them)
+        # schema id -> what the decoder prepared from it (a parsed Avro schema, compiled Protobuf):
+        # kept with the client so a tail opened again does not run protoc again; decoder.py owns it
+        self.prepared: dict[int, object] = {}
 
     # ------------------------------------------------------------------ public
 
