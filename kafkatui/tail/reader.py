@@ -41,13 +41,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import kafka.errors as Errors
 from kafka import KafkaConsumer, TopicPartition
 
 from kafkatui.config import Settings
 from kafkatui.kafka.convert import describe_error
-from kafkatui.schemas.decoder import SchemaDecoder
 from kafkatui.tail.channel import MAX_QUEUE_BATCHES, TailChannel
 from kafkatui.tail.consumer import connect, partitions_for_topic, topic_exists, unassign
 from kafkatui.tail.leaders import LeaderWatch
@@ -57,6 +57,9 @@ from kafkatui.tail.positions import start_positions
 from kafkatui.tail.record import TailRecord, make_record
 from kafkatui.tail.start import END, StartSpec, parse_start
 from kafkatui.tail.status import TailBatch, TailStatus
+
+if TYPE_CHECKING:
+    from kafkatui.schemas.decoder import SchemaDecoder
 
 __all__ = ["TailBatch", "TailReader", "TailStatus"]
 
@@ -108,7 +111,11 @@ class TailReader(TailChannel):
         self._recreated = False  # it is back: its partitions start at their first record
         self._next_topic_check = 0.0  # monotonic time before which the cluster is not asked again
         # framed (Avro, Protobuf, JSON Schema) keys and values, decoded here when a registry is set
-        self._schemas = SchemaDecoder.for_config(settings.schema_registry)
+        self._schemas: SchemaDecoder | None = None
+        if settings.schema_registry.url:
+            from kafkatui.schemas.decoder import SchemaDecoder  # its HTTP client only when it is used
+
+            self._schemas = SchemaDecoder.for_config(settings.schema_registry)
 
     # ------------------------------------------------------------------ lifecycle, any thread
 
