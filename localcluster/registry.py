@@ -226,7 +226,11 @@ class RegistryProcess:
         log_file = self.work / "registry.out"
         self._proc = _spawn(command(java, runner, self.port, self.work, "-Dkafkatui.registry=test"), self.work,
                             log_file)
-        _wait_ready(self._proc, self.port, time.monotonic() + START_TIMEOUT, log_file)
+        try:
+            _wait_ready(self._proc, self.port, time.monotonic() + START_TIMEOUT, log_file)
+        except BaseException:  # never leave a registry running that nobody will stop
+            self.stop()
+            raise
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
