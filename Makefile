@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "kafkatui: $(PYTHON) not found; install Python 3.11+"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test,schemas]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

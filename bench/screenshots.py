@@ -6,7 +6,8 @@ KAFKATUI_BOOTSTRAP / KAFKATUI_ZOOKEEPER) to each view, waits until that view sho
 
 Views: overview, processes, topics, topic (orders' partitions), groups, group (a group's lag),
 zookeeper (with /brokers/ids/1 selected), tail (orders, when kafkatui.ui.tail.screen exists),
-help. Default size 120x36, themes kafkatui-dark and kafkatui-light.
+help, schema (a Protobuf record of shop-proto decoded through the cluster's Schema Registry, in the
+record detail). Default size 120x36, themes kafkatui-dark and kafkatui-light.
 
     python -m bench.screenshots [--size 120x36] [--themes kafkatui-dark,kafkatui-light]
                                 [--views overview,topics,...] [--out screenshots] [--png DIR]
@@ -28,15 +29,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from kafkatui.tail.start import parse_start
+
 ROOT = Path(__file__).resolve().parents[1]
-VIEWS = ("overview", "processes", "topics", "topic", "groups", "group", "zookeeper", "tail", "help")
+VIEWS = ("overview", "processes", "topics", "topic", "groups", "group", "zookeeper", "tail", "help", "schema")
 DEFAULT_THEMES = ("kafkatui-dark", "kafkatui-light")
 TIMEOUT_S = 60.0
 
 
 def cluster_env() -> dict[str, str]:
-    """KAFKATUI_BOOTSTRAP / KAFKATUI_ZOOKEEPER from the environment, else from .localcluster/env."""
-    env = {k: v for k, v in os.environ.items() if k in ("KAFKATUI_BOOTSTRAP", "KAFKATUI_ZOOKEEPER")}
+    """KAFKATUI_BOOTSTRAP / KAFKATUI_ZOOKEEPER / KAFKATUI_SCHEMA_REGISTRY from the environment, else
+    from .localcluster/env."""
+    env = {k: v for k, v in os.environ.items()
+           if k in ("KAFKATUI_BOOTSTRAP", "KAFKATUI_ZOOKEEPER", "KAFKATUI_SCHEMA_REGISTRY")}
     path = ROOT / ".localcluster" / "env"
     if "KAFKATUI_BOOTSTRAP" not in env and path.exists():
         for line in path.read_text().splitlines():
@@ -182,6 +187,28 @@ async def shot_help(pilot: Any) -> None:
     await pilot.pause(0.2)
 
 
+async def shot_schema(pilot: Any) -> bool:
+    """The record detail of a Protobuf `Order` from shop-proto, decoded through the registry."""
+    from kafkatui.ui.tail.record_detail import RecordDetailScreen
+    from kafkatui.ui.tail.screen import TailScreen
+
+    app = pilot.app
+    if not app.settings.schema_registry.url:
+        print("screenshots: no KAFKATUI_SCHEMA_REGISTRY; skipping the schema view", file=sys.stderr)
+        return False
+    await _root(pilot, "3", "TopicsScreen")
+    tail = TailScreen("shop-proto", start=parse_start("earliest"))
+    app.push_screen(tail)
+
+    def an_order() -> Any:
+        return next((r for r in tail.ring if r.value_schema and r.value_schema.message == "demo.shop.Order"), None)
+
+    await wait(pilot, an_order, "a decoded Protobuf Order in shop-proto")
+    app.push_screen(RecordDetailScreen(an_order(), "shop-proto"))
+    await wait(pilot, lambda: isinstance(app.screen, RecordDetailScreen), "RecordDetailScreen")
+    return True
+
+
 SHOTS: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "overview": shot_overview,
     "processes": shot_processes,
@@ -192,6 +219,7 @@ SHOTS: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "zookeeper": shot_zookeeper,
     "tail": shot_tail,
     "help": shot_help,
+    "schema": shot_schema,
 }
 
 
@@ -205,7 +233,8 @@ async def run_theme(theme: str, views: list[str], size: tuple[int, int], out: Pa
     # TERM (make, CI) counts as 16 colours and the app swaps in each theme's 16-colour form.
     textual.constants.COLOR_SYSTEM = "truecolor"
     settings = load_settings(
-        {"bootstrap": env["KAFKATUI_BOOTSTRAP"], "zookeeper": env.get("KAFKATUI_ZOOKEEPER"), "theme": theme},
+        {"bootstrap": env["KAFKATUI_BOOTSTRAP"], "zookeeper": env.get("KAFKATUI_ZOOKEEPER"), "theme": theme,
+         "schema_registry": env.get("KAFKATUI_SCHEMA_REGISTRY")},
         env={}, path=Path(tempfile.gettempdir()) / "kafkatui-screenshots-no-config.toml",
     )
     app = KafkaTuiApp(settings)

@@ -58,6 +58,13 @@ def _common_options() -> argparse.ArgumentParser:
     sec.add_argument("--ssl-certfile", metavar="PATH")
     sec.add_argument("--ssl-keyfile", metavar="PATH")
     sec.add_argument("--ssl-no-check-hostname", action="store_true")
+    reg = common.add_argument_group("schema registry (decodes Avro, Protobuf and JSON Schema records)")
+    reg.add_argument("--schema-registry", metavar="URL",
+                     help="Confluent-compatible base URL (env KAFKATUI_SCHEMA_REGISTRY)")
+    reg.add_argument("--schema-registry-username", metavar="USER", help="basic auth user")
+    reg.add_argument("--schema-registry-password", metavar="PASS",
+                     help="basic auth password; prefer env KAFKATUI_SCHEMA_REGISTRY_PASSWORD")
+    reg.add_argument("--schema-registry-cafile", metavar="PATH", help="CA bundle for an https registry")
     return common
 
 

@@ -62,6 +62,19 @@ class Security:
 
 
 @dataclass(frozen=True)
+class SchemaRegistry:
+    """A Confluent-compatible Schema Registry for decoding Avro, Protobuf and JSON Schema records.
+
+    `url` is the base under which `/schemas/ids/{id}` and `/subjects` live (Confluent's root, or
+    Apicurio's `/apis/ccompat/v7`); None means no registry: framed records show as today."""
+
+    url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    cafile: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     bootstrap: tuple[str, ...] = ()
     zookeeper: str | None = None
@@ -74,6 +87,7 @@ class Settings:
     tail_buffer: int = DEFAULT_TAIL_BUFFER
     security: Security = field(default_factory=Security)
     config_path: Path | None = None
+    schema_registry: SchemaRegistry = field(default_factory=SchemaRegistry)
 
     @property
     def bootstrap_str(self) -> str:
@@ -188,6 +202,10 @@ _PROFILE_KEYS = {
     "ssl_keyfile",
     "ssl_check_hostname",
     "refresh",
+    "schema_registry",
+    "schema_registry_username",
+    "schema_registry_password",
+    "schema_registry_cafile",
 }
 
 
@@ -284,6 +302,35 @@ def _security(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[
     )
 
 
+def parse_registry_url(value: str) -> str:
+    """An http(s) URL, trailing slashes removed; ConfigError otherwise."""
+    url = value.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        raise ConfigError(f"schema registry must be an http:// or https:// URL, got {value!r}")
+    return url
+
+
+def _schema_registry(path: Path, name: str | None, profile: Mapping[str, Any], env: Mapping[str, str],
+                     args: Mapping[str, Any]) -> SchemaRegistry:
+    def pick(key: str, env_key: str) -> Any:
+        if args.get(key) is not None:
+            return args[key]
+        if env.get(env_key):
+            return env[env_key]
+        return profile.get(key)
+
+    raw = pick("schema_registry", "KAFKATUI_SCHEMA_REGISTRY")
+    from_file = args.get("schema_registry") is None and not env.get("KAFKATUI_SCHEMA_REGISTRY")
+    url = _checked(path, f"[clusters.{name}] schema_registry" if from_file else None,
+                   lambda: parse_registry_url(str(raw))) if raw else None
+    return SchemaRegistry(
+        url=url,
+        username=pick("schema_registry_username", "KAFKATUI_SCHEMA_REGISTRY_USERNAME"),
+        password=pick("schema_registry_password", "KAFKATUI_SCHEMA_REGISTRY_PASSWORD"),
+        cafile=pick("schema_registry_cafile", "KAFKATUI_SCHEMA_REGISTRY_CAFILE"),
+    )
+
+
 def load_settings(
     args: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
@@ -361,6 +408,7 @@ def load_settings(
         tail_buffer=tail_buffer,
         security=_security(profile, env, args),
         config_path=path,
+        schema_registry=_schema_registry(path, name, profile, env, args),
     )
 
 

@@ -173,6 +173,11 @@ def _cap_summary(s: str) -> str:
     return s if len(s) <= SUMMARY_MAX else s[: SUMMARY_MAX - 1] + "…"
 
 
+def summary_text(s: str) -> str:
+    """A one-line, terminal-safe, capped summary of text (the list's rule for any decoded value)."""
+    return _cap_summary(escape_text(s))
+
+
 def _with_note(body: str, total: int, shown: int, truncated: bool) -> str:
     return f"{body}\n{truncation_note(total, shown)}" if truncated else body
 

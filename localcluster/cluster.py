@@ -37,6 +37,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+if __package__:
+    from localcluster import registry
+else:  # run as a script: localcluster/ is sys.path[0]
+    import registry  # type: ignore[no-redef]
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 HOST = "127.0.0.1"
@@ -427,6 +432,8 @@ class Cluster:
             f"KAFKATUI_BOOTSTRAP={self.bootstrap}",
             f"KAFKATUI_ZOOKEEPER={self.zookeeper_connect}",
         ]
+        if registry.registry_url(self):
+            lines.append(f"KAFKATUI_SCHEMA_REGISTRY={registry.registry_url(self)}")
         return "\n".join(lines) + "\n"
 
     # ---- pid files ----------------------------------------------------------------------------
@@ -872,6 +879,8 @@ class Cluster:
 
     def status(self) -> list[ProcStatus]:
         ports = {n.name: n.port for n in self.nodes}
+        if registry.wanted(self):
+            ports[registry.NAME] = registry.registry_port(self)
         roles = {n.name: n.role for n in self.nodes}
         return [
             ProcStatus(name, roles.get(name, "helper"), self.recorded_pid(name), self.state_of(name), ports.get(name))
@@ -905,6 +914,7 @@ class Cluster:
         missing = [name for name, st in states.items() if st not in ("alive", "paused")]
         paused = [name for name, st in states.items() if st == "paused"]
         if not missing:
+            self.registry_up()
             if not self.env_file.is_file():
                 self.write_env()
             log(f"already running ({len(self.nodes)} processes, state dir {self.state}); nothing changed")
@@ -933,6 +943,7 @@ class Cluster:
             log(f"starting {n.name} (id {n.node_id}) on {HOST}:{n.port}")
             self.spawn(n, libs)
         self.wait_brokers([n.name for n in brokers], deadline, libs)
+        self.registry_up()
         self.write_env()
         took = time.monotonic() - t0
         log(
@@ -945,6 +956,17 @@ class Cluster:
 
     def write_env(self) -> None:
         self._write(self.env_file, self.env_text())
+
+    def registry_up(self) -> None:
+        """The schema registry next to the cluster (localcluster/registry.py; `down` stops it with
+        the other recorded helper processes)."""
+        if not registry.wanted(self) or self.live_pid(registry.NAME) is not None:
+            return
+        self._check_port(Node(registry.NAME, "helper", registry.registry_port(self)))
+        try:
+            registry.ensure_registry(self, [require_java(), *JVM_COMMON], _require("mvn", "install Maven"))
+        except registry.RegistryError as exc:
+            raise ClusterError(str(exc)) from None
 
     @locked
     def down(self) -> None:
@@ -1117,7 +1139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--state-dir", help="state dir (default: <repo>/.localcluster or .localcluster-kraft)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("fetch", help="download the Kafka jars into the cache (offline when cached)")
+    sub.add_parser("fetch", help="download the Kafka jars (and the schema registry) into the cache")
     sub.add_parser("up", help="start the cluster (idempotent) and write <state>/env")
     sub.add_parser("down", help="stop every recorded process (cluster and demo daemons)")
     st = sub.add_parser("status", help="one line per recorded process")
@@ -1142,6 +1164,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "fetch":
             fetch(args.kraft)
+            if not args.kraft:
+                registry.fetch_registry(_require("mvn", "install Maven (apt-get install maven)"))
             return 0
         cluster = Cluster(kraft=args.kraft, state_dir=args.state_dir)
         cmd = args.command
@@ -1164,7 +1188,7 @@ def main(argv: list[str] | None = None) -> int:
         elif cmd in ("start", "restart"):
             getattr(cluster, cmd)(args.name)
         return 0
-    except ClusterError as exc:
+    except (ClusterError, registry.RegistryError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `status | head`

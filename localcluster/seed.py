@@ -33,6 +33,11 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
+if __package__:
+    from localcluster import seed_schemas
+else:  # run as a script: localcluster/ is sys.path[0]
+    import seed_schemas  # type: ignore[no-redef]
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -219,7 +224,7 @@ def end_offsets(consumer: KafkaConsumer, topic: str) -> dict[TopicPartition, int
     deadline = time.monotonic() + 20
     while True:
         parts = consumer.partitions_for_topic(topic)
-        if parts and len(parts) == TOPICS[topic][0]:
+        if parts and len(parts) == {**TOPICS, **seed_schemas.TOPICS}[topic][0]:
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"kafkatui seed: topic {topic} has no partition metadata")
@@ -251,6 +256,37 @@ def seed_records(state: Path, boot: list[str], consumer: KafkaConsumer) -> None:
             producer.flush(timeout=30)
             failed = sum(1 for f in futures if f.failed())
             log.info("wrote %d records to %s%s", len(futures) - failed, topic, f" ({failed} failed)" if failed else "")
+    finally:
+        producer.close(timeout=10)
+
+
+def seed_schema_topics(state: Path, boot: list[str], admin: KafkaAdminClient, consumer: KafkaConsumer) -> None:
+    """Avro, Protobuf and JSON Schema topics through the cluster's registry (localcluster/seed_schemas.py),
+    when `<state>/env` names one. Records are written only into topics that are still empty."""
+    url = read_env(state).get("KAFKATUI_SCHEMA_REGISTRY")
+    if not url:
+        return
+    ids = seed_schemas.register_all(url)
+    existing = set(admin.list_topics())
+    new = [NewTopic(name, parts, rf, topic_configs=dict(cfg))
+           for name, (parts, rf, cfg) in seed_schemas.TOPICS.items() if name not in existing]
+    if new:
+        with contextlib.suppress(TopicAlreadyExistsError):
+            admin.create_topics(new, timeout_ms=15000)
+    todo = [t for t in seed_schemas.TOPICS if sum(end_offsets(consumer, t).values()) == 0]
+    if not todo:
+        log.info("schema topics already seeded (schema ids %s)", ids)
+        return
+    producer = KafkaProducer(bootstrap_servers=boot, acks="all", max_block_ms=15000, client_id="kafkatui-seed",
+                             **CLIENT_LIMITS)
+    try:
+        framed = seed_schemas.records(ids)
+        for topic in todo:
+            futures = [producer.send(topic, key=k, value=v) for k, v in framed[topic]]
+            producer.flush(timeout=30)
+            failed = sum(1 for f in futures if f.failed())
+            log.info("wrote %d schema-framed records to %s%s", len(futures) - failed, topic,
+                     f" ({failed} failed)" if failed else "")
     finally:
         producer.close(timeout=10)
 
@@ -332,6 +368,7 @@ def seed(state: Path) -> int:
     try:
         ensure_topics(admin)
         seed_records(state, boot, consumer)
+        seed_schema_topics(state, boot, admin, consumer)
         seed_analytics(boot, admin, consumer)
     finally:
         consumer.close(autocommit=False)

@@ -122,10 +122,18 @@ def decode_field(text: str | None, encoding: str | None) -> bytes | None:
     return base64.b64decode(text) if encoding == "base64" else text.encode("utf-8")
 
 
+def _raw(data: bytes | None) -> tuple[str | None, str | None]:
+    """A framed (schema registry) key or value: its raw bytes always in base64."""
+    return (None, None) if data is None else (base64.b64encode(data).decode("ascii"), "base64")
+
+
 def record_to_dict(record: TailRecord, topic: str) -> dict[str, Any]:
-    """One record as a JSON-ready dict (the JSONL line and the `y` copy format)."""
-    key, key_enc = _field(record.key)
-    value, value_enc = _field(record.value)
+    """One record as a JSON-ready dict (the JSONL line and the `y` copy format).
+
+    A key or value in the schema-registry wire format keeps its raw bytes in base64 and adds
+    `key_schema` / `value_schema`: format, schema id, subjects, and the decoded value (or why not)."""
+    key, key_enc = (_raw if record.key_schema else _field)(record.key)
+    value, value_enc = (_raw if record.value_schema else _field)(record.value)
     headers = []
     for name, raw in record.headers:
         text, enc = _field(raw)
@@ -134,7 +142,7 @@ def record_to_dict(record: TailRecord, topic: str) -> dict[str, Any]:
         if name_enc != "utf-8":  # a name that was not UTF-8 (rare): its bytes in base64, said so
             header.update(key=name_text, key_encoding=name_enc)
         headers.append(header)
-    return {
+    out = {
         "topic": topic,
         "partition": record.partition,
         "offset": record.offset,
@@ -149,6 +157,11 @@ def record_to_dict(record: TailRecord, topic: str) -> dict[str, Any]:
         "headers": headers,
         "size": record.size,
     }
+    if record.key_schema is not None:
+        out["key_schema"] = record.key_schema.export()
+    if record.value_schema is not None:
+        out["value_schema"] = record.value_schema.export()
+    return out
 
 
 def record_json(record: TailRecord, topic: str) -> str:

@@ -41,6 +41,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import kafka.errors as Errors
 from kafka import KafkaConsumer, TopicPartition
@@ -56,6 +57,9 @@ from kafkatui.tail.positions import start_positions
 from kafkatui.tail.record import TailRecord, make_record
 from kafkatui.tail.start import END, StartSpec, parse_start
 from kafkatui.tail.status import TailBatch, TailStatus
+
+if TYPE_CHECKING:
+    from kafkatui.schemas.decoder import SchemaDecoder
 
 __all__ = ["TailBatch", "TailReader", "TailStatus"]
 
@@ -106,6 +110,12 @@ class TailReader(TailChannel):
         self._gone = False  # the topic was deleted: wait for it, asking once per refresh interval
         self._recreated = False  # it is back: its partitions start at their first record
         self._next_topic_check = 0.0  # monotonic time before which the cluster is not asked again
+        # framed (Avro, Protobuf, JSON Schema) keys and values, decoded here when a registry is set
+        self._schemas: SchemaDecoder | None = None
+        if settings.schema_registry.url:
+            from kafkatui.schemas.decoder import SchemaDecoder  # its HTTP client only when it is used
+
+            self._schemas = SchemaDecoder.for_config(settings.schema_registry)
 
     # ------------------------------------------------------------------ lifecycle, any thread
 
@@ -236,15 +246,22 @@ class TailReader(TailChannel):
     def _convert(self, records: dict) -> list[TailRecord]:
         out: list[TailRecord] = []
         now = time.time()
+        schemas = self._schemas
+        key_schema = value_schema = None
         for tp, items in records.items():
             for r in items:
                 self._seq += 1
                 size = max(0, r.serialized_key_size) + max(0, r.serialized_value_size)
                 size += max(0, r.serialized_header_size)
+                if schemas is not None:  # registry lookups happen here, on this thread, with timeouts
+                    key_schema, value_schema = schemas.decode(r.key), schemas.decode(r.value)
                 out.append(make_record(self._seq, tp.partition, r.offset, r.timestamp, r.timestamp_type,
-                                       r.key, r.value, r.headers, size, now))
+                                       r.key, r.value, r.headers, size, now, key_schema, value_schema))
             if items:
                 self._next_offset[tp.partition] = items[-1].offset + 1
+        note = schemas.take_note() if schemas is not None else None
+        if note:
+            self._note(note)
         return out
 
     def _check(self, consumer: KafkaConsumer) -> None:

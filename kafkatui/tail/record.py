@@ -23,7 +23,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kafkatui.decode import Kind, escape_text, summarize
+from kafkatui.decode import Kind, escape_text, summarize, summary_text
+from kafkatui.schemas.result import SchemaValue
 
 KEY_CAP = 64 * 1024
 """Bytes of a key (and of each header value) kept per record; keys are small in practice."""
@@ -95,6 +96,8 @@ class TailRecord:
     header_texts: tuple[str, ...]
     received_at: float  # wall clock when the reader converted it
     weight: int = 0  # approximate bytes held, for the ring buffer's byte budget (see make_record)
+    key_schema: SchemaValue | None = None  # a framed key: decoded through the registry, or why not
+    value_schema: SchemaValue | None = None
 
     @property
     def value_truncated(self) -> bool:
@@ -129,11 +132,16 @@ def make_record(
     headers: Iterable[tuple[str, bytes | None]] | None,
     size: int | None = None,
     received_at: float | None = None,
+    key_schema: SchemaValue | None = None,
+    value_schema: SchemaValue | None = None,
 ) -> TailRecord:
-    """Build a TailRecord from raw record fields: cap the bytes, precompute the summaries."""
+    """Build a TailRecord from raw record fields: cap the bytes, precompute the summaries.
+
+    A key or value decoded through the schema registry (`*_schema`) shows as its compact JSON;
+    one that could not be decoded shows by the ordinary rules, after the reason in words."""
     hdrs = tuple((str(k), None if v is None else bytes(v[:KEY_CAP])) for k, v in headers or ())
-    key_kind, key_text = summarize(key)
-    value_kind, value_text = summarize(value)
+    key_kind, key_text = _summary(key, key_schema)
+    value_kind, value_text = _summary(value, value_schema)
     header_bytes = sum(len(k) + len(v or b"") for k, v in hdrs)
     if size is None:
         size = len(key or b"") + len(value or b"") + header_bytes
@@ -159,4 +167,17 @@ def make_record(
         received_at=time.time() if received_at is None else received_at,
         weight=len(kept_key or b"") + len(kept_value or b"") + header_bytes + len(key_text) + len(value_text)
         + _RECORD_OVERHEAD,
+        key_schema=key_schema,
+        value_schema=value_schema,
     )
+
+
+def _summary(data: bytes | None, schema: SchemaValue | None) -> tuple[Kind, str]:
+    """(kind, list text): the decoded JSON of a framed value, else `decode.summarize`'s, after
+    the reason when decoding failed."""
+    if schema is not None and schema.json is not None:
+        return "json", summary_text(schema.json)
+    kind, text = summarize(data)
+    if schema is None:
+        return kind, text
+    return kind, summary_text(f"⚠ {schema.error} · ") + text

@@ -25,8 +25,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from kafkatui import osc52
-from kafkatui.decode import decode_bytes, escape_text, truncation_note
+from kafkatui.decode import decode_bytes, escape_multiline, escape_text, hexdump, truncation_note
 from kafkatui.fmt import human_bytes
+from kafkatui.schemas.result import SchemaValue
 from kafkatui.tail.buffer import record_to_dict
 from kafkatui.tail.record import TailRecord, header_name_text
 from kafkatui.ui.palette import semantic
@@ -68,8 +69,27 @@ def _when(ts: int) -> str:
     return f"{local}.{ts % 1000:03d} (local) · {ts} ms"
 
 
-def detail_text(app: App, record: TailRecord, topic: str) -> Text:
-    """Everything about one record as Text (no markup parsing; every byte already escaped)."""
+def _schema_part(text: Text, schema: SchemaValue, data: bytes | None, raw: bool, styles: tuple[str, str, str]) -> None:
+    """A framed key or value: its format, schema id, subjects and version, then the decoded value
+    pretty-printed (or the reason it is not decoded and the bytes by the ordinary rules); the raw
+    bytes as a hexdump when asked for (`r`)."""
+    muted, accent, warn = styles
+    text.append(escape_text(schema.caption) + "\n", style=muted)
+    if schema.json is not None:
+        text.append(escape_multiline(schema.pretty()) + "\n", style=accent)
+    else:
+        text.append(escape_text(f"not decoded: {schema.error}") + "\n", style=warn)
+        if not raw:
+            text.append(decode_bytes(data).detail + "\n")
+    if raw and data is not None:
+        text.append(f"raw bytes ({len(data):,})\n", style=muted)
+        text.append(hexdump(data) + "\n")
+
+
+def detail_text(app: App, record: TailRecord, topic: str, *, raw: bool = False) -> Text:
+    """Everything about one record as Text (no markup parsing; every byte already escaped).
+
+    `raw` adds the raw bytes of keys and values decoded through the schema registry."""
     muted, accent, warn = semantic(app, "muted"), semantic(app, "accent"), semantic(app, "warning")
     text = Text()
 
@@ -86,10 +106,13 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
     key_size = "null" if record.key_size < 0 else human_bytes(record.key_size)
     value_size = "null" if record.value_size < 0 else human_bytes(record.value_size)
     text.append(f"{human_bytes(record.size)} serialized · key {key_size} · value {value_size}\n")
-    key = decode_bytes(record.key)
     label("Key")
-    text.append(f"({key.kind}) ", style=muted)
-    text.append(key.detail + "\n", style=accent if record.key is not None else muted)
+    if record.key_schema is not None:
+        _schema_part(text, record.key_schema, record.key, raw, (muted, accent, warn))
+    else:
+        key = decode_bytes(record.key)
+        text.append(f"({key.kind}) ", style=muted)
+        text.append(key.detail + "\n", style=accent if record.key is not None else muted)
     if record.key_truncated:
         text.append(truncation_note(record.key_size, len(record.key or b"")) + "\n", style=warn)
     label("Headers")
@@ -99,10 +122,14 @@ def detail_text(app: App, record: TailRecord, topic: str) -> Text:
         text.append(header_name_text(name), style=accent if name else f"dim {muted}")  # "(empty)", dimmed
         text.append(" = ")
         text.append(decode_bytes(value).summary + "\n")
-    value = decode_bytes(record.value)
     label("Value")
-    text.append(f"({value.kind}, {value_size})\n", style=muted)
-    text.append(value.detail)
+    if record.value_schema is not None:
+        text.append(f"({value_size}) ", style=muted)
+        _schema_part(text, record.value_schema, record.value, raw, (muted, accent, warn))
+    else:
+        value = decode_bytes(record.value)
+        text.append(f"({value.kind}, {value_size})\n", style=muted)
+        text.append(value.detail)
     if record.value_truncated:
         kept = len(record.value or b"")
         text.append(f"\nthe tail keeps the first {kept:,} of {record.value_size:,} bytes of a value", style=warn)
@@ -131,6 +158,7 @@ class RecordDetailScreen(GuardedScreen, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "close", "Close"),
         Binding("y", "copy", "Copy JSON"),
+        Binding("r", "raw", "Raw bytes"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("j,down", "scroll('down')", "Down", show=False),
         Binding("k,up", "scroll('up')", "Up", show=False),
@@ -140,6 +168,7 @@ class RecordDetailScreen(GuardedScreen, ModalScreen[None]):
         super().__init__()
         self.record = record
         self.topic = topic
+        self.raw = False  # `r`: the raw bytes of schema-decoded keys and values too
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="record-body"):
@@ -149,8 +178,14 @@ class RecordDetailScreen(GuardedScreen, ModalScreen[None]):
         if self.is_dropped:  # closed or quit before it mounted
             return
         body = self.query_one("#record-body", VerticalScroll)
-        body.border_title = "Record (y copies as JSON · Esc closes)"
+        schema = self.record.key_schema or self.record.value_schema
+        raw = " · r raw bytes" if schema is not None else ""
+        body.border_title = f"Record (y copies as JSON{raw} · Esc closes)"
         body.focus()
+
+    def action_raw(self) -> None:
+        self.raw = not self.raw
+        self.query_one("#record-detail", Static).update(detail_text(self.app, self.record, self.topic, raw=self.raw))
 
     def action_close(self) -> None:
         self.dismiss(None)
