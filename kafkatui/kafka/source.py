@@ -81,7 +81,7 @@ from kafkatui.kafka.disks import DiskFillTracker
 from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.rates import RateTracker
-from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
+from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound, OffsetRequests
 from kafkatui.model import (
     MIN_ISR_KEY,
     ClusterConfigs,
@@ -155,6 +155,9 @@ class KafkaSource:
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
+        # the encoded ListOffsets requests, kept while each leader's partitions stay the same
+        self._offset_requests = OffsetRequests()
+        self._group_offset_requests = OffsetRequests()
 
     # ------------------------------------------------------------------ client lifecycle
 
@@ -251,7 +254,7 @@ class KafkaSource:
         known = frozenset(self._configs.min_isr) if self._configs is not None else frozenset()
 
         async def fetch(call: Call) -> Any:
-            return await fetch_cluster(call, configs_due, known)
+            return await fetch_cluster(call, configs_due, known, self._offset_requests)
 
         fetched, requests = self._call("refresh", fetch, timing)
         build_started = time.monotonic()
@@ -374,7 +377,10 @@ class KafkaSource:
         fetched_at = time.time()
         started = time.monotonic()
         timing: dict[str, float] = {}
-        fetched, requests = self._call("consumer groups", fetch_groups, timing)
+        async def fetch(call: Call) -> Any:
+            return await fetch_groups(call, self._group_offset_requests)
+
+        fetched, requests = self._call("consumer groups", fetch, timing)
         timing.update(fetched.timing)
         build_started = time.monotonic()
         now = time.monotonic()
