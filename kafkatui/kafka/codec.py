@@ -37,8 +37,6 @@ _INT16 = struct.Struct(">h")
 _INT32 = struct.Struct(">i")
 _PARTITION = struct.Struct(">hii")  # error code, partition index, leader id
 _PARTITION_EPOCH = struct.Struct(">hiii")  # ... and the leader epoch (v7+)
-_OFFSET_V1 = struct.Struct(">ihqq")  # partition index, error code, timestamp, offset
-_OFFSET_V4 = struct.Struct(">ihqqi")  # ... and the leader epoch (v4+)
 _INT32_ARRAYS: dict[int, struct.Struct] = {}
 _new = tuple.__new__
 
@@ -88,8 +86,17 @@ class LeanOffset(NamedTuple):
 
 
 class LeanOffsetsTopic(NamedTuple):
+    """One topic's answer as columns, one entry per partition: no object per partition (the
+    conversion reads the columns; `partitions` makes kafka-python-like rows for anyone else)."""
+
     name: str
-    partitions: list[LeanOffset]
+    indexes: tuple[int, ...]
+    errors: tuple[int, ...]
+    offsets: tuple[int, ...]
+
+    @property
+    def partitions(self) -> list[LeanOffset]:
+        return [LeanOffset(*row) for row in zip(self.indexes, self.errors, self.offsets, strict=True)]
 
 
 class LeanOffsets(NamedTuple):
@@ -215,29 +222,44 @@ def decode_metadata(data: Any, pos: int, version: int) -> LeanMetadata:
 
 
 def _metadata_partitions(data: Any, pos: int, version: int, flexible: bool) -> tuple[list[LeanPartition], int]:
-    """The hot loop: one `struct` call for the fixed fields, one per replica list."""
+    """The hot loop, one pass per partition: one `struct` call for the fixed fields and one per
+    replica list, the lengths read inline (a compact length under 127 is one byte)."""
     n, pos = _length(data, pos, flexible)
     head = _PARTITION_EPOCH if version >= 7 else _PARTITION
     head_size = head.size
+    with_epoch = version >= 7
     offline_too = version >= 5
     partitions: list[LeanPartition] = []
     append = partitions.append
+    arrays = _INT32_ARRAYS
     empty: tuple[int, ...] = ()
     for _ in range(max(0, n)):
         fixed = head.unpack_from(data, pos)
         pos += head_size
-        replicas, pos = _int32_array(data, pos, flexible)
-        isr, pos = _int32_array(data, pos, flexible)
-        offline = empty
-        if offline_too:
-            offline, pos = _int32_array(data, pos, flexible)
+        lists = []
+        for _list in range(3 if offline_too else 2):
+            if flexible:
+                count = data[pos] - 1
+                if count < 0x7F:
+                    pos += 1
+                else:
+                    count, pos = _length(data, pos, True)
+            else:
+                count = _INT32.unpack_from(data, pos)[0]
+                pos += 4
+            if count > 0:
+                unpack = arrays.get(count) or _int32s(count)
+                lists.append(unpack.unpack_from(data, pos))
+                pos += 4 * count
+            else:
+                lists.append(empty)
         if flexible:
             if data[pos] == 0:
                 pos += 1
             else:
                 pos = _skip_tags(data, pos)
-        epoch = fixed[3] if head_size == 14 else -1
-        append(_new(LeanPartition, (fixed[0], fixed[1], fixed[2], epoch, replicas, isr, offline)))
+        append(_new(LeanPartition, (fixed[0], fixed[1], fixed[2], fixed[3] if with_epoch else -1, lists[0],
+                                    lists[1], lists[2] if offline_too else empty)))
     return partitions, pos
 
 
@@ -253,25 +275,45 @@ def decode_list_offsets(data: Any, pos: int, version: int) -> LeanOffsets:
     if version >= 2:
         throttle = _INT32.unpack_from(data, pos)[0]
         pos += 4
-    row = _OFFSET_V4 if version >= 4 else _OFFSET_V1
-    row_size = row.size
+    row = "ihqqi" if version >= 4 else "ihqq"  # index, error, timestamp, offset[, leader epoch]
     n, pos = _length(data, pos, flexible)
     topics: list[LeanOffsetsTopic] = []
     for _ in range(max(0, n)):
         name, pos = _string(data, pos, flexible)
         count, pos = _length(data, pos, flexible)
-        partitions: list[LeanOffset] = []
-        append = partitions.append
-        for _ in range(max(0, count)):
-            fixed = row.unpack_from(data, pos)
-            pos += row_size
-            if flexible:
-                pos = pos + 1 if data[pos] == 0 else _skip_tags(data, pos)
-            append(_new(LeanOffset, (fixed[0], fixed[1], fixed[3])))
+        columns, pos = _offset_rows(data, pos, max(0, count), row, flexible)
         if flexible:
             pos = _skip_tags(data, pos)
-        topics.append(_new(LeanOffsetsTopic, (name or "", partitions)))
+        topics.append(_new(LeanOffsetsTopic, (name or "", *columns)))
     return _new(LeanOffsets, (version, throttle, topics))
+
+
+_ROWS: dict[tuple[str, int], struct.Struct] = {}
+
+
+def _offset_rows(data: Any, pos: int, count: int, row: str, flexible: bool) -> tuple[tuple[tuple[int, ...], ...], int]:
+    """One topic's partitions as (indexes, errors, offsets). The rows have a fixed size unless
+    one carries tagged fields, so all of them are read with one `struct` call and checked
+    (every tag count 0); a topic where that does not hold is read row by row."""
+    if flexible:
+        row += "B"  # an empty tagged-fields section is one zero byte
+    width = len(row)
+    key = (row, count)
+    rows = _ROWS.get(key)
+    if rows is None:
+        rows = _ROWS[key] = struct.Struct(">" + row * count)
+    if pos + rows.size <= len(data):
+        flat = rows.unpack_from(data, pos)
+        if not flexible or not any(flat[width - 1::width]):
+            return (flat[0::width], flat[1::width], flat[3::width]), pos + rows.size
+    one = struct.Struct(">" + (row[:-1] if flexible else row))
+    fixed_rows = []
+    for _ in range(count):
+        fixed_rows.append(one.unpack_from(data, pos))
+        pos += one.size
+        if flexible:
+            pos = _skip_tags(data, pos)
+    return (tuple(r[0] for r in fixed_rows), tuple(r[1] for r in fixed_rows), tuple(r[3] for r in fixed_rows)), pos
 
 
 # --------------------------------------------------------------------------- sending bytes
