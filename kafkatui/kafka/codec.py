@@ -222,9 +222,14 @@ def decode_metadata(data: Any, pos: int, version: int) -> LeanMetadata:
 
 
 def _metadata_partitions(data: Any, pos: int, version: int, flexible: bool) -> tuple[list[LeanPartition], int]:
-    """The hot loop, one pass per partition: one `struct` call for the fixed fields and one per
-    replica list, the lengths read inline (a compact length under 127 is one byte)."""
+    """One topic's partitions: all at once when they share one layout (_uniform_partitions),
+    else row by row: one `struct` call for the fixed fields and one per replica list, the
+    lengths read inline (a compact length under 127 is one byte)."""
     n, pos = _length(data, pos, flexible)
+    if n > 0:
+        uniform = _uniform_partitions(data, pos, n, version, flexible)
+        if uniform is not None:
+            return uniform
     head = _PARTITION_EPOCH if version >= 7 else _PARTITION
     head_size = head.size
     with_epoch = version >= 7
@@ -263,6 +268,69 @@ def _metadata_partitions(data: Any, pos: int, version: int, flexible: bool) -> t
     return partitions, pos
 
 
+_ROWS: dict[tuple[str, int], struct.Struct] = {}
+_ROWS_KEPT = 1024  # formats kept (one per row layout and row count); a cluster has few of either
+
+
+def _rows(row: str, count: int) -> struct.Struct:
+    """`count` rows of `row` (struct codes) as one compiled format, kept for the next refresh."""
+    rows = _ROWS.get((row, count))
+    if rows is None:
+        if len(_ROWS) >= _ROWS_KEPT:
+            _ROWS.clear()
+        rows = _ROWS[(row, count)] = struct.Struct(">" + row * count)
+    return rows
+
+
+def _uniform_partitions(data: Any, pos: int, n: int, version: int,
+                        flexible: bool) -> tuple[list[LeanPartition], int] | None:
+    """A topic's `n` partitions read with one `struct` call, if they share the first one's
+    layout (as many replicas, in-sync and offline replicas, no tagged fields), which a healthy
+    topic's do; None if they do not (checked on every row), and the caller reads row by row."""
+    with_epoch, offline_too = version >= 7, version >= 5
+    p = pos + (14 if with_epoch else 10)
+    counts = []
+    for _list in range(3 if offline_too else 2):
+        if p >= len(data):
+            return None
+        count = (data[p] - 1) if flexible else _INT32.unpack_from(data, p)[0]
+        if not 0 <= count < 0x7E:
+            return None
+        counts.append(count)
+        p += (1 if flexible else 4) + 4 * count
+    if flexible and (p >= len(data) or data[p] != 0):
+        return None
+    code = "B" if flexible else "i"
+    row = ("hiii" if with_epoch else "hii") + "".join(code + "i" * c for c in counts) + ("B" if flexible else "")
+    rows = _rows(row, n)
+    if pos + rows.size > len(data):
+        return None
+    flat = rows.unpack_from(data, pos)
+    width = len(row)
+    starts = []  # where each list's count sits in a row
+    at = 4 if with_epoch else 3
+    for count in counts:
+        starts.append(at)
+        expected = count + 1 if flexible else count
+        if flat[at::width].count(expected) != n:
+            return None
+        at += 1 + count
+    if flexible and flat[width - 1::width].count(0) != n:
+        return None
+    replicas, isr = starts[0] + 1, starts[1] + 1
+    replicas_end, isr_end = replicas + counts[0], isr + counts[1]
+    offline = starts[2] + 1 if offline_too else 0
+    offline_end = offline + counts[2] if offline_too else 0
+    empty: tuple[int, ...] = ()
+    partitions = [
+        _new(LeanPartition, (flat[b], flat[b + 1], flat[b + 2], flat[b + 3] if with_epoch else -1,
+                             flat[b + replicas:b + replicas_end], flat[b + isr:b + isr_end],
+                             flat[b + offline:b + offline_end] if offline_end > offline else empty))
+        for b in range(0, n * width, width)
+    ]
+    return partitions, pos + rows.size
+
+
 # --------------------------------------------------------------------------- ListOffsets
 
 
@@ -288,9 +356,6 @@ def decode_list_offsets(data: Any, pos: int, version: int) -> LeanOffsets:
     return _new(LeanOffsets, (version, throttle, topics))
 
 
-_ROWS: dict[tuple[str, int], struct.Struct] = {}
-
-
 def _offset_rows(data: Any, pos: int, count: int, row: str, flexible: bool) -> tuple[tuple[tuple[int, ...], ...], int]:
     """One topic's partitions as (indexes, errors, offsets). The rows have a fixed size unless
     one carries tagged fields, so all of them are read with one `struct` call and checked
@@ -298,10 +363,7 @@ def _offset_rows(data: Any, pos: int, count: int, row: str, flexible: bool) -> t
     if flexible:
         row += "B"  # an empty tagged-fields section is one zero byte
     width = len(row)
-    key = (row, count)
-    rows = _ROWS.get(key)
-    if rows is None:
-        rows = _ROWS[key] = struct.Struct(">" + row * count)
+    rows = _rows(row, count)
     if pos + rows.size <= len(data):
         flat = rows.unpack_from(data, pos)
         if not flexible or not any(flat[width - 1::width]):

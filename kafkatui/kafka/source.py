@@ -302,7 +302,10 @@ class KafkaSource:
             errors.extend(summarize(errs, what))
         reassignments: list[Reassignment] = []
         if reassignment_answer is not None:
-            leader_of = {(t.name, p.partition_index): p.leader_id for t in md.topics for p in t.partitions}
+            # only the topics being reassigned (usually none): not a dict of every partition per refresh
+            moving = {t.name for t in reassignment_answer.topics}
+            leader_of = {(t.name, p.partition_index): p.leader_id for t in md.topics if t.name in moving
+                         for p in t.partitions}
             reassignments, lines = reassignments_from_response(reassignment_answer, leader_of, sizes)
             errors.extend(lines)
         configs = self._update_configs(fetched_at, configs_due, topic_min_isr, broker_configs)

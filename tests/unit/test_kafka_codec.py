@@ -196,3 +196,38 @@ def test_offset_requests_are_encoded_again_only_when_a_leaders_partitions_change
     assert kept.prepared == 5
     assert set(kept.for_leaders({**moved, 2: [("a", 1)]}, OffsetSpec.EARLIEST)) == {1, 2}
     assert kept.prepared == 6  # leader 2's request was dropped while it led nothing: encoded anew
+
+
+def metadata_with_rows(version: int, isr_of: dict[int, list[int]]) -> bytes:
+    """A Metadata body (v8 classic or v12 flexible) of one 100-partition topic whose partitions
+    share one layout, except those in `isr_of`, which have another in-sync list."""
+    flexible = version >= 9
+
+    def string(s: str) -> bytes:
+        return cstring(s) if flexible else struct.pack(">h", len(s)) + s.encode()
+
+    def int32s(values: list[int]) -> bytes:
+        return cint32s(values) if flexible else struct.pack(f">i{len(values)}i", len(values), *values)
+
+    def length(n: int) -> bytes:
+        return uvarint(n + 1) if flexible else struct.pack(">i", n)
+
+    end = tags() if flexible else b""
+    rows = [struct.pack(">hiii", 0, i, 1 + i % 3, 4) + int32s([1, 2, 3]) + int32s(isr_of.get(i, [3, 1, 2]))
+            + int32s([]) + end for i in range(100)]
+    topic = (struct.pack(">h", 0) + string("uniform") + (bytes(16) if version >= 10 else b"") + b"\x00"
+             + length(100) + b"".join(rows) + struct.pack(">i", 0) + end)
+    broker = struct.pack(">i", 1) + string("b1") + struct.pack(">i", 9092) + string("r") + end
+    body = struct.pack(">i", 0) + length(1) + broker + string("c") + struct.pack(">i", 1) + length(1) + topic
+    return body + (struct.pack(">i", 0) if 8 <= version <= 10 else b"") + end
+
+
+@pytest.mark.parametrize("version", [8, 12])
+@pytest.mark.parametrize("isr_of", [{}, {70: [3]}, {0: [3, 1]}, {99: []}], ids=["same", "70", "first", "last"])
+def test_lean_metadata_reads_a_topic_whose_rows_differ_anywhere(version: int, isr_of: dict[int, list[int]]) -> None:
+    """All rows in one go when they share a layout; a row that differs, wherever it is, sends
+    the topic down the row-by-row path, with the same result."""
+    body = metadata_with_rows(version, isr_of)
+    lean = decode_metadata(body, 0, version)
+    assert assert_metadata_equal(reference_metadata(body, version), lean) == 100
+    assert [len(p.isr_nodes) for p in lean.topics[0].partitions].count(3) == 100 - len(isr_of)
