@@ -395,7 +395,12 @@ class Decoder:
         return self.response_cls.parse_header(buffer, version=self.version)
 
     def decode(self, buffer: Any) -> Any:
-        return self._decode(memoryview(buffer), buffer.tell(), self.version)
+        """The parser turns ValueError and struct.error into KafkaProtocolError (the connection
+        closes, the future fails); a truncated answer must raise one of them, not IndexError."""
+        try:
+            return self._decode(memoryview(buffer), buffer.tell(), self.version)
+        except IndexError as exc:
+            raise ValueError(f"{self.__name__}: answer ends early") from exc
 
     def __repr__(self) -> str:
         return self.__name__

@@ -231,3 +231,20 @@ def test_lean_metadata_reads_a_topic_whose_rows_differ_anywhere(version: int, is
     lean = decode_metadata(body, 0, version)
     assert assert_metadata_equal(reference_metadata(body, version), lean) == 100
     assert [len(p.isr_nodes) for p in lean.topics[0].partitions].count(3) == 100 - len(isr_of)
+
+
+def test_a_truncated_answer_fails_as_kafka_pythons_parser_expects() -> None:
+    """kafka-python's parser turns ValueError/struct.error into KafkaProtocolError (the request
+    fails, the connection closes); nothing else may escape a decoder."""
+    from kafka.protocol.frame import KafkaBytes
+    from kafka.protocol.metadata import MetadataResponse
+
+    from kafkatui.kafka.codec import Decoder
+
+    body = bytes.fromhex(CAPTURED["metadata"]["12"])
+    for cut in (3, len(body) // 3, len(body) // 2):  # (the last bytes, top-level tags, are not read)
+        buffer = KafkaBytes(cut)
+        buffer.write(body[:cut])
+        buffer.seek(0)
+        with pytest.raises((ValueError, struct.error)):
+            Decoder(MetadataResponse, 12, decode_metadata).decode(buffer)
