@@ -271,7 +271,8 @@ class Topics:
 def expected_requests(cluster: Any, groups: Any) -> dict[str, int]:
     """What the code's design says one refresh + groups sends (batched OffsetFetch, Kafka >= 3.0):
     refresh = Metadata + (earliest + latest ListOffsets) per leader + DescribeLogDirs per broker
-    (+ DescribeQuorum on KRaft); groups = Metadata + ListGroups per broker + (DescribeGroups +
+    (+ DescribeQuorum on KRaft) + ListPartitionReassignments (+ the config round, once a minute:
+    DescribeConfigs for all topics + 1 per broker); groups = Metadata + ListGroups per broker + (DescribeGroups +
     OffsetFetch) per coordinator + (Metadata + ListOffsets per leader of the groups' partitions),
     plus, when the groups call ran a lag-in-time round (at most every 10 s, kafka_lag_time), that
     round's requests as the source counted them: 1 Metadata + 1 Fetch per leader of the lagging
@@ -284,6 +285,10 @@ def expected_requests(cluster: Any, groups: Any) -> dict[str, int]:
     wanted = {(p.topic, p.partition) for g in groups.groups for p in g.partitions}
     group_leaders = {leader_of.get(k) for k in wanted} & live
     refresh = 1 + 2 * len(leaders) + len(live) + (1 if cluster.kraft else 0)
+    # sent when the refresh's timing names them: ListPartitionReassignments (Kafka 2.4+) every time,
+    # and the config round (1 DescribeConfigs for all topics + 1 per broker) once a minute
+    refresh += sum(1 for kind in ("reassignments", "topic_configs") if kind in cluster.timing)
+    refresh += len(live) if "broker_configs" in cluster.timing else 0
     grp = 1 + len(live) + 2 * len(coordinators) + ((1 + len(group_leaders)) if wanted else 0)
     grp += getattr(groups, "lag_time_requests", 0)
     return {
@@ -625,7 +630,8 @@ def requests_check(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "same_at_every_size": len(totals) == 1,
         "all_as_expected": all(r["requests"]["all_as_expected"] for r in rows),
         "formula": "refresh = 1 Metadata + 2 ListOffsets x leaders + 1 DescribeLogDirs x brokers (+1 DescribeQuorum "
-        "on KRaft); groups = 1 Metadata + 1 ListGroups x brokers + (DescribeGroups + OffsetFetch) x coordinators "
+        "on KRaft) + 1 ListPartitionReassignments (+ 1 + brokers DescribeConfigs once a minute); "
+        "groups = 1 Metadata + 1 ListGroups x brokers + (DescribeGroups + OffsetFetch) x coordinators "
         "+ 1 Metadata + 1 ListOffsets x leaders of the groups' partitions",
     }
 
@@ -633,7 +639,7 @@ def requests_check(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def projected_requests(brokers: int) -> dict[str, Any]:
     """Requests per refresh + groups on `brokers` brokers, every broker leading partitions and
     coordinating groups (a busy cluster, >= `brokers` groups spread over all coordinators)."""
-    refresh = 1 + 2 * brokers + brokers
+    refresh = 1 + 2 * brokers + brokers + 1  # + ListPartitionReassignments; the minutely config round left out
     groups = 1 + brokers + 2 * brokers + 1 + brokers
     return {
         "brokers": brokers,

@@ -34,11 +34,13 @@ AREAS = (  # first match wins: (label, substring of the function's file path or 
     ("waiting for the brokers (epoll/select)", "selectors.py"),
     ("waiting for another thread (locks)", "_thread.lock"),
     ("waiting for another thread (locks)", "threading.py"),
+    # kafkatui's own files first: their path (.../kafkatui/kafka/...) also holds "/kafka/"
+    ("kafkatui: protocol codec (kafka/codec.py)", "/kafkatui/kafka/codec.py"),
+    ("kafkatui: building the snapshot", "/kafkatui/"),
     ("kafka-python: decoding and encoding the protocol", "/kafka/protocol/"),
     ("kafka-python: decoding and encoding the protocol", "<codegen"),  # its generated (de)serialisers
     ("kafka-python: record batches", "/kafka/record/"),
     ("kafka-python: connections, client and futures", "/kafka/"),
-    ("kafkatui: building the snapshot", "/kafkatui/"),
 )
 
 Key = tuple[str, int, str]

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import repeat
 from typing import Any
 
 import kafka.errors as Errors
 
+from kafkatui.kafka.codec import LeanOffsetsTopic
 from kafkatui.model import (
     Broker,
     ConfigEntry,
@@ -74,11 +76,18 @@ def leaders_from_metadata(metadata: Any, live: Iterable[int]) -> dict[int, list[
 
 
 def offsets_from_response(response: Any) -> tuple[dict[TopicPartitionKey, int], dict[str, int]]:
-    """Offsets per partition, and a count of partitions per error name (those stay unknown)."""
+    """Offsets per partition, and a count of partitions per error name (those stay unknown).
+
+    A lean answer (kafka_codec) comes as columns: a topic without errors or unknown offsets
+    goes into the dict in one step, with no Python loop per partition."""
     offsets: dict[TopicPartitionKey, int] = {}
     errors: dict[str, int] = {}
     for topic in response.topics:
         name = topic.name
+        if isinstance(topic, LeanOffsetsTopic) and topic.offsets and not any(topic.errors) \
+                and min(topic.offsets) >= 0:
+            offsets.update(zip(zip(repeat(name), topic.indexes, strict=False), topic.offsets, strict=True))
+            continue
         for p in topic.partitions:
             if p.error_code:
                 err = Errors.for_code(p.error_code).__name__

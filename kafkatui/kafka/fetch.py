@@ -5,7 +5,8 @@ request count) and returns raw responses, plus error lines for the parts that fa
 `KafkaSource` turns them into a snapshot. A round's requests are all in flight at once, so
 a refresh is two round trips after the first connect (Metadata, then everything else), and
 the number of requests grows with brokers and group coordinators, never with partitions or
-groups. Requests come from kafka_wire's builders only.
+groups. Requests come from kafka_wire's builders only; the ListOffsets requests are kept
+encoded between calls (kafka_wire.OffsetRequests).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from kafkatui.kafka.wire import (
     Call,
     Fatal,
     NotFound,
+    OffsetRequests,
     Phase,
     consumer_group_describe_request,
     describe_configs_request,
@@ -47,7 +49,6 @@ from kafkatui.kafka.wire import (
     log_dirs_request,
     metadata,
     offset_fetch_requests,
-    offsets_request,
     quorum_request,
     reassignments_request,
     topic_configs_request,
@@ -81,7 +82,10 @@ class GroupsFetch:
 
 
 async def fetch_cluster(
-    call: Call, configs_due: bool = True, known_topics: frozenset[str] = frozenset()
+    call: Call,
+    configs_due: bool = True,
+    known_topics: frozenset[str] = frozenset(),
+    offsets: OffsetRequests | None = None,
 ) -> ClusterFetch:
     """Metadata, then earliest and latest offsets per leader, log dirs per broker, (KRaft) the
     quorum and the reassignments in progress, all in one round.
@@ -90,19 +94,24 @@ async def fetch_cluster(
     (one DescribeConfigs each, for drift and the broker's min.insync.replicas) and one broker for
     min.insync.replicas of every topic (one request for all topics). A topic not in
     `known_topics` makes the topic request due at once, so a new topic is judged at its first
-    refresh. Requests: 2 per leader + 1 per broker + 2, plus 1 + brokers when configs are due."""
+    refresh. Requests: 2 per leader + 1 per broker + 2, plus 1 + brokers when configs are due.
+    `offsets` keeps the encoded ListOffsets requests from one call to the next (KafkaSource
+    passes its own); without it they are encoded afresh."""
     started = time.monotonic()
-    md = await metadata(call, None)
+    md = await metadata(call, None, lean=True)
     timing = {"metadata": time.monotonic() - started}
     live = [b.node_id for b in md.brokers]
     leaders = leaders_from_metadata(md, live)
     kraft = API_DESCRIBE_QUORUM in call.api_versions
     topic_names = sorted(t.name for t in md.topics if not t.error_code and t.name is not None)
 
+    offsets = offsets or OffsetRequests()
+    earliest = offsets.for_leaders(leaders, OffsetSpec.EARLIEST)
+    latest = offsets.for_leaders(leaders, OffsetSpec.LATEST)
     phase = Phase(time.monotonic())
-    for leader, partitions in sorted(leaders.items()):
-        phase.add("earliest_offsets", leader, call.send(offsets_request(partitions, OffsetSpec.EARLIEST), leader))
-        phase.add("latest_offsets", leader, call.send(offsets_request(partitions, OffsetSpec.LATEST), leader))
+    for leader in sorted(leaders):
+        phase.add("earliest_offsets", leader, call.send(earliest[leader], leader))
+        phase.add("latest_offsets", leader, call.send(latest[leader], leader))
     for node in sorted(live):
         phase.add("log_dirs", node, call.send(log_dirs_request(), node))
     if kraft:
@@ -127,17 +136,18 @@ async def fetch_cluster(
 
 async def fetch_health(call: Call) -> Any:
     """Metadata for no topics: the brokers and the cluster id, one request (see ClusterHealth)."""
-    return await metadata(call, [])
+    return await metadata(call, [], lean=True)
 
 
-async def fetch_groups(call: Call) -> GroupsFetch:
+async def fetch_groups(call: Call, offset_requests: OffsetRequests | None = None) -> GroupsFetch:
     """ListGroups per broker, then DescribeGroups (ConsumerGroupDescribe for KIP-848 groups)
     and OffsetFetch per coordinator, then the log end offsets of every committed or assigned
     partition. KIP-848 groups are told apart by ListGroups v5's GroupType, or, from a broker
-    that lists no type, by DescribeGroups' answer (one more round, only then)."""
+    that lists no type, by DescribeGroups' answer (one more round, only then). `offset_requests` keeps
+    the encoded ListOffsets requests, as in fetch_cluster."""
     timing: dict[str, float] = {}
     started = time.monotonic()
-    md = await metadata(call, [])
+    md = await metadata(call, [], lean=True)
     live = sorted(b.node_id for b in md.brokers)
 
     # 1. ListGroups on every broker: a broker lists the groups it coordinates.
@@ -206,13 +216,14 @@ async def fetch_groups(call: Call) -> GroupsFetch:
     latest: dict[TopicPartitionKey, int] = {}
     if wanted:
         phase_started = time.monotonic()
-        topics_md = await metadata(call, sorted({t for t, _p in wanted}))
+        topics_md = await metadata(call, sorted({t for t, _p in wanted}), lean=True)
         leaders = leaders_from_metadata(topics_md, [b.node_id for b in topics_md.brokers])
+        mine = {leader: [key for key in partitions if key in wanted] for leader, partitions in leaders.items()}
+        mine = {leader: keys for leader, keys in mine.items() if keys}
+        requests = (offset_requests or OffsetRequests()).for_leaders(mine, OffsetSpec.LATEST)
         phase = Phase(time.monotonic())
-        for leader, partitions in sorted(leaders.items()):
-            mine = [key for key in partitions if key in wanted]
-            if mine:
-                phase.add("latest_offsets", leader, call.send(offsets_request(mine, OffsetSpec.LATEST), leader))
+        for leader, request in sorted(requests.items()):
+            phase.add("latest_offsets", leader, call.send(request, leader))
         offset_results, offset_errors = await gather(call, phase)
         errors.extend(offset_errors)
         counts: dict[str, int] = {}

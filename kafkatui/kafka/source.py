@@ -84,7 +84,7 @@ from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetc
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.lag_time import LagTimeTracker, fetch_round, with_lag_time
 from kafkatui.kafka.rates import RateTracker
-from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
+from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound, OffsetRequests
 from kafkatui.model import (
     MIN_ISR_KEY,
     ClusterConfigs,
@@ -160,6 +160,9 @@ class KafkaSource:
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
+        # the encoded ListOffsets requests, kept while each leader's partitions stay the same
+        self._offset_requests = OffsetRequests()
+        self._group_offset_requests = OffsetRequests()
 
     # ------------------------------------------------------------------ client lifecycle
 
@@ -256,7 +259,7 @@ class KafkaSource:
         known = frozenset(self._configs.min_isr) if self._configs is not None else frozenset()
 
         async def fetch(call: Call) -> Any:
-            return await fetch_cluster(call, configs_due, known)
+            return await fetch_cluster(call, configs_due, known, self._offset_requests)
 
         fetched, requests = self._call("refresh", fetch, timing)
         build_started = time.monotonic()
@@ -304,7 +307,10 @@ class KafkaSource:
             errors.extend(summarize(errs, what))
         reassignments: list[Reassignment] = []
         if reassignment_answer is not None:
-            leader_of = {(t.name, p.partition_index): p.leader_id for t in md.topics for p in t.partitions}
+            # only the topics being reassigned (usually none): not a dict of every partition per refresh
+            moving = {t.name for t in reassignment_answer.topics}
+            leader_of = {(t.name, p.partition_index): p.leader_id for t in md.topics if t.name in moving
+                         for p in t.partitions}
             reassignments, lines = reassignments_from_response(reassignment_answer, leader_of, sizes)
             errors.extend(lines)
         configs = self._update_configs(fetched_at, configs_due, topic_min_isr, broker_configs)
@@ -379,7 +385,10 @@ class KafkaSource:
         fetched_at = time.time()
         started = time.monotonic()
         timing: dict[str, float] = {}
-        fetched, requests = self._call("consumer groups", fetch_groups, timing)
+        async def fetch(call: Call) -> Any:
+            return await fetch_groups(call, self._group_offset_requests)
+
+        fetched, requests = self._call("consumer groups", fetch, timing)
         timing.update(fetched.timing)
         build_started = time.monotonic()
         now = time.monotonic()

@@ -12,16 +12,19 @@ as kafka-python 3.0 has none; like the others it only reads.
 
 Requests go through the admin client's connection manager, not its high-level methods, so a
 phase's requests (ListOffsets to every leader, DescribeLogDirs to every broker) are all in
-flight at once. `Call` counts what one call sent and bounds every wait by the call's
-deadline; `Phase` collects one round of requests and `gather` awaits it, turning the failure
-of one part into an error line instead of failing the whole call.
+flight at once. Metadata and ListOffsets, the requests whose size grows with partitions, go
+as pre-encoded bytes with lean decoders (kafka_codec), and `OffsetRequests` keeps the encoded
+ListOffsets requests while each leader's partitions stay the same. `Call` counts what one call
+sent and bounds every wait by the call's deadline; `Phase` collects one round of requests and
+`gather` awaits it, turning the failure of one part into an error line instead of failing the
+whole call.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +37,24 @@ from kafka.protocol.admin import (
     ListGroupsRequest,
     ListPartitionReassignmentsRequest,
 )
-from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest, OffsetFetchRequest, OffsetSpec
-from kafka.protocol.metadata import MetadataRequest
+from kafka.protocol.consumer import (
+    FetchRequest,
+    ListOffsetsRequest,
+    ListOffsetsResponse,
+    OffsetFetchRequest,
+    OffsetSpec,
+)
+from kafka.protocol.metadata import MetadataRequest, MetadataResponse
 
+from kafkatui.kafka.codec import (
+    LIST_OFFSETS_VERSIONS,
+    METADATA_VERSIONS,
+    LeanMetadata,
+    Outgoing,
+    Prepared,
+    decode_list_offsets,
+    decode_metadata,
+)
 from kafkatui.kafka.convert import METADATA_TOPIC, TopicPartitionKey, describe_error
 from kafkatui.kafka.messages import ConsumerGroupDescribeRequest
 
@@ -128,11 +146,21 @@ async def gather(call: Call, phase: Phase) -> tuple[list, list[str]]:
     return results, errors
 
 
-async def metadata(call: Call, topics: list[str] | None) -> Any:
+async def metadata(call: Call, topics: list[str] | None, lean: bool = False) -> Any:
     """Metadata (all topics if `topics` is None) that can never auto-create a topic; tries
-    other brokers if one fails."""
+    other brokers if one fails.
+
+    `lean`: the answer is a kafka_codec.LeanMetadata, decoded by hand with only the fields
+    kafkatui's snapshots read (the refresh's way: at 50,000 partitions kafka-python's full
+    decoding was the largest single cost). Without it, kafka-python's MetadataResponse, which
+    its ClusterMetadata can take (the tail's consumer does)."""
     topic_cls = MetadataRequest.MetadataRequestTopic
     request_topics = None if topics is None else [topic_cls(name=t) for t in topics]
+
+    def build() -> MetadataRequest:
+        return MetadataRequest(topics=request_topics, allow_auto_topic_creation=False)
+
+    prepared = prepared_metadata(build) if lean else None
     last: Exception | None = None
     for _attempt in range(max(3, len(call.cluster.brokers()))):
         # half of what is left per attempt, so a hung broker leaves time to ask another
@@ -140,8 +168,8 @@ async def metadata(call: Call, topics: list[str] | None) -> Any:
         if now >= call.deadline:
             break
         attempt_deadline = min(call.deadline, now + max(0.5, (call.deadline - now) / 2))
-        request = MetadataRequest(topics=request_topics, allow_auto_topic_creation=False)
         try:
+            request = prepared.request() if prepared is not None else build()
             response = await call.wait(call.send(request), attempt_deadline)
         except Exception as exc:  # that node is down or hung: it is backed off, so ask another
             last = exc
@@ -152,11 +180,70 @@ async def metadata(call: Call, topics: list[str] | None) -> Any:
     raise Fatal(f"no metadata within {call.timeout_s:g} s ({describe_error(last) if last else 'no broker'})")
 
 
+@dataclass(frozen=True)
+class _BrokersOnly:
+    """The part of a Metadata answer kafka-python's ClusterMetadata.update_metadata needs to
+    learn brokers (it unpacks each broker as a tuple); no topics, like a health poll's answer."""
+
+    API_VERSION: int
+    brokers: list[tuple[Any, ...]]
+    cluster_id: str | None
+    controller_id: int
+    topics: tuple[()] = ()
+
+
 def sync_brokers(cluster: Any, metadata: Any) -> None:
     """Teach the client about brokers it has not seen, so it can connect to them."""
     known = {b.node_id for b in cluster.brokers()}
-    if {b.node_id for b in metadata.brokers} - known and metadata.brokers:
+    if not ({b.node_id for b in metadata.brokers} - known and metadata.brokers):
+        return
+    if not isinstance(metadata, LeanMetadata):
         cluster.update_metadata(metadata)
+    else:
+        v0 = metadata.API_VERSION == 0
+        brokers = [tuple(b)[:3] if v0 else tuple(b) for b in metadata.brokers]
+        cluster.update_metadata(_BrokersOnly(metadata.API_VERSION, brokers, metadata.cluster_id,
+                                             metadata.controller_id))
+
+
+def prepared_metadata(build: Callable[[], MetadataRequest]) -> Prepared:
+    """`build()`'s request, encoded once per version, its answer decoded as LeanMetadata."""
+    return Prepared(MetadataRequest, MetadataResponse, lambda v: build().encode(version=v), decode_metadata,
+                    METADATA_VERSIONS)
+
+
+def prepared_list_offsets(build: Callable[[], ListOffsetsRequest]) -> Prepared:
+    """`build()`'s request, encoded once per version, its answer decoded as LeanOffsets."""
+    return Prepared(ListOffsetsRequest, ListOffsetsResponse, lambda v: build().encode(version=v),
+                    decode_list_offsets, LIST_OFFSETS_VERSIONS)
+
+
+class OffsetRequests:
+    """The ListOffsets requests of the last round, encoded, per leader and spec (earliest or
+    latest): a leader's request is encoded again only when its partitions changed.
+
+    Why (issue 14): the requests name every partition, and they are the same from one refresh to
+    the next; building and encoding them was a fifth of a large refresh's CPU. Used on the
+    client's IO thread only (the fetch coroutines), one instance per kind of round."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[int, int], tuple[tuple[TopicPartitionKey, ...], Prepared]] = {}
+        self.prepared = 0  # requests prepared (re-encoded) so far: what the tests count
+
+    def for_leaders(self, leaders: dict[int, list[TopicPartitionKey]], spec: OffsetSpec) -> dict[int, Outgoing]:
+        """One request per leader for `spec`; the kept ones of leaders no longer leading are dropped."""
+        out: dict[int, Outgoing] = {}
+        for leader, partitions in leaders.items():
+            key = (leader, int(spec))
+            wanted = tuple(partitions)
+            kept = self._kept.get(key)
+            if kept is None or kept[0] != wanted:
+                kept = self._kept[key] = (wanted, prepared_list_offsets(lambda w=wanted: offsets_request(w, spec)))
+                self.prepared += 1
+            out[leader] = kept[1].request()
+        for key in [k for k in self._kept if k[1] == int(spec) and k[0] not in leaders]:
+            del self._kept[key]
+        return out
 
 
 # --------------------------------------------------------------------------- requests

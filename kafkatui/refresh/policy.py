@@ -141,11 +141,13 @@ def wanted_sources(view_sources: Iterable[Source], state: AppState, zookeeper_co
     Groups wait for the cluster's first answer: they share the Kafka client, and its lock, with
     the cluster poll, so before it a groups poll only waits out the same connect timeout and
     delays the first "Kafka DOWN" and its reason by a whole timeout (measured: 8 s, not 4).
+    Either answer counts, the full refresh or the header's light health poll, so a view that
+    shows groups and no cluster data need not ask for every partition's offsets to get them.
     ZooKeeper is not polled when none is configured or the cluster turns out to be KRaft.
     """
     wanted = set(view_sources) | {Source.CLUSTER}
     cluster = state.cluster
-    if cluster is None:
+    if cluster is None and state.health[Source.CLUSTER].last_ok_at is None:
         wanted.discard(Source.GROUPS)
     if not zookeeper_configured or (cluster is not None and cluster.kraft):
         wanted.discard(Source.ZOOKEEPER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kafkatui.model import ClusterSnapshot, SourceError, ZkSnapshot, ZkState
+from kafkatui.model import ClusterHealth, ClusterSnapshot, SourceError, ZkSnapshot, ZkState
 from kafkatui.refresh.policy import (
     MAX_BACKOFF_S,
     ZOOKEEPER_BACKOFF_CAP_S,
@@ -89,6 +89,17 @@ def test_groups_wait_for_the_first_cluster_answer_and_zookeeper_only_when_it_app
     kraft = replace(AppState(), cluster=cluster(kraft=True))
     assert wanted_sources(view, kraft, True) == {Source.CLUSTER, Source.GROUPS}
     assert wanted_sources((), AppState(), True) == {Source.CLUSTER}  # the header always needs the cluster
+
+
+def test_groups_are_polled_after_the_light_cluster_answer_too() -> None:
+    """A view that shows groups and no cluster data gets only the header's light cluster poll
+    (ClusterHealth, which leaves state.cluster unset): its answer must still let groups start."""
+    health = ClusterHealth(fetched_at=NOW, duration_s=0.01, cluster_id="c", brokers=(), requests=1)
+    before = AppState()
+    assert wanted_sources({Source.GROUPS}, before, False) == {Source.CLUSTER}
+    after, _delay = apply_poll(before, ok(Source.CLUSTER, health), NOW)
+    assert after.cluster is None
+    assert wanted_sources({Source.GROUPS}, after, False) == {Source.CLUSTER, Source.GROUPS}
 
 
 def test_a_hanging_poll_is_marked_stale_once() -> None:
