@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -62,13 +61,12 @@ def free_port() -> int:
 @pytest.mark.parametrize("command", [[], ["snapshot", "--json"]])
 def test_unreachable_bootstrap_fails_fast(command: list[str]) -> None:
     port = free_port()  # nothing listens here once the socket is closed
-    start = time.monotonic()
-    result = run(*command, "--bootstrap", f"127.0.0.1:{port}")
-    elapsed = time.monotonic() - start
-    line = assert_one_line_exit_2(result)
+    line = assert_one_line_exit_2(run(*command, "--bootstrap", f"127.0.0.1:{port}"))
     assert "cannot reach any bootstrap server" in line
     assert f"127.0.0.1:{port}" in line
-    assert elapsed < 5.0
+    # Fast by cause, not by clock: the refusal itself is reported, so no timeout was waited for
+    # (a silent port is tests/unit/test_cli_hung_bootstrap.py's case).
+    assert "Connection refused" in line
 
 
 def test_unknown_host_is_one_line() -> None:
