@@ -636,7 +636,36 @@ def measure_size(apps: Apps, reached: dict[str, Any], args: argparse.Namespace, 
         finally:
             app.watched.pane.close()
     row["loadavg_after"] = list(os.getloadavg())
+    if apps.kaskade:
+        row["ratios_vs_kaskade"] = ratios(row)
     return row
+
+
+def ratios(row: dict[str, Any]) -> dict[str, float | None]:
+    """kafkatui / kaskade in the same run (below 1: kafkatui is cheaper or faster)."""
+    idle, keys, first = row.get("idle", {}), row.get("keys", {}), row.get("first_row_ms", {})
+
+    def div(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a is not None and b else None
+
+    def cpu(name: str) -> float | None:
+        return (idle.get(name) or {}).get("cpu_percent")
+
+    def rss(name: str) -> float | None:
+        return ((idle.get(name) or {}).get("rss_mb") or {}).get("max")
+
+    def key(tool: str, q: str) -> float | None:
+        return ((keys.get(tool) or {}).get("G") or {}).get(q)
+
+    return {
+        "cpu_topics_vs_kaskade_5s": div(cpu("kafkatui:topics"), cpu("kaskade:topics (5 s)")),
+        "cpu_topics_vs_kaskade_default_30s": div(cpu("kafkatui:topics"), cpu("kaskade:topics")),
+        "rss_max_topics_vs_kaskade": div(rss("kafkatui:topics"), rss("kaskade:topics")),
+        "first_row_median": div((first.get("kafkatui") or {}).get("median"),
+                                (first.get("kaskade") or {}).get("median")),
+        "G_p50": div(key("kafkatui", "p50"), key("kaskade", "p50")),
+        "G_p99": div(key("kafkatui", "p99"), key("kaskade", "p99")),
+    }
 
 
 def fmt_stat(s: dict[str, Any] | None, scale: float = 1.0, digits: int = 0) -> str:
@@ -669,6 +698,8 @@ def print_table(result: dict[str, Any]) -> None:
                 log(f"key {key!r:22} {tool:9} p50 {k['p50']} p99 {k['p99']} max {k['max']} ms (n {k['n']}, "
                     f"timeouts {k['timeouts']}; during a refresh n {k['during_refresh']['n']} "
                     f"max {k['during_refresh']['max']})")
+        if row.get("ratios_vs_kaskade"):
+            log("kafkatui / kaskade, same run: " + ", ".join(f"{k} {v}" for k, v in row["ratios_vs_kaskade"].items()))
 
 
 def main() -> int:
