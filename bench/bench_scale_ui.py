@@ -243,34 +243,38 @@ class TailProducer(threading.Thread):
 
 
 def grow(cluster: ScaleCluster, have: tuple[int, int], want: tuple[int, int], deadline: float) -> dict[str, Any]:
-    """Add topics have[0]..want[0]-1 and groups have[1]..want[1]-1; stop early at the deadline."""
+    """Add topics have[0]..want[0]-1 and, chunk by chunk, the groups in proportion (want[1] at
+    want[0] topics); stop early at the deadline, keeping the proportion."""
     started = time.monotonic()
-    new = [topic(i) for i in range(have[0], want[0])]
-    reached_topics = have[0]
+    topics, groups = have
+    topics_s = groups_s = 0.0
     stop_reason = None
-    for start in range(0, len(new), PER_REQUEST * 5):
+    while True:
+        target = min(max(want[0], topics), topics + PER_REQUEST * 5)
+        target_groups = max(groups, want[1] if target >= want[0] else want[1] * target // max(want[0], 1))
+        if target == topics and target_groups == groups:
+            break
         if time.monotonic() > deadline:
             stop_reason = "budget"
             break
-        chunk = new[start:start + PER_REQUEST * 5]
+        t0 = time.monotonic()
         try:
-            cluster.create(chunk, PARTITIONS, PER_REQUEST)
-            cluster.wait_ready(chunk, timeout_s=180)
+            chunk = [topic(i) for i in range(topics, target)]
+            if chunk:
+                cluster.create(chunk, PARTITIONS, PER_REQUEST)
+                cluster.wait_ready(chunk, timeout_s=180)
+            topics = target
+            t1 = time.monotonic()
+            topics_s += t1 - t0
+            cluster.make_groups(list(range(groups, target_groups)), topics)
+            groups = target_groups
+            groups_s += time.monotonic() - t1
         except Exception as exc:
-            stop_reason = f"create failed at {reached_topics} topics: {type(exc).__name__}: {exc}"[:500]
+            stop_reason = f"growing failed at {topics} topics, {groups} groups: {type(exc).__name__}: {exc}"[:500]
             break
-        reached_topics += len(chunk)
-        log(f"  {reached_topics:,} topics ({time.monotonic() - started:.0f} s)")
-    topics_s = time.monotonic() - started
-    want_groups = want[1] if reached_topics == want[0] else int(want[1] * reached_topics / max(want[0], 1))
-    t0 = time.monotonic()
-    if want_groups > have[1] and (stop_reason is None or stop_reason == "budget"):
-        try:
-            cluster.make_groups(list(range(have[1], want_groups)), reached_topics)
-        except Exception as exc:
-            stop_reason = (stop_reason or "") + f" groups failed: {type(exc).__name__}: {exc}"[:300]
-    return {"topics": reached_topics, "partitions": reached_topics * PARTITIONS, "groups": max(want_groups, have[1]),
-            "topics_s": round(topics_s, 1), "groups_s": round(time.monotonic() - t0, 1), "stopped": stop_reason}
+        log(f"  {topics:,} topics, {groups:,} groups ({time.monotonic() - started:.0f} s)")
+    return {"topics": topics, "partitions": topics * PARTITIONS, "groups": groups, "topics_s": round(topics_s, 1),
+            "groups_s": round(groups_s, 1), "stopped": stop_reason}
 
 
 def broker_health(state_dir: Path | None) -> dict[str, Any]:
@@ -755,7 +759,7 @@ def main() -> int:
                     "a private cluster (bench/README.md) or pass --force")
             result["notes"].append(note)
             log(note)
-        have = (sum(1 for n in existing if n.startswith(f"{PREFIX}t") and n != TAIL_TOPIC), 0)
+        have = (sum(1 for n in existing if n.startswith(f"{PREFIX}t") and n != TAIL_TOPIC), len(cluster.bench_groups()))
         cluster.created.extend(n for n in existing if n.startswith(PREFIX))
         if TAIL_TOPIC not in existing:
             cluster.create([TAIL_TOPIC], PARTITIONS, 1)
