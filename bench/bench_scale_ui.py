@@ -498,21 +498,43 @@ def timed_key(w: Watched, keys: tuple[str, ...], predicate: Callable[[str], bool
     return {"key": name, "ms": ms, "sent_wall": sent_wall, "seen_wall": sent_wall + (ms or timeout * 1000) / 1000}
 
 
+def background(bg: str, code: str) -> str:
+    """The background colour after one SGR sequence's parameters (the cursor row is told by it)."""
+    params = code.split(";") if code else ["0"]
+    k = 0
+    while k < len(params):
+        p = params[k]
+        if p in ("", "0", "49"):
+            bg = ""
+        elif p == "48":
+            width = 5 if params[k + 1:k + 2] == ["2"] else 3
+            bg, k = ";".join(params[k:k + width]), k + width - 1
+        elif p == "38":
+            k += 4 if params[k + 1:k + 2] == ["2"] else 2
+        elif p.isdigit() and (40 <= int(p) <= 47 or 100 <= int(p) <= 107):
+            bg = p
+        k += 1
+    return bg
+
+
 def cursor_line(raw: str) -> int | None:
-    """The screen line of the table's cursor: the first bench-topic line drawn with reverse video
-    or a background colour that the other bench-topic lines do not share."""
-    lines = raw.splitlines()
-    rows = [(i, line) for i, line in enumerate(lines) if PREFIX in line]
-    if len(rows) < 3:
-        return None
-    def style(line: str) -> str:
-        head = line.split(PREFIX, 1)[0]
-        return "".join(part.split("m", 1)[0] for part in head.split("\x1b[")[1:])
+    """The screen line of the table's cursor: the one bench-topic line whose name is drawn on a
+    background no other bench-topic line has. `capture-pane -e` writes an SGR sequence only where
+    the style changes, so the background in force is tracked across the whole screen."""
+    bg, rows = "", []
+    for i, line in enumerate(raw.splitlines()):
+        head, found, tail = line.partition(PREFIX)
+        for seq in head.split("\x1b[")[1:]:
+            bg = background(bg, seq.split("m", 1)[0])
+        if found:
+            rows.append((i, bg))
+            for seq in tail.split("\x1b[")[1:]:
+                bg = background(bg, seq.split("m", 1)[0])
     counts: dict[str, int] = {}
-    for _, line in rows:
-        counts[style(line)] = counts.get(style(line), 0) + 1
-    odd = [i for i, line in rows if counts[style(line)] == 1]
-    return odd[0] if len(odd) == 1 else None
+    for _, colour in rows:
+        counts[colour] = counts.get(colour, 0) + 1
+    odd = [i for i, colour in rows if counts[colour] == 1]
+    return odd[0] if len(rows) >= 3 and len(odd) == 1 else None
 
 
 def key_latency(app: App, topics: int, n: int, rng: random.Random) -> list[dict[str, Any]]:
