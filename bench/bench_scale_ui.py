@@ -83,6 +83,7 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 from kafka import KafkaProducer, TopicPartition  # noqa: E402
 from kafka.structs import OffsetAndMetadata  # noqa: E402
 
+from bench.bench_idle import cluster_env as idle_cluster_env  # noqa: E402
 from bench.bench_scale import Topics, stats  # noqa: E402
 from bench.tmux_server import Pane, TmuxServer, kafkatui_command  # noqa: E402
 from kafkatui.kafka.clients import no_auto_create  # noqa: E402
@@ -101,18 +102,8 @@ def group(i: int) -> str:
 
 
 def cluster_env(state_dir: Path | None) -> dict[str, str]:
-    """KAFKATUI_BOOTSTRAP/ZOOKEEPER from the environment, else from <state>/env."""
-    env = {k: os.environ[k] for k in ("KAFKATUI_BOOTSTRAP", "KAFKATUI_ZOOKEEPER") if os.environ.get(k)}
-    state = state_dir or Path(os.environ.get("KAFKATUI_TEST_STATE_DIR") or REPO / ".localcluster")
-    path = state / "env"
-    if "KAFKATUI_BOOTSTRAP" not in env and path.exists():
-        for line in path.read_text().splitlines():
-            key, sep, value = line.partition("=")
-            if sep and not line.lstrip().startswith("#"):
-                env.setdefault(key.strip(), value.strip().strip("'\""))
-    if "KAFKATUI_BOOTSTRAP" not in env:
-        sys.exit("bench_scale_ui: no cluster; pass --state-dir, run `make cluster` or set KAFKATUI_BOOTSTRAP")
-    return env
+    """The cluster: the environment, else --state-dir, else $KAFKATUI_TEST_STATE_DIR or .localcluster."""
+    return idle_cluster_env(state_dir or Path(os.environ.get("KAFKATUI_TEST_STATE_DIR") or REPO / ".localcluster"))
 
 
 # --------------------------------------------------------------------------- the cluster's load
@@ -176,7 +167,8 @@ class ScaleCluster(Topics):
             try:
                 answer = self.admin.delete_groups(names[start:start + 500])  # {group: error} in kafka-python 3
                 for _gid, error in answer.items() if isinstance(answer, dict) else answer:
-                    failed += error is not None and getattr(error, "errno", 0) not in (0, 69)  # 69: GROUP_ID_NOT_FOUND
+                    kind = error if isinstance(error, str) or error is None else type(error).__name__
+                    failed += kind not in (None, "NoError", "GroupIdNotFoundError")
             except Exception as exc:
                 log(f"  delete groups: {type(exc).__name__}: {exc}")
                 failed += 1
@@ -186,39 +178,7 @@ class ScaleCluster(Topics):
         result["groups"] = {"deleted": len(names), "errors": failed, "left": len(left_groups),
                             "seconds": round(time.monotonic() - started, 1)}
         log(f"deleted {len(names)} bench groups ({len(left_groups)} left) in {result['groups']['seconds']} s")
-        topics = sorted(set(self.created) | set(self.safe_leftovers()))
-        t0 = time.monotonic()
-        for start in range(0, len(topics), 500):
-            with contextlib.suppress(Exception):
-                self.admin.delete_topics(topics[start:start + 500], timeout_ms=1000, raise_errors=False)
-        zk = self._zk()
-        complete, retried = False, time.monotonic()
-        try:
-            while time.monotonic() - t0 < timeout_s:
-                left = set(self.safe_leftovers(default=topics)) & set(topics)
-                if zk is not None:
-                    with contextlib.suppress(Exception):
-                        left |= set(zk.get_children("/brokers/topics")) & set(topics)
-                        left |= set(zk.get_children("/admin/delete_topics")) & set(topics)
-                if not left:
-                    complete = True
-                    break
-                if time.monotonic() - retried > 60:  # a request lost to a controller timeout
-                    retried = time.monotonic()
-                    still = sorted(set(self.safe_leftovers(default=[])) & left)
-                    for start in range(0, len(still), 500):
-                        with contextlib.suppress(Exception):
-                            self.admin.delete_topics(still[start:start + 500], timeout_ms=1000, raise_errors=False)
-                time.sleep(1.0)
-        finally:
-            if zk is not None:
-                with contextlib.suppress(Exception):
-                    zk.stop()
-                    zk.close()
-        result["topics"] = {"deleted": len(topics), "complete": complete, "zookeeper_checked": zk is not None,
-                            "seconds": round(time.monotonic() - t0, 1)}
-        log(f"deleted {len(topics)} bench topics in {result['topics']['seconds']} s"
-            + ("" if complete else " (NOT confirmed complete)"))
+        result["topics"] = self.delete_all(timeout_s, per_request=500, request_timeout_ms=1000)
         return result
 
 
