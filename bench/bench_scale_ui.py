@@ -514,6 +514,11 @@ def key_latency(app: App, topics: int, n: int, rng: random.Random) -> list[dict[
         if i % 2 == 0:  # j: the cursor line moves down by one
             time.sleep(rng.uniform(0.2, 1.2))
             before = cursor_line(w.pane.raw())
+            if before is None:  # the cursor is on another cluster's topic that sorts first ('audit')
+                w.pane.keys("j")
+                if w.wait(lambda s: cursor_line(s) is not None, 10, raw=True) is not None:
+                    time.sleep(rng.uniform(0.2, 1.2))
+                    before = cursor_line(w.pane.raw())
             if before is not None:
                 samples.append(timed_key(w, ("j",), lambda s, b=before: cursor_line(s) == b + 1, 10, "j", raw=True))
         else:  # / then a filter that leaves one topic, then Esc
@@ -581,7 +586,9 @@ def parse_sizes(text: str) -> list[tuple[str, int, int]]:
     return sorted(out, key=lambda s: s[1])
 
 
-def measure_size(apps: Apps, reached: dict[str, Any], args: argparse.Namespace, rng: random.Random) -> dict[str, Any]:
+def measure_size(apps: Apps, reached: dict[str, Any], args: argparse.Namespace, rng: random.Random,
+                 save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Idle phase, first rows, keys; `save(row)` after each, so a run cut short keeps what it measured."""
     topics = reached["topics"]
     timeout = 180 + topics / 20  # several apps start at once on a loaded machine: at load 39, 90 s was too short
     row: dict[str, Any] = {"size": reached, "loadavg_before": list(os.getloadavg())}
@@ -599,6 +606,7 @@ def measure_size(apps: Apps, reached: dict[str, Any], args: argparse.Namespace, 
         for a in idle:
             a.watched.pane.close()
     row["idle"] = {a.name: {"note": a.note, **a.window, "error": a.error} for a in idle}
+    save(row)
     log("  time to the first topic row")
     starts: dict[str, list[float | None]] = {"kafkatui": [], "kaskade": []}
     for _ in range(args.starts):
@@ -606,6 +614,7 @@ def measure_size(apps: Apps, reached: dict[str, Any], args: argparse.Namespace, 
             starts[tool].append(time_to_first_row(apps, tool, timeout))
     row["first_row_ms"] = {t: {**(stats(v for v in s if v is not None) or {}), "failed": sum(v is None for v in s)}
                           for t, s in starts.items() if s}
+    save(row)
     log("  key latency")
     row["keys"] = {}
     for tool in (["kafkatui", "kaskade"] if apps.kaskade else ["kafkatui"]):
@@ -768,9 +777,12 @@ def main() -> int:
                     result["notes"].append(f"{name}: stopped growing: {grown['stopped']}")
                     log(result["notes"][-1])
                 log(f"  grown in {grown['topics_s'] + grown['groups_s']:.0f} s; measuring")
-                result["sizes"].append(measure_size(apps, grown, args, rng))
+                def save(row: dict[str, Any]) -> None:
+                    args.out.parent.mkdir(parents=True, exist_ok=True)
+                    args.out.write_text(json.dumps({**result, "sizes": [*result["sizes"], row]}, indent=2) + "\n")
+
+                result["sizes"].append(measure_size(apps, grown, args, rng, save))
                 have = (grown["topics"], grown["groups"])
-                args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(result, indent=2) + "\n")
                 if grown["stopped"]:
                     break
