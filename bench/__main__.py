@@ -46,7 +46,7 @@ def main() -> int:
     parser.add_argument("only", nargs="*", help="benchmark names (e.g. refresh zookeeper); default all")
     parser.add_argument("--merge-only", action="store_true",
                         help="run nothing; merge the existing bench/out/*.json into bench/results.json")
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()  # extra options go to the scripts: python -m bench scale_ui --sizes small
     if args.merge_only:
         return merge_only()
     scripts = sorted(HERE.glob("bench_*.py"))
@@ -62,7 +62,7 @@ def main() -> int:
         name = script.stem.removeprefix("bench_")
         print(f"== {name}", flush=True)
         start = time.monotonic()
-        proc = subprocess.run([sys.executable, str(script)], cwd=HERE.parent)
+        proc = subprocess.run([sys.executable, str(script), *extra], cwd=HERE.parent)
         out = OUT / f"{name}.json"
         if proc.returncode != 0 or not out.exists():
             failed.append(name)

@@ -58,16 +58,17 @@ sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 from bench.tmux_server import Pane, TmuxServer, kafkatui_command  # noqa: E402
 
 
-def cluster_env() -> dict[str, str]:
+def cluster_env(state: Path = STATE) -> dict[str, str]:
+    """KAFKATUI_BOOTSTRAP/ZOOKEEPER from the environment, else from `state`/env (bench_scale_ui passes its own)."""
     env = {k: v for k, v in os.environ.items() if k in ("KAFKATUI_BOOTSTRAP", "KAFKATUI_ZOOKEEPER")}
-    path = STATE / "env"
+    path = state / "env"
     if "KAFKATUI_BOOTSTRAP" not in env and path.exists():
         for line in path.read_text().splitlines():
             key, sep, value = line.partition("=")
             if sep and not line.lstrip().startswith("#"):
                 env.setdefault(key.strip(), value.strip().strip("'\""))
     if "KAFKATUI_BOOTSTRAP" not in env:
-        sys.exit("bench_idle: no cluster; run `make cluster` or set KAFKATUI_BOOTSTRAP")
+        sys.exit(f"bench: no cluster in {state}; run `make cluster` or set KAFKATUI_BOOTSTRAP")
     return env
 
 

@@ -204,17 +204,20 @@ class Topics:
             producer.close(timeout=10)
         return time.perf_counter() - started
 
-    def delete_all(self, timeout_s: float = 180.0) -> dict[str, Any]:
+    def delete_all(self, timeout_s: float = 180.0, per_request: int = 10,
+                   request_timeout_ms: int = 60000) -> dict[str, Any]:
         """Delete every topic this run asked for (plus any bench-scale-* leftover) and wait until the
-        brokers' metadata and ZooKeeper (/brokers/topics, /admin/delete_topics) no longer have them."""
+        brokers' metadata and ZooKeeper (/brokers/topics, /admin/delete_topics) no longer have them.
+        bench_scale_ui deletes thousands: 500 per request, without waiting on each."""
         started = time.monotonic()
         names = sorted(set(self.created) | set(self.safe_leftovers()))
         if not names:
             return {"deleted": 0, "seconds": 0.0, "complete": True}
         log(f"deleting {len(names)} bench topics ...")
-        for start in range(0, len(names), 10):
+        for start in range(0, len(names), per_request):
             with contextlib.suppress(Exception):
-                self.admin.delete_topics(names[start : start + 10], timeout_ms=60000, raise_errors=False)
+                self.admin.delete_topics(names[start : start + per_request], timeout_ms=request_timeout_ms,
+                                         raise_errors=False)
         zk = self._zk()
         complete = False
         retried = False
@@ -230,8 +233,10 @@ class Topics:
                     break
                 if not retried and time.monotonic() - started > 30:  # a request lost to a broker fault
                     retried = True
-                    with contextlib.suppress(Exception):
-                        self.admin.delete_topics(sorted(left), timeout_ms=60000, raise_errors=False)
+                    for start in range(0, len(left), per_request):
+                        with contextlib.suppress(Exception):
+                            self.admin.delete_topics(sorted(left)[start : start + per_request],
+                                                     timeout_ms=request_timeout_ms, raise_errors=False)
                 time.sleep(0.5)
         finally:
             if zk is not None:

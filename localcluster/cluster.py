@@ -66,8 +66,10 @@ CONTROLLER_NODE_BASE = 100
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 
-BROKER_HEAP = ["-Xmx384m", "-Xms128m"]
-ZK_HEAP = ["-Xmx128m", "-Xms32m"]
+# KAFKATUI_BROKER_HEAP / KAFKATUI_ZK_HEAP (e.g. "1g") raise -Xmx for a private cluster that must hold
+# thousands of partitions (bench/bench_scale_ui.py); unset, the small defaults keep the shared cluster lean.
+BROKER_HEAP = [f"-Xmx{os.environ.get('KAFKATUI_BROKER_HEAP') or '384m'}", "-Xms128m"]
+ZK_HEAP = [f"-Xmx{os.environ.get('KAFKATUI_ZK_HEAP') or '128m'}", "-Xms32m"]
 CONTROLLER_HEAP = ["-Xmx256m", "-Xms64m"]
 JVM_COMMON = ["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true", "-XX:+ExitOnOutOfMemoryError"]
 

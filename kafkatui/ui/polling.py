@@ -12,7 +12,9 @@ every partition's offsets, and the view that needs the data again gets a full po
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from kafkatui.config import Settings
 
 log = logging.getLogger(__name__)
+# Off by default. bench/bench_scale_ui.py sets it to a file path: one JSON line per applied poll with
+# the UI thread's CPU from handling it until the frame after it was drawn (the benchmark's only hook).
+BENCH_TRACE = os.environ.get("KAFKATUI_BENCH_TRACE", "")
 
 REQUESTS: dict[str, tuple[str, str]] = {  # request kind -> (hub source name, source method)
     "configs": ("kafka", "configs"),
@@ -67,6 +72,7 @@ class PollingMixin:
         def set_timer(self, *args: Any, **kwargs: Any) -> Timer: ...
         def post_message(self, message: Any) -> bool: ...
         def call_later(self, callback: Any, *args: Any) -> bool: ...
+        def call_after_refresh(self, callback: Any, *args: Any) -> bool: ...
 
     def request(self, kind: str, *args: object, on_done: Callable[[object], None]) -> None:
         """Run an on-demand source call off the UI thread; `on_done(value or SourceError)` runs on it."""
@@ -133,6 +139,8 @@ class PollingMixin:
 
     def on_source_polled(self, message: SourcePolled) -> None:
         began = time.thread_time()
+        if BENCH_TRACE:
+            self._trace_poll(message, time.time(), began)
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
@@ -164,6 +172,16 @@ class PollingMixin:
         self._arm(source, delay)
         if first_answer and self._state.cluster is not None:
             self._rearm_all()  # the first answer makes GROUPS wanted (see wanted_sources)
+
+    def _trace_poll(self, message: SourcePolled, wall: float, cpu: float) -> None:
+        """KAFKATUI_BENCH_TRACE: after the next frame, append this poll's UI-thread cost to the file."""
+        def painted() -> None:
+            record = {"source": message.source.value, "ok": message.error is None, "worker_cpu_ms":
+                      round(message.cpu_s * 1000, 2), "handled_at": wall, "painted_at": time.time(),
+                      "ui_cpu_ms": round((time.thread_time() - cpu) * 1000, 2)}
+            with open(BENCH_TRACE, "a", encoding="utf-8") as out:
+                out.write(json.dumps(record) + "\n")
+        self.call_after_refresh(painted)
 
     def _request_worker(self, kind: str, args: tuple, on_done: Callable[[object], None]) -> None:
         result: object
