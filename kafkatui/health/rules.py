@@ -385,23 +385,32 @@ def per_node(key: str) -> bool:
     return key in PER_NODE_KEYS or key.startswith(PER_NODE_PREFIXES)
 
 
-def drift_findings(broker_configs: Mapping[int, Mapping[str, str | None]]) -> list[Finding]:
-    """Keys whose value differs between brokers, each with who has which value."""
+def drifted(broker_configs: Mapping[int, Mapping[str, str | None]]) -> dict[str, list[tuple[str | None, list[int]]]]:
+    """Each drifted key (differing between brokers, per-node keys left out) with its values and
+    the brokers that have each, the most common value first."""
     if len(broker_configs) < 2:
-        return []
+        return {}
     keys = set().union(*(set(c) for c in broker_configs.values()))
-    out = []
+    out: dict[str, list[tuple[str | None, list[int]]]] = {}
     for key in sorted(k for k in keys if not per_node(k)):
         by_value: dict[str | None, list[int]] = defaultdict(list)
         for broker, configs in sorted(broker_configs.items()):
             by_value[configs.get(key)].append(broker)
-        if len(by_value) < 2:
-            continue
-        ordered = sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[1]))
-        detail = " · ".join(f"broker{'s' if len(b) > 1 else ''} {_ids(b)}: {v if v is not None else '(unset)'}"
-                            for v, b in ordered)
-        out.append(Finding("config_drift", WARNING, key, f"differs between brokers: {detail}"))
+        if len(by_value) >= 2:
+            out[key] = sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[1]))
     return out
+
+
+def drift_text(values: Iterable[tuple[str | None, list[int]]]) -> str:
+    """ "brokers 1,3: 15000 · broker 2: 15001" """
+    return " · ".join(f"broker{'s' if len(b) > 1 else ''} {_ids(b)}: {v if v is not None else '(unset)'}"
+                      for v, b in values)
+
+
+def drift_findings(broker_configs: Mapping[int, Mapping[str, str | None]]) -> list[Finding]:
+    """Keys whose value differs between brokers, each with who has which value."""
+    return [Finding("config_drift", WARNING, key, f"differs between brokers: {drift_text(values)}")
+            for key, values in drifted(broker_configs).items()]
 
 
 # --------------------------------------------------------------------------- groups

@@ -15,8 +15,8 @@ from kafkatui.health.rules import (
     WARNING,
     balance,
     drift_findings,
-    min_isr_state,
     findings,
+    min_isr_state,
     partition_finding,
     time_to_full,
 )
