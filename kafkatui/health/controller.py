@@ -36,7 +36,7 @@ DISAGREE_REFRESHES = 2
 class ControllerWatch:
     """What was seen of the controller while watching."""
 
-    current: int | None = None  # the controller the metadata names now
+    current: int | None = None  # the controller the metadata named last (a refresh naming none is skipped)
     seen: bool = False  # a metadata controller was seen at least once (the first is not a change)
     changes: int = 0
     last_change_at: float | None = None  # epoch seconds of the metadata refresh that saw the change
@@ -49,13 +49,12 @@ class ControllerWatch:
 def observe_metadata(watch: ControllerWatch, controller: int | None, at: float) -> ControllerWatch:
     """Fold the controller of a cluster snapshot (ZooKeeper mode; KRaft clusters are not watched)."""
     if controller is None:  # none named (between elections): not a change by itself
-        return replace(watch, current=None) if watch.current is not None else watch
+        return watch
     if not watch.seen:
         return replace(watch, current=controller, seen=True)
-    if controller == watch.current or (watch.current is None and controller == watch.previous):
-        return replace(watch, current=controller) if watch.current is None else watch
-    before = watch.current if watch.current is not None else watch.previous
-    return replace(watch, current=controller, changes=watch.changes + 1, last_change_at=at, previous=before)
+    if controller == watch.current:
+        return watch
+    return replace(watch, current=controller, changes=watch.changes + 1, last_change_at=at, previous=watch.current)
 
 
 def observe_zookeeper(watch: ControllerWatch, zookeeper: int | None, metadata: int | None,
