@@ -35,9 +35,9 @@ The rules, and why each is as strict as it is:
   within leader.imbalance.check.interval.seconds; still listed means it cannot (a reassignment in
   progress blocks it in ZooKeeper mode) or it is off. A partition whose preferred replica is out
   of the ISR is an outage (listed above), not an imbalance.
-* quorum_follower_lag (KRaft): a voter of the metadata quorum that is behind the high watermark
-  and has not been caught up for QUORUM_BEHIND_S: one more voter lost and the quorum has no
-  majority. Controller changes and /controller disagreeing (ZooKeeper mode) need history across
+* quorum_follower_lag (KRaft): a follower of the metadata quorum behind the high watermark and
+  not caught up for QUORUM_BEHIND_S: a voter (controller) that could not take over as leader,
+  or an observer (broker) whose metadata is stale. Controller changes and /controller disagreeing (ZooKeeper mode) need history across
   refreshes, so they live in kafkatui.health.controller.
 * config_drift: a broker config key whose value differs between brokers, leaving out the keys
   that are meant to differ (PER_NODE_KEYS and prefixes).
@@ -355,26 +355,30 @@ def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
 
 
 def quorum_findings(cluster: ClusterSnapshot) -> list[Finding]:
-    """Voters of the metadata quorum behind the high watermark and not caught up for a while."""
+    """Followers of the metadata quorum behind the high watermark and not caught up for a while:
+    voters (controllers that may have to take over) and observers (brokers, whose metadata is
+    then stale)."""
     q = cluster.quorum
     if q is None:
         return []
     out = []
-    for v in q.voters:
-        if v.is_leader:
+    for v in (*q.voters, *q.observers):
+        if v.is_leader or v.log_end_offset < 0:
             continue
-        behind = q.high_watermark - v.log_end_offset if v.log_end_offset >= 0 else None
-        if behind is None or behind <= 0:
-            continue
+        behind = q.high_watermark - v.log_end_offset
         since = v.last_caught_up_ms_ago
-        if since is not None and since < QUORUM_BEHIND_S * 1000:
+        if behind <= 0 or (since is not None and since < QUORUM_BEHIND_S * 1000):
             continue
         fetch = (f"last fetch {human_duration(v.last_fetch_ms_ago / 1000)} ago"
                  if v.last_fetch_ms_ago is not None else "never fetched")
-        caught = (f"caught up {human_duration(since / 1000)} ago" if since is not None else "never caught up")
+        caught = f"caught up {human_duration(since / 1000)} ago" if since is not None else "never caught up"
+        if v.is_observer:
+            subject, why = f"broker {v.replica_id}", "its metadata (topics, leaders, configs) is stale"
+        else:
+            subject, why = f"controller {v.replica_id}", "it cannot take over as leader until it catches up"
         detail = (f"{behind:,} records behind the high watermark {q.high_watermark:,} of leader {q.leader_id}; "
-                  f"{fetch}, {caught}; one more voter lost and the quorum has no majority")
-        out.append(Finding("quorum_follower_lag", WARNING, f"controller {v.replica_id}", detail, broker=v.replica_id))
+                  f"{fetch}, {caught}; {why}")
+        out.append(Finding("quorum_follower_lag", WARNING, subject, detail, broker=v.replica_id))
     return out
 
 

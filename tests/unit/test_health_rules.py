@@ -193,10 +193,14 @@ def test_quorum_follower_lag() -> None:
         QuorumVoter(3001, 499, 1, 200, 200),  # one record behind for a moment: normal
         QuorumVoter(3002, 380, 120, 61_000, 61_000),  # stopped a minute ago
     )
-    cluster = ClusterSnapshot(1.0, 0.1, "c", 3000, BROKERS, (), quorum=Quorum(3000, 7, 500, voters, ()), kraft=True)
+    observers = (QuorumVoter(2, 490, 10, 15_000, 15_000, is_observer=True),  # a paused broker
+                 QuorumVoter(3, 500, 0, 100, 100, is_observer=True))
+    quorum = Quorum(3000, 7, 500, voters, observers)
+    cluster = ClusterSnapshot(1.0, 0.1, "c", 3000, BROKERS, (), quorum=quorum, kraft=True)
     found = [f for f in findings(cluster) if f.kind == "quorum_follower_lag"]
-    assert [(f.subject, f.severity) for f in found] == [("controller 3002", WARNING)]
-    assert found[0].detail.startswith("120 records behind the high watermark 500 of leader 3000; last fetch 1m")
+    assert [(f.subject, f.severity) for f in found] == [("broker 2", WARNING), ("controller 3002", WARNING)]
+    assert found[1].detail.startswith("120 records behind the high watermark 500 of leader 3000; last fetch 1m")
+    assert "its metadata (topics, leaders, configs) is stale" in found[0].detail
 
 
 def test_min_isr_state_of_a_topic() -> None:
