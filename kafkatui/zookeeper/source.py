@@ -172,7 +172,7 @@ class ZooKeeperSource:
             # costs no I/O; the UI shows it next to the last, now stale, stats.
             exc.session_state = self._state  # type: ignore[attr-defined]
             raise
-        controller, read = self.controller()
+        controller, read = self._controller()
         return ZkSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - began,
@@ -183,7 +183,7 @@ class ZooKeeperSource:
             controller_read=read,
         )
 
-    def controller(self) -> tuple[int | None, bool]:
+    def _controller(self) -> tuple[int | None, bool]:
         """(broker id in /controller, whether it was read): one small read per refresh, for the
         controller checks of kafkatui.health.controller. Absent: (None, True), no controller now.
         Not connected, or not a Kafka ZooKeeper: (None, False), nothing is claimed."""
