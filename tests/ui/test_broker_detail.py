@@ -77,6 +77,13 @@ async def test_broker_detail_partitions_dirs_configs_process_and_back() -> None:
         assert configs.get_cell("num.io.threads", "mark").plain.strip() == ""
         assert configs.get_cell("ssl.key.password", "value").plain == "(sensitive)"
 
+        await pilot.press("question_mark")  # the help entry lists this view's keys
+        await wait_for(pilot, lambda: "Partitions/log dirs/configs" in screen_text(app), what="help")
+        help_text = screen_text(app)
+        assert "This view: broker" in help_text and "Filter" in help_text and "drill in" in help_text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrokerDetailScreen), what="help closed")
+
         await pilot.press("slash", *"orders", "enter")  # `/` filters the partitions table
         await wait_for(pilot, lambda: 0 < parts.visible_count < parts.total_count, what="filtered")
         assert all(k.startswith("orders\x00") for k in parts.visible_keys())

@@ -94,6 +94,7 @@ class BrokerDetailScreen(TableScreen):
     """Replicas, log dirs, configs and host process of one broker; survives the broker leaving."""
 
     SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER, Source.PROCESSES})
+    VIEW_NAME = "broker"  # the header and `?` name it, not the overview it was opened from
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open topic", show=False),
         Binding("tab", "app.focus_next", "Partitions/log dirs/configs", show=False),
