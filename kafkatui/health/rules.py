@@ -37,8 +37,8 @@ The rules, and why each is as strict as it is:
   of the ISR is an outage (listed above), not an imbalance.
 * quorum_follower_lag (KRaft): a follower of the metadata quorum behind the high watermark and
   not caught up for QUORUM_BEHIND_S: a voter (controller) that could not take over as leader,
-  or an observer (broker) whose metadata is stale. Controller changes and /controller disagreeing (ZooKeeper mode) need history across
-  refreshes, so they live in kafkatui.health.controller.
+  or an observer (broker) whose metadata is stale. Controller changes and /controller
+  disagreeing (ZooKeeper mode) need history across refreshes: kafkatui.health.controller.
 * config_drift: a broker config key whose value differs between brokers, leaving out the keys
   that are meant to differ (PER_NODE_KEYS and prefixes).
 * committed_below_log_start (critical): a group's committed offset is below the partition's log
