@@ -466,6 +466,9 @@ class ZkSnapshot:
     state: ZkState
     hosts: str
     server: ZkServerStats | None
+    # the broker id in /controller (Kafka's ZooKeeper mode); None: no controller, or not read
+    controller_id: int | None = None
+    controller_read: bool = False  # /controller was read (or found absent) at this refresh
 
 
 # --------------------------------------------------------------------------- Host processes

@@ -364,6 +364,9 @@ class ProcStatus:
         return {"name": self.name, "role": self.role, "pid": self.pid, "state": self.state, "port": self.port}
 
 
+SECOND_LOG_DIR = "data2"  # see Cluster._log_dirs
+
+
 class Cluster:
     """One local cluster, identified by its state dir."""
 
@@ -522,9 +525,18 @@ class Cluster:
             ]
         )
 
+    def _log_dirs(self, n: Node) -> str:
+        """`data`, plus `data2` when that directory exists when the broker starts: a second log dir
+        that a test creates (and later makes fail) to prove offline-log-dir detection. Nothing
+        creates it by default, so every other use of the cluster keeps one log dir per broker."""
+        dirs = [self.state / n.name / "data"]
+        if (self.state / n.name / SECOND_LOG_DIR).is_dir():
+            dirs.append(self.state / n.name / SECOND_LOG_DIR)
+        return ",".join(str(d) for d in dirs)
+
     def _common_broker_lines(self, n: Node) -> list[str]:
         return [
-            f"log.dirs={self.state / n.name / 'data'}",
+            f"log.dirs={self._log_dirs(n)}",
             "num.network.threads=2",
             "num.io.threads=4",
             "background.threads=4",

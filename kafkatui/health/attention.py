@@ -87,8 +87,11 @@ PROBLEMS = {
     "config_drift": "DRIFT",
     "committed_below_log_start": "DATA LOST",
     "committed_for_missing_partition": "NO TOPIC",
+    "controller_changed": "CTRL MOVED",
+    "controller_disagrees": "CTRL ?",
+    "quorum_follower_lag": "QUORUM LAG",
 }
-"""The Problem cell of each rule's rows (at most 9 characters, so the column stays narrow)."""
+"""The Problem cell of each rule's rows (at most 10 characters, so the column stays narrow)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class AttentionRow:
     total_lag: int | None = None
     trend: tuple[int, ...] = ()
     check: str = ""  # the rule's kind, as `snapshot --json` names it ("under_min_isr", ...)
+    broker: int | None = None  # the broker a broker-kind row is about (Enter opens its detail)
 
 
 @dataclass(frozen=True)
@@ -304,6 +308,7 @@ def _finding_row(f: Finding) -> AttentionRow:
         detail=escape_text(f.detail),
         partition=f.partition,
         check=f.kind,
+        broker=f.broker,
     )
 
 
@@ -316,12 +321,14 @@ def build_attention(
     *,
     lag_trends: Mapping[str, Sequence[int]] | None = None,
     limit: int = MAX_ROWS,
+    extra: Sequence[Finding] = (),
 ) -> Attention:
     """Everything wrong in these snapshots, worst first, at most `limit` rows (see the module
     docstring). Either snapshot may be None (not fetched yet); the counts say so.
 
     `lag_trends` is AppState.lag_trends (total lag per refresh, what the group detail draws);
     a group missing from it falls back to the trend the source put in the model, if any.
+    `extra` are findings judged from history rather than these snapshots (the controller watch).
     """
     trends = lag_trends or {}
     candidates: list[tuple[tuple, Level, Any]] = []  # (sort key, level, item)
@@ -336,7 +343,7 @@ def build_attention(
                 if found is not None:
                     level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
                     candidates.append((_partition_key(p, level), level, (p, found)))
-    for f in other_findings(cluster, groups):
+    for f in (*other_findings(cluster, groups), *extra):
         candidates.append((_finding_key(f), _finding_level(f), f))
     groups_ok: int | None = None
     unjudged = uncommitted = 0

@@ -19,15 +19,26 @@ The rules, and why each is as strict as it is:
   ever "under-replicated".
 * offline_log_dir: the broker reports an error for the dir; its replicas are offline.
 * disk_full_soon: the usable bytes shrink (fill rate from successive samples, kafkatui.kafka.disks)
-  fast enough to reach zero within a day; critical within an hour.
+  fast enough to reach zero within a day; critical within an hour. Several brokers on one host
+  often share a filesystem (every broker of a one-host cluster does): their dirs are reported as
+  one finding naming them all. Kafka does not say which filesystem a dir is on, so dirs are taken
+  as one filesystem when their brokers have the same host and the dirs the same total bytes and
+  usable bytes within SAME_FS_SLACK (the answers of different brokers are a moment apart).
 * reassignment_in_progress: one finding per moving partition, with its adding and removing
   replicas and how far the slowest new replica has copied.
-* leader_imbalance: per broker, the partitions it is the preferred leader of (first replica),
-  is in the ISR of, yet does not lead — Kafka's own imbalance count. Any such miss is listed:
-  Kafka's controller moves leaders back only when a broker's share of misses is above
-  `leader.imbalance.per.broker.percentage` (10 % by default), so misses below it stay forever,
-  and with auto.leader.rebalance.enable=false all of them do. A partition whose preferred
-  replica is out of the ISR is an outage (listed above), not an imbalance.
+* leader_imbalance: Kafka's own rule. Per broker, the partitions it is the preferred leader of
+  (first replica), is in the ISR of, yet does not lead; the controller moves leaders back when
+  that share is above `leader.imbalance.per.broker.percentage` (10 % by default), so a broker is
+  listed only above the threshold the broker itself is configured with (from the broker configs
+  kafkatui already fetches). Misses below it are normal (they stay for ever) and only the broker
+  detail shows them. Above it with auto.leader.rebalance.enable=true the controller should act
+  within leader.imbalance.check.interval.seconds; still listed means it cannot (a reassignment in
+  progress blocks it in ZooKeeper mode) or it is off. A partition whose preferred replica is out
+  of the ISR is an outage (listed above), not an imbalance.
+* quorum_follower_lag (KRaft): a follower of the metadata quorum behind the high watermark and
+  not caught up for QUORUM_BEHIND_S: a voter (controller) that could not take over as leader,
+  or an observer (broker) whose metadata is stale. Controller changes and /controller
+  disagreeing (ZooKeeper mode) need history across refreshes: kafkatui.health.controller.
 * config_drift: a broker config key whose value differs between brokers, leaving out the keys
   that are meant to differ (PER_NODE_KEYS and prefixes).
 * committed_below_log_start (critical): a group's committed offset is below the partition's log
@@ -44,7 +55,7 @@ The rules, and why each is as strict as it is:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kafkatui.fmt import human_bytes, human_duration
@@ -58,6 +69,7 @@ from kafkatui.model import (
     LogDir,
     Partition,
     Reassignment,
+    Topic,
 )
 
 CRITICAL = "critical"
@@ -77,18 +89,27 @@ KINDS = (
     "committed_below_log_start",
     "group_lag",
     "committed_for_missing_partition",
+    "controller_changed",
+    "controller_disagrees",
+    "quorum_follower_lag",
 )
 """Every kind a finding can have (the JSON contract's list)."""
 ORDER = (
     "offline_partition", "under_min_isr", "rf_below_min_isr", "offline_log_dir", "disk_full_soon",
     "committed_below_log_start", "at_min_isr", "under_replicated", "group_lag", "reassignment_in_progress",
-    "leader_imbalance", "committed_for_missing_partition", "config_drift",
+    "controller_disagrees", "quorum_follower_lag", "controller_changed", "leader_imbalance",
+    "committed_for_missing_partition", "config_drift",
 )
 """Within a severity, kinds in this order: writes failing before data at risk before balance."""
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
-IMBALANCE_RATIO = 0.10  # Kafka's leader.imbalance.per.broker.percentage default: above it, the controller acts
+IMBALANCE_KEY = "leader.imbalance.per.broker.percentage"
+IMBALANCE_PERCENT = 10.0  # Kafka's default of IMBALANCE_KEY: above it, the controller acts
+AUTO_REBALANCE_KEY = "auto.leader.rebalance.enable"
+SAME_FS_SLACK = 0.001  # usable bytes within 0.1 % of the total (at least SAME_FS_MIN_BYTES): one filesystem
+SAME_FS_MIN_BYTES = 64 * 1024 * 1024
+QUORUM_BEHIND_S = 10.0  # a voter behind the high watermark and not caught up for this long lags
 BELOW_START_SHOWN = 3  # partitions named in a committed_below_log_start detail
 
 PER_NODE_KEYS = frozenset({
@@ -150,6 +171,30 @@ def partition_finding(p: Partition, min_isr: int | None) -> Finding | None:
     return None
 
 
+@dataclass(frozen=True)
+class MinIsrState:
+    """A topic's write availability against its effective min.insync.replicas: how many partitions
+    are under it and at it (partition_finding's rule), and whether its RF is below it."""
+
+    min_isr: int | None
+    under: int = 0
+    at: int = 0
+    rf_below: bool = False
+
+
+def min_isr_state(topic: Topic, min_isr: int | None) -> MinIsrState:
+    """The topics list's min-ISR state; cheap for healthy topics (no finding is built for them)."""
+    if min_isr is None:
+        return MinIsrState(None)
+    under = at = 0
+    for p in topic.partitions:
+        if len(p.isr) <= min_isr and (f := partition_finding(p, min_isr)) is not None:
+            under += f.kind == "under_min_isr"
+            at += f.kind == "at_min_isr"
+    rf_below = bool(topic.partitions) and topic.replication_factor < min_isr
+    return MinIsrState(min_isr, under, at, rf_below)
+
+
 def rf_findings(cluster: ClusterSnapshot) -> list[Finding]:
     """Topics whose replication factor is below their effective min.insync.replicas."""
     out = []
@@ -165,22 +210,62 @@ def rf_findings(cluster: ClusterSnapshot) -> list[Finding]:
 # --------------------------------------------------------------------------- disks
 
 
-def log_dir_findings(dirs: Iterable[LogDir]) -> list[Finding]:
-    """Offline log dirs, and dirs that fill up within a day at the current rate."""
+def log_dir_findings(dirs: Iterable[LogDir], hosts: Mapping[int, str] | None = None) -> list[Finding]:
+    """Offline log dirs, and dirs that fill up within a day at the current rate; dirs on one
+    filesystem (see same_filesystem; `hosts` maps broker id to host) are one finding."""
     out = []
+    filling: list[tuple[LogDir, float]] = []
     for d in dirs:
-        subject = f"broker {d.broker_id} {d.path}"
         if d.offline:
             detail = f"log dir failed ({d.error}), the replicas in it are offline"
-            out.append(Finding("offline_log_dir", CRITICAL, subject, detail, broker=d.broker_id))
+            out.append(Finding("offline_log_dir", CRITICAL, f"broker {d.broker_id} {d.path}", detail,
+                               broker=d.broker_id))
             continue
         eta = time_to_full(d)
         if eta is not None and eta < DAY_S:
-            level = CRITICAL if eta < HOUR_S else WARNING
-            detail = (f"{human_bytes(d.usable_bytes)} usable, filling at {human_bytes(d.fill_bytes_per_s)}/s, "
-                      f"full in about {human_duration(eta)}")
-            out.append(Finding("disk_full_soon", level, subject, detail, broker=d.broker_id))
+            filling.append((d, eta))
+    for group in filesystems([d for d, _eta in filling], hosts or {}):
+        first = group[0]
+        eta = min(e for d, e in filling if d in group)
+        level = CRITICAL if eta < HOUR_S else WARNING
+        rate = max(d.fill_bytes_per_s or 0.0 for d in group)
+        detail = (f"{human_bytes(first.usable_bytes)} usable, filling at {human_bytes(rate)}/s, "
+                  f"full in about {human_duration(eta)}")
+        if len(group) == 1:
+            out.append(Finding("disk_full_soon", level, f"broker {first.broker_id} {first.path}", detail,
+                               broker=first.broker_id))
+            continue
+        ids = _ids(sorted({d.broker_id for d in group}))
+        shared = ", ".join(f"broker {d.broker_id} {d.path}" for d in group)
+        host = (hosts or {}).get(first.broker_id, "?")
+        out.append(Finding("disk_full_soon", level, f"brokers {ids} on {host}",
+                           f"{detail}; one filesystem shared by {shared} (same host, same total and usable bytes)",
+                           broker=first.broker_id))
     return out
+
+
+def same_filesystem(a: LogDir, b: LogDir, hosts: Mapping[int, str]) -> bool:
+    """Are two log dirs (probably) on one filesystem? Kafka does not say, so: their brokers run on
+    the same host, and the dirs report the same total bytes and nearly the same usable bytes."""
+    if a.total_bytes is None or a.total_bytes != b.total_bytes or a.usable_bytes is None or b.usable_bytes is None:
+        return False
+    host_a, host_b = hosts.get(a.broker_id), hosts.get(b.broker_id)
+    if host_a is None or host_a != host_b:
+        return False
+    slack = max(SAME_FS_MIN_BYTES, SAME_FS_SLACK * a.total_bytes)
+    return abs(a.usable_bytes - b.usable_bytes) <= slack
+
+
+def filesystems(dirs: Sequence[LogDir], hosts: Mapping[int, str]) -> list[list[LogDir]]:
+    """The dirs grouped by filesystem (same_filesystem with the group's first dir), in input order."""
+    groups: list[list[LogDir]] = []
+    for d in dirs:
+        home = next((g for g in groups if same_filesystem(g[0], d, hosts)), None)
+        if home is None:
+            groups.append([d])
+        else:
+            home.append(d)
+    return groups
 
 
 def time_to_full(d: LogDir) -> float | None:
@@ -240,7 +325,20 @@ def balance(cluster: ClusterSnapshot) -> dict[int, BrokerBalance]:
     }
 
 
+def imbalance_threshold(cluster: ClusterSnapshot, broker: int) -> tuple[float, bool | None]:
+    """The broker's leader.imbalance.per.broker.percentage (Kafka's default without configs) and
+    its auto.leader.rebalance.enable (None when unknown)."""
+    configs = cluster.configs.broker_configs.get(broker, {}) if cluster.configs is not None else {}
+    try:
+        percent = float(configs.get(IMBALANCE_KEY) or IMBALANCE_PERCENT)
+    except ValueError:
+        percent = IMBALANCE_PERCENT
+    auto = configs.get(AUTO_REBALANCE_KEY)
+    return percent, (auto.lower() == "true") if auto is not None else None
+
+
 def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
+    """Brokers whose share of preferred-leader misses is above their configured threshold."""
     counts = balance(cluster)
     if not counts:
         return []
@@ -248,12 +346,48 @@ def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
     lead = [c.leaders for c in counts.values()]
     out = []
     for b, c in sorted(counts.items()):
-        if c.misses:
-            auto = ("above" if c.misses > IMBALANCE_RATIO * c.preferred else "below")
-            detail = (f"not the leader of {c.misses} of the {c.preferred} partitions it is preferred for "
-                      f"({auto} the {IMBALANCE_RATIO:.0%} at which Kafka's auto rebalance acts, if enabled); "
-                      f"leaders per broker {spread} (skew {max(lead) - min(lead)})")
-            out.append(Finding("leader_imbalance", WARNING, f"broker {b}", detail, broker=b))
+        percent, auto = imbalance_threshold(cluster, b)
+        if not c.misses or c.misses * 100 <= percent * c.preferred:
+            continue
+        why = ("auto.leader.rebalance.enable=false, so they stay" if auto is False
+               else "the controller should move them back; still here means it cannot (a reassignment in "
+                    "progress blocks it in ZooKeeper mode)" if auto else "")
+        detail = (f"not the leader of {c.misses} of the {c.preferred} partitions it is preferred for "
+                  f"({c.misses / c.preferred:.0%} > {IMBALANCE_KEY} {percent:g}%)"
+                  + (f"; {why}" if why else "")
+                  + f"; leaders per broker {spread} (skew {max(lead) - min(lead)})")
+        out.append(Finding("leader_imbalance", WARNING, f"broker {b}", detail, broker=b))
+    return out
+
+
+# --------------------------------------------------------------------------- KRaft quorum
+
+
+def quorum_findings(cluster: ClusterSnapshot) -> list[Finding]:
+    """Followers of the metadata quorum behind the high watermark and not caught up for a while:
+    voters (controllers that may have to take over) and observers (brokers, whose metadata is
+    then stale)."""
+    q = cluster.quorum
+    if q is None:
+        return []
+    out = []
+    for v in (*q.voters, *q.observers):
+        if v.is_leader or v.log_end_offset < 0:
+            continue
+        behind = q.high_watermark - v.log_end_offset
+        since = v.last_caught_up_ms_ago
+        if behind <= 0 or (since is not None and since < QUORUM_BEHIND_S * 1000):
+            continue
+        fetch = (f"last fetch {human_duration(v.last_fetch_ms_ago / 1000)} ago"
+                 if v.last_fetch_ms_ago is not None else "never fetched")
+        caught = f"caught up {human_duration(since / 1000)} ago" if since is not None else "never caught up"
+        if v.is_observer:
+            subject, why = f"broker {v.replica_id}", "its metadata (topics, leaders, configs) is stale"
+        else:
+            subject, why = f"controller {v.replica_id}", "it cannot take over as leader until it catches up"
+        detail = (f"{behind:,} records behind the high watermark {q.high_watermark:,} of leader {q.leader_id}; "
+                  f"{fetch}, {caught}; {why}")
+        out.append(Finding("quorum_follower_lag", WARNING, subject, detail, broker=v.replica_id))
     return out
 
 
@@ -264,23 +398,32 @@ def per_node(key: str) -> bool:
     return key in PER_NODE_KEYS or key.startswith(PER_NODE_PREFIXES)
 
 
-def drift_findings(broker_configs: Mapping[int, Mapping[str, str | None]]) -> list[Finding]:
-    """Keys whose value differs between brokers, each with who has which value."""
+def drifted(broker_configs: Mapping[int, Mapping[str, str | None]]) -> dict[str, list[tuple[str | None, list[int]]]]:
+    """Each drifted key (differing between brokers, per-node keys left out) with its values and
+    the brokers that have each, the most common value first."""
     if len(broker_configs) < 2:
-        return []
+        return {}
     keys = set().union(*(set(c) for c in broker_configs.values()))
-    out = []
+    out: dict[str, list[tuple[str | None, list[int]]]] = {}
     for key in sorted(k for k in keys if not per_node(k)):
         by_value: dict[str | None, list[int]] = defaultdict(list)
         for broker, configs in sorted(broker_configs.items()):
             by_value[configs.get(key)].append(broker)
-        if len(by_value) < 2:
-            continue
-        ordered = sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[1]))
-        detail = " · ".join(f"broker{'s' if len(b) > 1 else ''} {_ids(b)}: {v if v is not None else '(unset)'}"
-                            for v, b in ordered)
-        out.append(Finding("config_drift", WARNING, key, f"differs between brokers: {detail}"))
+        if len(by_value) >= 2:
+            out[key] = sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[1]))
     return out
+
+
+def drift_text(values: Iterable[tuple[str | None, list[int]]]) -> str:
+    """ "brokers 1,3: 15000 · broker 2: 15001" """
+    return " · ".join(f"broker{'s' if len(b) > 1 else ''} {_ids(b)}: {v if v is not None else '(unset)'}"
+                      for v, b in values)
+
+
+def drift_findings(broker_configs: Mapping[int, Mapping[str, str | None]]) -> list[Finding]:
+    """Keys whose value differs between brokers, each with who has which value."""
+    return [Finding("config_drift", WARNING, key, f"differs between brokers: {drift_text(values)}")
+            for key, values in drifted(broker_configs).items()]
 
 
 # --------------------------------------------------------------------------- groups
@@ -366,15 +509,16 @@ def sort_key(f: Finding) -> tuple:
 
 def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None) -> list[Finding]:
     """The findings that are not a partition's availability nor a group's lag status: replication
-    factor below min ISR, log dirs, reassignments, leader imbalance, config drift, committed
-    offsets below the log start (which needs both snapshots) and for partitions that are gone."""
+    factor below min ISR, log dirs, reassignments, leader imbalance, quorum lag, config drift,
+    committed offsets below the log start (which needs both snapshots) and for partitions that are gone."""
     out: list[Finding] = []
     if cluster is None:
         return out
     out.extend(rf_findings(cluster))
-    out.extend(log_dir_findings(cluster.log_dirs))
+    out.extend(log_dir_findings(cluster.log_dirs, {b.id: b.host for b in cluster.brokers}))
     out.extend(reassignment_finding(r) for r in cluster.reassignments)
     out.extend(imbalance_findings(cluster))
+    out.extend(quorum_findings(cluster))
     if cluster.configs is not None:
         out.extend(drift_findings(cluster.configs.broker_configs))
     if groups is not None:

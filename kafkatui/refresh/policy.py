@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError
+from kafkatui.health.controller import observe_metadata, observe_zookeeper
+from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError, ZkSnapshot
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 
 MAX_BACKOFF_S = 30.0
@@ -177,14 +178,20 @@ def partial_error(errors: tuple[str, ...]) -> str:
 def fold(state: AppState, source: Source, snapshot: object) -> AppState:
     """AppState with one new snapshot, plus the bounded histories derived from it."""
     if source is Source.CLUSTER and isinstance(snapshot, ClusterSnapshot):
-        return replace(state, cluster=snapshot,
+        watch = state.controller if snapshot.kraft else observe_metadata(
+            state.controller, snapshot.controller_id, snapshot.fetched_at)
+        return replace(state, cluster=snapshot, controller=watch,
                        topic_rate_history=topic_rate_history(state.topic_rate_history, snapshot))
     if source is Source.CLUSTER:  # ClusterHealth (a light poll): only the source's health changes
         return state
     if source is Source.GROUPS and isinstance(snapshot, GroupsSnapshot):
         return replace(state, groups=snapshot, lag_trends=lag_trends(state.lag_trends, snapshot))
     if source is Source.ZOOKEEPER:
-        return replace(state, zookeeper=snapshot)  # type: ignore[arg-type]
+        watch = state.controller
+        if isinstance(snapshot, ZkSnapshot) and snapshot.controller_read:
+            metadata = state.cluster.controller_id if state.cluster is not None else None
+            watch = observe_zookeeper(watch, snapshot.controller_id, metadata, snapshot.fetched_at)
+        return replace(state, zookeeper=snapshot, controller=watch)  # type: ignore[arg-type]
     return replace(state, processes=snapshot)  # type: ignore[arg-type]
 
 

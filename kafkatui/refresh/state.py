@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol, runtime_checkable
 
+from kafkatui.health.controller import ControllerWatch
 from kafkatui.model import ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, ZkSnapshot
 
 
@@ -67,6 +68,7 @@ class AppState:
     zookeeper_configured: bool = True
     lag_trends: dict[str, tuple[int, ...]] = field(default_factory=dict)  # group id -> total lag per refresh
     topic_rate_history: dict[str, tuple[float, ...]] = field(default_factory=dict)  # topic -> msgs/s samples
+    controller: ControllerWatch = field(default_factory=ControllerWatch)  # controller changes, /controller agreement
 
     def with_health(self, source: Source, health: SourceHealth) -> AppState:
         return replace(self, health={**self.health, source: health})

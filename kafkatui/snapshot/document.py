@@ -151,6 +151,7 @@ def zookeeper_json(zk: ZkSnapshot | None) -> dict[str, Any] | None:
         "state": zk.state.value,
         "hosts": zk.hosts,
         "server": server,
+        "controller": zk.controller_id,
     }
 
 

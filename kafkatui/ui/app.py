@@ -365,6 +365,11 @@ class KafkaTuiApp(PollingMixin, App[int]):
 
         self._drill("groups", GroupDetailScreen(group_id))
 
+    def open_broker(self, broker_id: int) -> None:
+        from kafkatui.ui.screens.broker_detail import BrokerDetailScreen
+
+        self._drill("overview", BrokerDetailScreen(broker_id))
+
     def open_znode(self, path: str) -> None:
         self.switch_mode("zookeeper")
         root = self.screen_stack[0]

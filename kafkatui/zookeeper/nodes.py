@@ -8,6 +8,8 @@ from costing the operator the node's data.
 
 from __future__ import annotations
 
+import json
+
 from kazoo.protocol.states import ZnodeStat
 
 from kafkatui.model import ZStat
@@ -46,3 +48,14 @@ def describe(path: str, data: bytes | None) -> str:
         return _describe_znode(path, data)
     except Exception:
         return ""
+
+
+def controller_id(data: bytes | None) -> int | None:
+    """The broker id in /controller's JSON ({"version":2,"brokerid":1,"timestamp":"…"}); None if
+    it is not that shape (a KRaft migration's controller writes the same key)."""
+    try:
+        value = json.loads((data or b"").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    broker = value.get("brokerid") if isinstance(value, dict) else None
+    return broker if isinstance(broker, int) and not isinstance(broker, bool) else None

@@ -36,8 +36,17 @@ from kazoo.exceptions import KazooException
 from kazoo.protocol.states import KazooState
 from kazoo.retry import KazooRetry
 
-from kafkatui.model import SourceError, UnreachableError, ZkServerStats, ZkSnapshot, ZkState, ZNode, ZStat
-from kafkatui.zookeeper.nodes import describe, to_zstat
+from kafkatui.model import (
+    NotFoundError,
+    SourceError,
+    UnreachableError,
+    ZkServerStats,
+    ZkSnapshot,
+    ZkState,
+    ZNode,
+    ZStat,
+)
+from kafkatui.zookeeper.nodes import controller_id, describe, to_zstat
 from kafkatui.zookeeper.readonly import SOURCE, ReadOnlyZk
 from kafkatui.zookeeper.stats import four_letter_word, server_stats, split_hosts
 
@@ -46,6 +55,7 @@ from kafkatui.zookeeper.stats import four_letter_word, server_stats, split_hosts
 # app installs on the root logger.
 logging.getLogger("kazoo").addHandler(logging.NullHandler())
 DATA_CAP_BYTES = 256 * 1024  # what node() keeps of a znode's data; ZooKeeper allows ~1 MB
+CONTROLLER_PATH = "/controller"  # {"version":..,"brokerid":N,"timestamp":".."} while a broker is controller
 RETRY_MAX_DELAY_S = 5.0  # slowest reconnect attempt interval once ZooKeeper has gone away
 
 
@@ -162,13 +172,28 @@ class ZooKeeperSource:
             # costs no I/O; the UI shows it next to the last, now stale, stats.
             exc.session_state = self._state  # type: ignore[attr-defined]
             raise
+        controller, read = self._controller()
         return ZkSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - began,
             state=self._state,
             hosts=self.hosts,
             server=stats,
+            controller_id=controller,
+            controller_read=read,
         )
+
+    def _controller(self) -> tuple[int | None, bool]:
+        """(broker id in /controller, whether it was read): one small read per refresh, for the
+        controller checks of kafkatui.health.controller. Absent: (None, True), no controller now.
+        Not connected, or not a Kafka ZooKeeper: (None, False), nothing is claimed."""
+        try:
+            data, _stat = self._reader().get(CONTROLLER_PATH)
+        except NotFoundError:
+            return None, True
+        except SourceError:
+            return None, False
+        return controller_id(data), True
 
     def server_stats(self) -> ZkServerStats:
         """Ask each server in turn for `srvr` then `mntr`; SourceError when none answers.

@@ -21,8 +21,9 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.structs import OffsetAndMetadata
 
 from kafkatui.config import Settings, parse_bootstrap
-from kafkatui.health.rules import Finding, findings
+from kafkatui.health.rules import Finding, balance, findings
 from kafkatui.kafka.source import KafkaSource
+from kafkatui.model import SourceError
 from tests.conftest import no_autocreate, wait_for
 
 pytestmark = pytest.mark.live
@@ -131,19 +132,34 @@ def test_config_drift(cluster: Any, admin: KafkaAdminClient) -> None:
         admin.reset_configs([ConfigResource(ConfigResourceType.BROKER, "2", configs=[key])])
 
 
-def test_leader_imbalance(cluster: Any, admin: KafkaAdminClient, unique_name: str) -> None:
+def test_leader_misses_below_the_threshold_are_not_attention(cluster: Any, admin: KafkaAdminClient,
+                                                              unique_name: str) -> None:
     """Partition 10 led by broker 2 has its replicas reordered so broker 1 becomes preferred: a
     reorder moves no data and keeps the leader. Broker 1 is preferred for 11+ partitions, so one
-    miss is under the 10 % at which the controller (checking every 5 s here) would move it back:
-    it stays, as such misses do on a real cluster."""
+    miss is under the 10 % (leader.imbalance.per.broker.percentage) at which the controller
+    (checking every 5 s here) would move it back: it stays, as such misses do on a real cluster,
+    and Kafka's rule says it is no imbalance. The data layer counts it (the broker detail shows
+    it); the attention list does not. Above the threshold: tests/ui/test_broker_health_live.py."""
     assignment = {p: [1, 2, 3] for p in range(10)}
     assignment[10] = [2, 1, 3]
     create(admin, unique_name, assignment, {})
     try:
         admin.alter_partition_reassignments({TopicPartition(unique_name, 10): [1, 2, 3]})
-        finding, doc = both(cluster, "leader_imbalance", "broker 1")
-        assert finding.severity == "warning" and doc["detail"].startswith("not the leader of 1 of the")
-        assert "below the 10%" in doc["detail"]
+
+        def missed() -> Any:
+            src = source_for(cluster)
+            try:
+                snap = src.refresh()
+            finally:
+                src.close()
+            part = snap.topic(unique_name).partitions[10] if snap.topic(unique_name) else None
+            return snap if part is not None and part.replicas[0] == 1 and part.leader == 2 else None
+
+        snap = wait_for("partition 10 preferring broker 1, led by 2", missed, TIMEOUT, interval=1)
+        counts = balance(snap)[1]
+        assert counts.misses >= 1 and counts.misses * 100 <= 10 * counts.preferred
+        assert [f for f in findings(snap) if f.kind == "leader_imbalance"] == []
+        assert seen_by_cli(cluster, "leader_imbalance", "broker 1") is None
     finally:
         admin.delete_topics([unique_name])
 
@@ -197,3 +213,31 @@ def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_nam
         for name in reversed(down):
             cluster.restart(name)
         admin.delete_topics([unique_name])
+
+
+@pytest.mark.faults
+def test_quorum_follower_lag_on_kraft(kraft_cluster: Any) -> None:
+    """KRaft: the harness pauses broker 3 (SIGSTOP), an observer of the metadata quorum: the high
+    watermark moves on (the controller appends a no-op record every 500 ms) and broker 3's log end
+    offset does not, so after QUORUM_BEHIND_S it is reported with its lag in records and the time
+    since its last fetch. The local KRaft cluster has one controller, so there is no lagging
+    voter to make; the rule treats voters the same way (tests/unit/test_health_rules.py)."""
+    kraft_cluster.ensure_up()
+
+    def seen() -> Finding | None:  # a refresh may fail outright while a broker is frozen: try again
+        try:
+            return seen_by_source(kraft_cluster, "quorum_follower_lag", "broker 3")
+        except SourceError:
+            return None
+
+    try:
+        kraft_cluster.pause("broker-3")
+        finding = wait_for("quorum_follower_lag broker 3 in the data layer", seen, TIMEOUT, interval=1)
+        assert finding.severity == "warning" and "records behind the high watermark" in finding.detail
+        assert "last fetch" in finding.detail
+        doc = wait_for("quorum_follower_lag in snapshot --json",
+                       lambda: seen_by_cli(kraft_cluster, "quorum_follower_lag", "broker 3"), TIMEOUT)
+        assert doc["severity"] == "warning"
+    finally:
+        kraft_cluster.resume("broker-3")
+        kraft_cluster.wait_settled()

@@ -18,6 +18,7 @@ from kafkatui.health.rules import (
     drift_findings,
     findings,
     lag_time_text,
+    min_isr_state,
     partition_finding,
     time_to_full,
 )
@@ -34,6 +35,8 @@ from kafkatui.model import (
     LagStatus,
     LogDir,
     Partition,
+    Quorum,
+    QuorumVoter,
     Reassignment,
     Topic,
 )
@@ -96,7 +99,7 @@ def test_log_dirs_offline_and_filling() -> None:
     day = 86_400
     dirs = (
         LogDir(1, "/a", "KafkaStorageException", None, None, 0),
-        LogDir(2, "/b", None, 10**12, 10**9, 0, fill_bytes_per_s=10**9 / (day / 2)),  # full in 12 h
+        LogDir(2, "/b", None, 2 * 10**12, 10**9, 0, fill_bytes_per_s=10**9 / (day / 2)),  # 12 h; another disk
         LogDir(3, "/c", None, 10**12, 10**9, 0, fill_bytes_per_s=10**9 / 600),  # full in 10 min
         LogDir(3, "/d", None, 10**12, 10**9, 0, fill_bytes_per_s=10**9 / (2 * day)),  # 2 days: fine
         LogDir(3, "/e", None, 10**12, 10**9, 0, fill_bytes_per_s=-5.0),  # being freed
@@ -154,6 +157,62 @@ def test_leader_imbalance_counts_preferred_misses_in_the_isr() -> None:
     imbalance = [f for f in findings(cluster) if f.kind == "leader_imbalance"]
     assert [f.subject for f in imbalance] == ["broker 2"]
     assert "not the leader of 3 of the 3 partitions" in imbalance[0].detail and "skew" in imbalance[0].detail
+
+
+def test_leader_imbalance_follows_the_brokers_threshold() -> None:
+    """Kafka's rule: listed only above leader.imbalance.per.broker.percentage, read per broker."""
+    one_miss = (part(0, 3, (2, 1, 3), (1, 2, 3)),)
+    own = tuple(part(i, 2, (2, 1, 3), (1, 2, 3)) for i in range(1, 10))  # broker 2 preferred for 10, misses 1
+    topic = Topic("orders", False, one_miss + own)
+    assert balance(snap(topic))[2].misses == 1
+    assert [f for f in findings(snap(topic)) if f.kind == "leader_imbalance"] == []  # 10 % is not above 10 %
+    low = {b: {"leader.imbalance.per.broker.percentage": "5", "auto.leader.rebalance.enable": "false"}
+           for b in (1, 2, 3)}
+    found = [f for f in findings(snap(topic, broker_configs=low)) if f.kind == "leader_imbalance"]
+    assert [f.subject for f in found] == ["broker 2"]
+    assert "(10% > leader.imbalance.per.broker.percentage 5%)" in found[0].detail
+    assert "auto.leader.rebalance.enable=false" in found[0].detail
+
+
+def test_disk_full_soon_is_one_finding_per_shared_filesystem() -> None:
+    day = 86_400
+    rate = 10**9 / (day / 2)
+    dirs = (  # one host, one disk: equal totals, usable bytes a moment apart
+        LogDir(1, "/s/1", None, 10**12, 10**9, 0, fill_bytes_per_s=rate),
+        LogDir(2, "/s/2", None, 10**12, 10**9 - 4096, 0, fill_bytes_per_s=rate),
+        LogDir(3, "/s/3", None, 10**12, 10**9 + 4096, 0, fill_bytes_per_s=rate),
+    )
+    found = [f for f in findings(snap(log_dirs=dirs)) if f.kind == "disk_full_soon"]
+    assert [f.subject for f in found] == ["brokers 1,2,3 on h"]
+    assert "shared by broker 1 /s/1, broker 2 /s/2, broker 3 /s/3" in found[0].detail
+    apart = ClusterSnapshot(1.0, 0.1, "c", 1, (Broker(1, "h1", 1), Broker(2, "h2", 2), Broker(3, "h3", 3)), (),
+                            log_dirs=dirs)
+    assert [f.subject for f in findings(apart)] == ["broker 1 /s/1", "broker 2 /s/2", "broker 3 /s/3"]
+
+
+def test_quorum_follower_lag() -> None:
+    voters = (
+        QuorumVoter(3000, 500, 0, 10, 10, is_leader=True),
+        QuorumVoter(3001, 499, 1, 200, 200),  # one record behind for a moment: normal
+        QuorumVoter(3002, 380, 120, 61_000, 61_000),  # stopped a minute ago
+    )
+    observers = (QuorumVoter(2, 490, 10, 15_000, 15_000, is_observer=True),  # a paused broker
+                 QuorumVoter(3, 500, 0, 100, 100, is_observer=True))
+    quorum = Quorum(3000, 7, 500, voters, observers)
+    cluster = ClusterSnapshot(1.0, 0.1, "c", 3000, BROKERS, (), quorum=quorum, kraft=True)
+    found = [f for f in findings(cluster) if f.kind == "quorum_follower_lag"]
+    assert [(f.subject, f.severity) for f in found] == [("broker 2", WARNING), ("controller 3002", WARNING)]
+    assert found[1].detail.startswith("120 records behind the high watermark 500 of leader 3000; last fetch 1m")
+    assert "its metadata (topics, leaders, configs) is stale" in found[0].detail
+
+
+def test_min_isr_state_of_a_topic() -> None:
+    topic = Topic("orders", False, (part(0, 1, (1, 2, 3), (1,)), part(1, 1, (1, 2, 3), (1, 2)),
+                                    part(2, 1, (1, 2, 3), (1, 2, 3))))
+    state = min_isr_state(topic, 2)
+    assert (state.under, state.at, state.rf_below) == (1, 1, False)
+    single = Topic("audit", False, (part(0, 1, (1,), (1,), topic="audit"),))
+    assert min_isr_state(single, 2).rf_below and min_isr_state(single, None).min_isr is None
 
 
 def test_config_drift_ignores_per_node_keys() -> None:
@@ -217,7 +276,7 @@ def test_committed_for_a_missing_topic_or_partition_is_a_warning_with_its_reason
 
 
 def test_every_kind_is_named_and_order_is_worst_first() -> None:
-    assert len(KINDS) == len(set(KINDS)) == 13  # the 12 of issue 15, and committed_for_missing_partition
+    assert len(KINDS) == len(set(KINDS)) == 16  # the 12 of issue 15, committed_for_missing_partition, 3 controller kinds
     assert set(ORDER) == set(KINDS)
     topic = Topic("orders", False, (part(0, 1, (1, 2, 3), (1, 2)), part(1, 1, (1, 2, 3), (1,))))
     found = findings(snap(topic, min_isr={"orders": 2}))

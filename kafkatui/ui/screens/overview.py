@@ -84,6 +84,7 @@ class OverviewScreen(GuardedScreen, Screen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Brokers/attention", show=False),
+        Binding("enter", "open_broker", "Open broker", show=False),
     ]
 
     def __init__(self) -> None:
@@ -113,6 +114,17 @@ class OverviewScreen(GuardedScreen, Screen):
         self.query_one("#overview-brokers", FilterTable).set_rows(brokers.rows)
         self.query_one("#overview-zk", QuietStatic).show(zk_or_quorum_text(self.app, state, width))
         self.query_one(AttentionPanel).show(state)
+
+    def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
+        """Enter on a broker row opens the broker's detail (the attention table handles its own)."""
+        if event.table.id == "overview-brokers" and event.row_key.isdigit():
+            event.stop()
+            self.app.open_broker(int(event.row_key))  # type: ignore[attr-defined]
+
+    def action_open_broker(self) -> None:
+        key = self.query_one("#overview-brokers", FilterTable).cursor_key
+        if key is not None and key.isdigit():
+            self.app.open_broker(int(key))  # type: ignore[attr-defined]
 
     def on_resize(self) -> None:
         """Summary lines are packed to the width; repack them when it changes."""

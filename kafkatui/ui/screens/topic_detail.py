@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_bytes, rate
+from kafkatui.health.rules import partition_finding
 from kafkatui.model import ConfigEntry, ConfigSnapshot, Partition, SourceError, Topic
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.screens.base import TABLE_BINDINGS, TableScreen
@@ -44,6 +45,7 @@ PARTITION_COLUMNS = (
     Col("leader", "Leader", width=6, justify="right", render=_first, sort_key=lambda v: v[0]),
     Col("replicas", "Replicas", min_width=8),
     Col("isr", "ISR", min_width=8, render=_first, sort_key=lambda v: v[0]),
+    Col("min_isr", "ISR/min", width=9, render=lambda v: Text(v[1], style=v[2]), sort_key=lambda v: v[0]),
     Col("earliest", "Earliest", width=10, justify="right", hide_below=100),
     Col("latest", "Latest", width=10, justify="right"),
     Col("count", "Count", width=10, justify="right"),
@@ -110,7 +112,8 @@ class TopicDetailScreen(TableScreen):
         if topic is None:
             table.set_rows([])
             return
-        table.set_rows([(str(p.partition), self._row(p)) for p in topic.partitions])
+        min_isr = state.cluster.min_isr(self.topic)
+        table.set_rows([(str(p.partition), self._row(p, min_isr)) for p in topic.partitions])
         self._title(topic)
 
     def _set_gone(self, gone: bool) -> None:
@@ -123,7 +126,19 @@ class TopicDetailScreen(TableScreen):
             msg.append("\n(deleted while open? Esc goes back to the topic list)", style=self._c("muted"))
             update_static(self.query_one("#topic-gone", Static), msg)
 
-    def _row(self, p: Partition) -> tuple[Any, ...]:
+    def _min_isr(self, p: Partition, min_isr: int | None) -> tuple[int, str, str]:
+        """ "ISR n / min m" as (sort key, label, style): ✗ below (or RF below) min ISR, ⚠ at it."""
+        if min_isr is None:
+            return 0, f"{len(p.isr)} / ?", self._c("muted")
+        label = f"{len(p.isr)} / {min_isr}"
+        found = partition_finding(p, min_isr)
+        if len(p.replicas) < min_isr or (found is not None and found.kind == "under_min_isr"):
+            return 2, f"✗ {label}", f"bold {self._c('critical')}"
+        if found is not None and found.kind == "at_min_isr":
+            return 1, f"⚠ {label}", self._c("warning")
+        return 0, label, ""
+
+    def _row(self, p: Partition, min_isr: int | None = None) -> tuple[Any, ...]:
         preferred = bool(p.replicas) and p.leader == p.replicas[0]
         if p.leaderless:
             leader = Text("none ✗", style=f"bold {self._c('critical')}")
@@ -140,6 +155,7 @@ class TopicDetailScreen(TableScreen):
             (p.leader, leader),
             ",".join(str(r) for r in p.replicas),
             (len(p.isr) - len(p.replicas), isr),
+            self._min_isr(p, min_isr),
             p.earliest,
             p.latest,
             p.messages,
@@ -158,7 +174,8 @@ class TopicDetailScreen(TableScreen):
             text.append(f"  ⚠ {topic.under_replicated} under-replicated", style=self._c("warning"))
         if topic.offline:
             text.append(f"  ✗ {topic.offline} offline", style=self._c("critical"))
-        text.append("  ★ preferred leader  ✗ not in ISR", style=self._c("muted"))
+        text.append("  ★ preferred leader  ✗ not in ISR  ISR/min: in-sync replicas / min.insync.replicas",
+                    style=self._c("muted"))
         update_static(self.query_one("#topic-title", Static), text)
 
     # ------------------------------------------------------------------ configs

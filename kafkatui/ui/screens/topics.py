@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from kafkatui.decode import escape_text
 from kafkatui.fmt import MISSING, human_bytes, rate, sparkline
+from kafkatui.health.rules import MinIsrState, min_isr_state
 from kafkatui.model import ClusterSnapshot, Topic
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.palette import semantic
@@ -52,6 +53,7 @@ class RowCache(NamedTuple):
     row: tuple[Any, ...]
     urp: int
     offline: int
+    min_isr: MinIsrState
 
 
 COLUMNS = (
@@ -62,7 +64,7 @@ COLUMNS = (
     Col("size", "Size", width=9, justify="right", render=_bytes),
     Col("rate", "Msgs/s", width=8, justify="right", render=_rate),
     Col("trend", "Trend", width=SPARK_WIDTH, render=_spark, sortable=False, hide_below=100),
-    Col("flags", "Health", width=12, render=lambda v: v[1].copy(), sort_key=_flag_sort),
+    Col("flags", "Health", width=14, render=lambda v: Text(v[1], style=v[2]), sort_key=_flag_sort),
 )
 
 
@@ -85,7 +87,7 @@ class TopicsScreen(DrillListScreen):
         self._rows: dict[str, RowCache] = {}  # topic name -> the row made from which data
         self._rows_theme = ""
         self._counts = (0, 0, 0)  # internal topics, under-replicated and offline partitions
-        self._ok_flag: tuple[int, Text] | None = None
+        self._ok_flag: tuple[int, str, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="topics-stale")
@@ -134,12 +136,15 @@ class TopicsScreen(DrillListScreen):
         Kafka source hands an unchanged topic on as the same object, so `is` mostly decides.
         """
         trend = self._history.get(topic.name, ())[-SPARK_WIDTH:]
-        if entry is not None and (entry.topic is topic or entry.topic == topic) and entry.trend == trend:
+        min_isr = self._snapshot.min_isr(topic.name) if self._snapshot is not None else None
+        if (entry is not None and (entry.topic is topic or entry.topic == topic) and entry.trend == trend
+                and entry.min_isr.min_isr == min_isr):
             return entry
-        urp, offline = topic.under_replicated, topic.offline
-        return RowCache(topic, trend, self._row(topic, trend, urp, offline), urp, offline)
+        urp, offline, state = topic.under_replicated, topic.offline, min_isr_state(topic, min_isr)
+        return RowCache(topic, trend, self._row(topic, trend, urp, offline, state), urp, offline, state)
 
-    def _row(self, topic: Topic, trend: tuple[float, ...], urp: int, offline: int) -> tuple[Any, ...]:
+    def _row(self, topic: Topic, trend: tuple[float, ...], urp: int, offline: int,
+             state: MinIsrState) -> tuple[Any, ...]:
         # Raw values where the column renders them: only the rows on screen pay for Text.
         name: str | Text = topic.name
         if topic.internal:
@@ -152,17 +157,25 @@ class TopicsScreen(DrillListScreen):
             topic.size_bytes,
             topic.msgs_per_s,
             trend,
-            self._flags(urp, offline),
+            self._flags(urp, offline, state),
         )
 
-    def _flags(self, urp: int, offline: int) -> tuple[int, Text]:
-        """(severity for sorting, text) — worst first: offline, then under-replicated."""
+    def _flags(self, urp: int, offline: int, state: MinIsrState) -> tuple[int, str, str]:
+        """(severity for sorting, label, style) — worst first: offline, writes failing (RF or ISR
+        below min.insync.replicas), one loss from failing (at min ISR), under-replicated."""
+        critical, warning = f"bold {semantic(self.app, 'critical')}", semantic(self.app, "warning")
         if offline:
-            return 2, Text(f"✗ OFFLINE {offline}", style=f"bold {semantic(self.app, 'critical')}")
+            return 3, f"✗ OFFLINE {offline}", critical
+        if state.rf_below:
+            return 3, "✗ RF<MIN-ISR", critical
+        if state.under:
+            return 2, f"✗ <MIN-ISR {state.under}", critical
+        if state.at:
+            return 1, f"⚠ AT MIN-ISR {state.at}", warning
         if urp:
-            return 1, Text(f"⚠ URP {urp}", style=semantic(self.app, "warning"))
+            return 1, f"⚠ URP {urp}", warning
         if self._ok_flag is None:  # the same for every healthy topic (until the theme changes)
-            self._ok_flag = (0, Text("✓ ok", style=semantic(self.app, "ok")))
+            self._ok_flag = (0, "✓ ok", semantic(self.app, "ok"))
         return self._ok_flag
 
     def _title(self) -> None:

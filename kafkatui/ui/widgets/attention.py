@@ -9,6 +9,7 @@ prove it ("all 83 partitions fully replicated, 2 groups OK").
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, build_attention
+from kafkatui.health.controller import controller_findings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.lag_status import status_text
@@ -69,7 +71,8 @@ class AttentionPanel(Vertical):
         return self._rows.get(key)
 
     def show(self, state: AppState) -> None:
-        attention = build_attention(state.cluster, state.groups, lag_trends=state.lag_trends)
+        attention = build_attention(state.cluster, state.groups, lag_trends=state.lag_trends,
+                                    extra=controller_findings(state.controller, time.time()))
         self._rows = {r.key: r for r in attention.rows}
         table = self.table
         table.set_rows([(r.key, self._cells(r)) for r in attention.rows])
@@ -121,7 +124,7 @@ class AttentionPanel(Vertical):
 
     def on_filter_table_row_chosen(self, event: FilterTable.RowChosen) -> None:
         """Enter on a partition or topic finding opens the topic, on a group the group (views 3
-        and 4); a broker, log-dir or config finding has no detail view yet, so it says so."""
+        and 4), on a broker or log-dir finding the broker's detail; a config key has none, so it says so."""
         if event.table is not self.table:
             return
         event.stop()
@@ -132,5 +135,7 @@ class AttentionPanel(Vertical):
             self.app.open_topic(row.target)  # type: ignore[attr-defined]
         elif row.kind is Kind.GROUP:
             self.app.open_group(row.target)  # type: ignore[attr-defined]
+        elif row.broker is not None:
+            self.app.open_broker(row.broker)  # type: ignore[attr-defined]
         else:
-            self.app.notify(f"{row.name}: no detail view for brokers yet; the row says it all", timeout=4)
+            self.app.notify(f"{row.name}: a cluster-wide finding, no detail view; the row says it all", timeout=4)
