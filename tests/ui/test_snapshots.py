@@ -85,6 +85,8 @@ def typed_filter(pattern: str) -> Steps:
         await pilot.press("slash", *pattern)
         table = pilot.app.screen.query_one(FilterTable)
         await wait_for(pilot, lambda: table.filter_pattern == pattern, what="filter")
+        pilot.app.focused.cursor_blink = False  # a blinking cursor drew either phase: a flaky snapshot
+        await pilot.pause()
 
     return run
 

@@ -276,7 +276,7 @@ def test_committed_for_a_missing_topic_or_partition_is_a_warning_with_its_reason
 
 
 def test_every_kind_is_named_and_order_is_worst_first() -> None:
-    assert len(KINDS) == len(set(KINDS)) == 16  # the 12 of issue 15, committed_for_missing_partition, 3 controller kinds
+    assert len(KINDS) == len(set(KINDS)) == 16  # issue 15: 12, +1 groups, +3 controller
     assert set(ORDER) == set(KINDS)
     topic = Topic("orders", False, (part(0, 1, (1, 2, 3), (1, 2)), part(1, 1, (1, 2, 3), (1,))))
     found = findings(snap(topic, min_isr={"orders": 2}))
