@@ -21,6 +21,7 @@ from kafkatui.decode import escape_text
 from kafkatui.fmt import human_bytes, rate
 from kafkatui.model import ConfigEntry, ConfigSnapshot, Partition, SourceError, Topic
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.tablemodel import RowMemo, same_objects
 from kafkatui.ui.screens.base import TABLE_BINDINGS, TableScreen
 from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.stale import StaleBanner
@@ -84,6 +85,8 @@ class TopicDetailScreen(TableScreen):
         self.topic = topic
         self.configs: ConfigSnapshot | SourceError | None = None
         self._gone = False
+        self._rows: RowMemo[tuple[Any, ...]] = RowMemo()  # partition rows made from which Partition
+        self._shown: tuple[object, ...] = ()  # the topic and theme the partitions table shows
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="topic-stale")
@@ -108,9 +111,17 @@ class TopicDetailScreen(TableScreen):
         self._set_gone(topic is None)
         table = self.query_one("#topic-partitions", FilterTable)
         if topic is None:
+            self._shown = ()
             table.set_rows([])
             return
-        table.set_rows([(str(p.partition), self._row(p)) for p in topic.partitions])
+        theme = self.app.theme
+        if same_objects((topic, theme), self._shown):  # unchanged topic, or another source's refresh
+            return
+        self._shown = (topic, theme)
+        self._rows.begin(theme)  # rows are made again only for the partitions that changed
+        rows = [(key, self._rows.get(key, p, self._row)) for p in topic.partitions for key in (str(p.partition),)]
+        self._rows.end()
+        table.set_rows(rows)
         self._title(topic)
 
     def _set_gone(self, gone: bool) -> None:
@@ -123,7 +134,7 @@ class TopicDetailScreen(TableScreen):
             msg.append("\n(deleted while open? Esc goes back to the topic list)", style=self._c("muted"))
             update_static(self.query_one("#topic-gone", Static), msg)
 
-    def _row(self, p: Partition) -> tuple[Any, ...]:
+    def _row(self, p: Partition, _extra: object = None) -> tuple[Any, ...]:
         preferred = bool(p.replicas) and p.leader == p.replicas[0]
         if p.leaderless:
             leader = Text("none ✗", style=f"bold {self._c('critical')}")
