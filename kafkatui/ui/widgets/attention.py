@@ -96,8 +96,9 @@ class AttentionPanel(Vertical):
         if size <= INLINE_LIMIT:
             self._apply(build_attention(state.cluster, state.groups, lag_trends=state.lag_trends), state)
             return
+        # a description, else Textual describes the worker by repr(work): every partition, as text
         self.run_worker(partial(self._build, inputs), name="attention", group="attention", thread=True,
-                        exclusive=True, exit_on_error=False)
+                        description="Needs attention findings", exclusive=True, exit_on_error=False)
 
     @staticmethod
     def _build(inputs: tuple[Any, ...]) -> tuple[tuple[object, ...], Attention]:
