@@ -4,12 +4,18 @@ Every snapshot is immutable so a worker thread can build it and the UI thread ca
 without locks. Top-level snapshots carry `fetched_at` (epoch seconds) and `duration_s` so the
 header can say how old and how expensive the last refresh was. Nothing here imports Textual
 or a client library: this module is the contract between the two halves of the program.
+
+Derived values that walk every partition (a topic's totals, the cluster's counts, a group's total
+lag, the lookups by name) are `cached_property`s: computed once per object, which the Kafka
+source hands on unchanged while its data is, and computed by `warm` in the poll's worker thread,
+so the UI thread only reads them (issue 14). The dataclasses' equality still compares fields only.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 class SourceError(Exception):
@@ -99,31 +105,31 @@ class Topic:
     msgs_per_s: float | None = None
     rate_history: tuple[float, ...] = ()  # recent msgs/s of the topic, oldest first (sparklines)
 
-    @property
+    @cached_property
     def replication_factor(self) -> int:
         return max((len(p.replicas) for p in self.partitions), default=0)
 
-    @property
+    @cached_property
     def messages(self) -> int | None:
         counts = [p.messages for p in self.partitions]
         if any(c is None for c in counts):
             return None
         return sum(c for c in counts if c is not None)
 
-    @property
+    @cached_property
     def size_bytes(self) -> int | None:
         sizes = [p.size_bytes for p in self.partitions if p.size_bytes is not None]
         return sum(sizes) if sizes else None
 
-    @property
+    @cached_property
     def under_replicated(self) -> int:
         return sum(1 for p in self.partitions if p.under_replicated)
 
-    @property
+    @cached_property
     def offline(self) -> int:
         return sum(1 for p in self.partitions if p.offline)
 
-    @property
+    @cached_property
     def leaderless(self) -> int:
         return sum(1 for p in self.partitions if p.leaderless)
 
@@ -239,27 +245,39 @@ class ClusterSnapshot:
         value = self.configs.min_isr.get(topic)
         return value if value is not None else self.configs.broker_min_isr
 
-    @property
+    @cached_property
     def partitions(self) -> int:
         return sum(len(t.partitions) for t in self.topics)
 
-    @property
+    @cached_property
     def under_replicated(self) -> int:
         return sum(t.under_replicated for t in self.topics)
 
-    @property
+    @cached_property
     def offline(self) -> int:
         return sum(t.offline for t in self.topics)
 
-    @property
+    @cached_property
     def leaderless(self) -> int:
         return sum(t.leaderless for t in self.topics)
 
+    @cached_property
+    def _by_name(self) -> dict[str, Topic]:
+        return {t.name: t for t in self.topics}
+
+    @cached_property
+    def _led(self) -> dict[int, int]:
+        led: dict[int, int] = {}
+        for t in self.topics:
+            for p in t.partitions:
+                led[p.leader] = led.get(p.leader, 0) + 1
+        return led
+
     def topic(self, name: str) -> Topic | None:
-        return next((t for t in self.topics if t.name == name), None)
+        return self._by_name.get(name)
 
     def led_by(self, broker_id: int) -> int:
-        return sum(1 for t in self.topics for p in t.partitions if p.leader == broker_id)
+        return self._led.get(broker_id, 0)
 
 
 @dataclass(frozen=True)
@@ -376,7 +394,7 @@ class Group:
     lag_time_note: str = ""  # what lag_seconds is estimated from, or what it is missing; "" when exact
     catch_up: CatchUp | None = None  # catch-up ETA or "falling behind" (kafka.catch_up)
 
-    @property
+    @cached_property
     def total_lag(self) -> int | None:
         """Sum of the known partition lags; None when no partition's lag is known (no
         committed offsets, or no log end offsets): "unknown", not a reassuring 0."""
@@ -394,8 +412,12 @@ class GroupsSnapshot:
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     lag_time_requests: int = 0  # of `requests`, those of the lag-in-time round (kafka.lag_time), if one ran
 
+    @cached_property
+    def _by_id(self) -> dict[str, Group]:
+        return {g.id: g for g in self.groups}
+
     def group(self, group_id: str) -> Group | None:
-        return next((g for g in self.groups if g.id == group_id), None)
+        return self._by_id.get(group_id)
 
 
 # --------------------------------------------------------------------------- ZooKeeper
@@ -520,3 +542,21 @@ class ProcessesSnapshot:
     fetched_at: float
     duration_s: float
     processes: tuple[JvmProcess, ...]
+
+
+def warm(snapshot: object) -> object:
+    """Compute a snapshot's derived values now, in the calling thread; returns the snapshot.
+
+    Why: the poll's worker thread calls it, so the UI thread that shows the snapshot never walks
+    30,000 partitions to total them (issue 14). Unchanged topics were warmed when they were new.
+    """
+    if isinstance(snapshot, ClusterSnapshot):
+        for t in snapshot.topics:
+            (t.replication_factor, t.messages, t.size_bytes, t.under_replicated, t.offline, t.leaderless)  # noqa: B018
+        (snapshot.partitions, snapshot.under_replicated, snapshot.offline,  # noqa: B018
+         snapshot.leaderless, snapshot._by_name, snapshot._led)
+    elif isinstance(snapshot, GroupsSnapshot):
+        for g in snapshot.groups:
+            g.total_lag  # noqa: B018
+        snapshot._by_id  # noqa: B018
+    return snapshot

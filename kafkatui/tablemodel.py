@@ -17,9 +17,9 @@ row; those texts are made lazily, only while a filter is active or when asked fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from rich.text import Text
 
@@ -28,6 +28,7 @@ from kafkatui.textfilter import TextFilter, compile_filter
 
 Justify = Literal["left", "right", "center"]
 Row = tuple[str, Sequence[Any]]
+V = TypeVar("V")
 
 
 def default_render(value: Any) -> Text:
@@ -242,3 +243,49 @@ class TableModel:
         self._view = keys
         self._position = None
         return True
+
+
+def same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
+    """Are these the very same objects, pairwise? A view whose inputs are the same objects as at
+    its last refresh has nothing to do (the app shows every state change, most of which leave a
+    view's data alone); equality would walk the data, identity is one pointer comparison each."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+class RowMemo(Generic[V]):
+    """Each view's rows by key, made again only when the data object they were made from changed.
+
+    Why (issue 14): at 10,000 topics or 5,000 groups, making every row's cells on every refresh
+    cost the UI thread more than the table itself. A row made from the same object (the Kafka
+    source hands an unchanged topic on as the same object) or an equal one (groups are rebuilt
+    at every refresh) with the same `extra` (what else went into it, e.g. a sparkline's samples)
+    is the row of the last refresh: `is` or `==` decides, and the unchanged row object is also
+    the table model's cheapest comparison. Rows carry palette colours, so a new `epoch` (the
+    theme) forgets them all. Keys not seen in a refresh are dropped at `end`.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[object, Hashable, V]] = {}
+        self._next: dict[str, tuple[object, Hashable, V]] = {}
+        self._epoch: Hashable = None
+        self.made = 0  # rows made since the last `begin`, for tests and benchmarks
+
+    def begin(self, epoch: Hashable = None) -> None:
+        """Start a refresh; a different `epoch` than the last one forgets every row."""
+        if epoch != self._epoch:
+            self._rows, self._epoch = {}, epoch
+        self._next, self.made = {}, 0
+
+    def get(self, key: str, data: object, make: Callable[[Any, Any], V], extra: Hashable = None) -> V:
+        """The value `make(data, extra)` made for `key`, from the last refresh when `data` and
+        `extra` are unchanged."""
+        entry = self._rows.get(key)
+        if entry is None or not (entry[0] is data or entry[0] == data) or entry[1] != extra:
+            entry = (data, extra, make(data, extra))
+            self.made += 1
+        self._next[key] = entry
+        return entry[2]
+
+    def end(self) -> None:
+        """Finish a refresh: forget the rows whose keys it did not ask for."""
+        self._rows, self._next = self._next, {}

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kafkatui.model import SourceError
+from kafkatui.model import SourceError, warm
 from kafkatui.refresh.state import Source
 
 if TYPE_CHECKING:
@@ -113,9 +113,9 @@ def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = ()
     if source is Source.CLUSTER and light:
         return hub.call("kafka", lambda s: s.health())
     if source is Source.CLUSTER:
-        return hub.call("kafka", lambda s: s.refresh())
+        return warm(hub.call("kafka", lambda s: s.refresh()))
     if source is Source.GROUPS:
-        return hub.call("kafka", lambda s: s.groups())
+        return warm(hub.call("kafka", lambda s: s.groups()))
     if source is Source.ZOOKEEPER:
         return hub.call("zookeeper", lambda s: s.refresh())
     return hub.call("processes", lambda s: s.refresh(brokers))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from kafkatui.model import SourceError
+from kafkatui.refresh.policy import Ahead
 from kafkatui.refresh.state import Source
 
 
@@ -26,6 +27,7 @@ class SourcePolled(Message):
     started_at: float
     finished_at: float
     cpu_s: float = 0.0  # CPU the worker thread used for the poll: its cost to the host (not the wait)
+    ahead: Ahead | None = None  # its history, folded in the worker thread (refresh.policy.fold_ahead)
 
 
 @dataclass

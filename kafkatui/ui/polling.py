@@ -30,6 +30,7 @@ from kafkatui.refresh.policy import (
     PollResult,
     apply_poll,
     delay_on_activate,
+    fold_ahead,
     mark_slow,
     protect_host,
     wanted_sources,
@@ -128,14 +129,18 @@ class PollingMixin:
                         group=f"poll-{source.value}", thread=True, exclusive=True, exit_on_error=False)
 
     def _poll_worker(self, source: Source, brokers: tuple, light: bool = False) -> None:
-        """Thread: one source call, one message. Never touches widgets or AppState."""
+        """Thread: one source call, one message. Never touches widgets nor changes AppState; it
+        reads the (immutable) state of the moment to fold the snapshot's history ahead, off the
+        UI thread (refresh.policy.fold_ahead)."""
         started, cpu = time.time(), time.thread_time()  # this worker thread's CPU only
-        snapshot, error = None, None
+        snapshot, error, ahead = None, None, None
         try:
             snapshot = poll_source(self._hub, source, brokers, light)
+            ahead = fold_ahead(self._state, source, snapshot)
         except SourceError as exc:
             error = exc
-        self.post_message(SourcePolled(source, snapshot, error, started, time.time(), time.thread_time() - cpu))
+        self.post_message(SourcePolled(source, snapshot, error, started, time.time(), time.thread_time() - cpu,
+                                       ahead))
 
     def on_source_polled(self, message: SourcePolled) -> None:
         began = time.thread_time()
@@ -145,7 +150,8 @@ class PollingMixin:
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
         first_answer = source is Source.CLUSTER and self._state.cluster is None
-        result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at)
+        result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at,
+                            message.ahead)
         state, delay = apply_poll(self._state, result, time.time())
         ok = message.error is None and message.snapshot is not None
         if not ok:

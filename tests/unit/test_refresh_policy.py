@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kafkatui.model import ClusterHealth, ClusterSnapshot, SourceError, ZkSnapshot, ZkState
+from kafkatui.model import ClusterHealth, ClusterSnapshot, Partition, SourceError, Topic, ZkSnapshot, ZkState
 from kafkatui.refresh.policy import (
     MAX_BACKOFF_S,
     ZOOKEEPER_BACKOFF_CAP_S,
     PollResult,
     apply_poll,
+    fold_ahead,
     mark_slow,
     slow_after,
     wanted_sources,
@@ -111,3 +112,19 @@ def test_a_hanging_poll_is_marked_stale_once() -> None:
     assert not state.health[Source.GROUPS].stale
     again, newly = mark_slow(state, {Source.CLUSTER: started}, {Source.CLUSTER}, NOW + 1)
     assert newly == frozenset() and again is state
+
+
+def test_a_history_folded_ahead_is_taken_only_when_made_from_the_states_history() -> None:
+    """The poll's worker thread folds the rates in ahead (off the UI thread); the UI thread takes that
+    only if the state's history is still the one it was folded into, else it folds again itself."""
+    topic = Topic("orders", False, (Partition("orders", 0, 1, (1,), (1,)),), msgs_per_s=4.0)
+    snap = replace(cluster(), topics=(topic,))
+    state = AppState(topic_rate_history={"orders": (1.0, 2.0)})
+    ahead = fold_ahead(state, Source.CLUSTER, snap)
+    assert ahead is not None and ahead.history == {"orders": (1.0, 2.0, 4.0)}
+    taken, _ = apply_poll(state, replace(ok(Source.CLUSTER, snap), ahead=ahead), NOW)
+    assert taken.topic_rate_history is ahead.history  # not folded a second time
+
+    moved_on = replace(state, topic_rate_history={"orders": (9.0,)})  # another landing came first
+    again, _ = apply_poll(moved_on, replace(ok(Source.CLUSTER, snap), ahead=ahead), NOW)
+    assert again.topic_rate_history == {"orders": (9.0, 4.0)}

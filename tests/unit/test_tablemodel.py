@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.text import Text
 
-from kafkatui.tablemodel import Col, TableModel, default_render, default_sort_key
+from kafkatui.tablemodel import Col, RowMemo, TableModel, default_render, default_sort_key, same_objects
 
 
 def columns(counts: Counter[str]) -> list[Col]:
@@ -89,3 +89,35 @@ def test_force_counts_every_row_as_changed() -> None:
     m = model()
     update = m.set_rows([("a", ("alpha", 3)), ("b", ("Bravo", None))], force=True)
     assert update.changed == {"a", "b", "c", "d"}
+
+
+def test_row_memo_makes_a_row_again_only_when_its_data_or_extra_or_epoch_changed() -> None:
+    memo: RowMemo[tuple[Any, ...]] = RowMemo()
+    made: list[object] = []
+
+    def make(data: Any, extra: Any) -> tuple[Any, ...]:
+        made.append(data)
+        return (data, extra)
+
+    def refresh(items: dict[str, Any], extra: Any = None, epoch: str = "dark") -> list[tuple[Any, ...]]:
+        memo.begin(epoch)
+        rows = [memo.get(k, v, make, extra) for k, v in items.items()]
+        memo.end()
+        return rows
+
+    first = refresh({"a": (1, 2), "b": (3, 4)})
+    assert len(made) == 2
+    again = refresh({"a": (1, 2), "b": (3, 5)})  # "a" equal (a new, equal object), "b" changed
+    assert made[2:] == [(3, 5)] and again[0] is first[0] and memo.made == 1
+    refresh({"a": (1, 2)}, extra="trend")  # what else went into the row changed
+    refresh({"a": (1, 2)}, extra="trend", epoch="light")  # the theme changed
+    assert len(made) == 5
+    refresh({"b": (3, 5)}, extra="trend", epoch="light")  # "b" was dropped when it was not asked for
+    assert len(made) == 6
+
+
+def test_same_objects_is_identity_not_equality() -> None:
+    a, b = [1], [1]
+    assert same_objects((a, "x"), (a, "x"))
+    assert not same_objects((a,), (b,))
+    assert not same_objects((a,), ())

@@ -18,8 +18,9 @@ from textual.widgets import Static
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_count, human_duration, sparkline
 from kafkatui.kafka.catch_up import eta_text
-from kafkatui.model import Group, GroupPartition
+from kafkatui.model import Group, GroupMember, GroupPartition
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.tablemodel import RowMemo, same_objects
 from kafkatui.ui.palette import lag_colour
 from kafkatui.ui.screens.base import TABLE_BINDINGS, TableScreen
 from kafkatui.ui.widgets.cells import age_cell
@@ -76,6 +77,9 @@ class GroupDetailScreen(TableScreen):
     def __init__(self, group_id: str) -> None:
         super().__init__()  # no fixed id: a `:` jump from one group to another briefly holds both
         self.group_id = group_id
+        self._partitions: RowMemo[tuple[Any, ...]] = RowMemo()  # rows made from which GroupPartition
+        self._members: RowMemo[tuple[Any, ...]] = RowMemo()
+        self._shown: tuple[object, ...] = ()  # the group, its trend and the theme the tables show
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.GROUPS, id="group-stale")
@@ -97,27 +101,27 @@ class GroupDetailScreen(TableScreen):
             return
         group = state.groups.group(self.group_id)
         if group is None:
+            self._shown = ()
             self._show_gone()
             return
-        self.query_one("#group-partitions", FilterTable).set_rows(
-            [(f"{p.topic}\x00{p.partition}", self._partition_row(p)) for p in group.partitions]
-        )
-        self.query_one("#group-members", FilterTable).set_rows(
-            [
-                (
-                    m.member_id,
-                    (
-                        Text(escape_text(m.client_id)),
-                        m.host,
-                        len(m.assignments),
-                        Text(escape_text(_assignments(m.assignments))),
-                    ),
-                )
-                for m in group.members
-            ]
-        )
+        trend = state.lag_trends.get(self.group_id, ())
+        theme = self.app.theme
+        if same_objects((group, trend, theme), self._shown):  # another source's refresh
+            return
+        self._shown = (group, trend, theme)
+        # Rows are made again only for the partitions and members that changed (RowMemo): a
+        # group of 3,000 partitions is rebuilt as a new, mostly equal, object at every refresh.
+        self._partitions.begin(theme)
+        parts = [(key, self._partitions.get(key, p, self._partition_row))
+                 for p in group.partitions for key in (f"{p.topic}\x00{p.partition}",)]
+        self._partitions.end()
+        self.query_one("#group-partitions", FilterTable).set_rows(parts)
+        self._members.begin(theme)
+        members = [(m.member_id, self._members.get(m.member_id, m, self._member_row)) for m in group.members]
+        self._members.end()
+        self.query_one("#group-members", FilterTable).set_rows(members)
         self._header(group)
-        self._trend(group, state.lag_trends.get(self.group_id, ()))
+        self._trend(group, trend)
 
     def _show_gone(self) -> None:
         msg = Text.assemble((f"✗ group {escape_text(self.group_id)} no longer exists", f"bold {self._c('critical')}"))
@@ -126,7 +130,15 @@ class GroupDetailScreen(TableScreen):
         self.query_one("#group-partitions", FilterTable).set_rows([])
         self.query_one("#group-members", FilterTable).set_rows([])
 
-    def _partition_row(self, p: GroupPartition) -> tuple[Any, ...]:
+    def _member_row(self, m: GroupMember, _extra: object = None) -> tuple[Any, ...]:
+        return (
+            Text(escape_text(m.client_id)),
+            m.host,
+            len(m.assignments),
+            Text(escape_text(_assignments(m.assignments))),
+        )
+
+    def _partition_row(self, p: GroupPartition, _extra: object = None) -> tuple[Any, ...]:
         lag = p.lag
         return (
             Text(escape_text(p.topic)),

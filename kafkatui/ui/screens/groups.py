@@ -15,10 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from kafkatui.decode import escape_text
 from kafkatui.kafka.lag import severity
 from kafkatui.model import Group, GroupsSnapshot, LagStatus
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.tablemodel import RowMemo, same_objects
 from kafkatui.ui.palette import lag_colour, semantic
 from kafkatui.ui.screens.base import TABLE_BINDINGS, DrillListScreen
 from kafkatui.ui.widgets.cells import age_cell, eta_cell, eta_sort_key
@@ -56,6 +56,10 @@ class GroupsScreen(DrillListScreen):
     def __init__(self) -> None:
         super().__init__(id="groups")
         self._snapshot: GroupsSnapshot | None = None
+        self._rows: RowMemo[tuple[Any, ...]] = RowMemo()  # group id -> its row and the group it was made from
+        self._shown: tuple[object, ...] = ()  # the snapshot and theme the table shows
+        self._statuses: dict[LagStatus, int] = {}  # groups per lag status, for the title
+        self._status_cells: dict[tuple[str, LagStatus], tuple[int, Text]] = {}
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.GROUPS, Source.CLUSTER, id="groups-stale")
@@ -69,24 +73,42 @@ class GroupsScreen(DrillListScreen):
         table.focus()
 
     def _show(self, state: AppState) -> None:
-        self._snapshot = state.groups
-        if state.groups is None:
+        """Each group's row is made again only when the group changed (RowMemo); a state change
+        that left the groups snapshot alone (a cluster poll) costs nothing."""
+        self._snapshot = snap = state.groups
+        if snap is None or same_objects((snap, self.app.theme), self._shown):
             return
-        self.query_one(FilterTable).set_rows([(g.id, self._row(g)) for g in state.groups.groups])
+        self._shown = (snap, self.app.theme)
+        self._rows.begin(self.app.theme)  # rows carry palette colours
+        rows, statuses = [], dict.fromkeys(LagStatus, 0)
+        for g in snap.groups:
+            rows.append((g.id, self._rows.get(g.id, g, self._row)))
+            statuses[g.status] += 1
+        self._rows.end()
+        self._statuses = statuses
+        self.query_one(FilterTable).set_rows(rows)
         self._title()
 
-    def _row(self, g: Group) -> tuple[Any, ...]:
-        topics = sorted({p.topic for p in g.partitions})
+    def _row(self, g: Group, _extra: object = None) -> tuple[Any, ...]:
+        # Raw strings (the column escapes them when it renders them): only the rows on screen pay
+        # for Text, and the status cell is one shared value per status and theme.
         return (
-            Text(escape_text(g.id)),
+            g.id,
             g.state,
             len(g.members),
-            Text(escape_text(", ".join(topics))),
+            ", ".join(sorted({p.topic for p in g.partitions})),
             g.total_lag,  # None (unknown) when no partition's lag is known
             g.lag_seconds,  # None (unknown): no lagging partition's timestamp fetched yet
             g.catch_up if g.catch_up is not None and g.catch_up.state != "unknown" else None,
-            (severity(g.status), status_text(self.app, g.status)),
+            self._status_cell(g.status),
         )
+
+    def _status_cell(self, status: LagStatus) -> tuple[int, Text]:
+        key = (self.app.theme, status)
+        cell = self._status_cells.get(key)
+        if cell is None:
+            cell = self._status_cells[key] = (severity(status), status_text(self.app, status))
+        return cell
 
     def _title(self) -> None:
         snap = self._snapshot
@@ -96,7 +118,7 @@ class GroupsScreen(DrillListScreen):
             text.append(f"{len(snap.groups)} groups", style=semantic(self.app, "accent"))
             for status in (LagStatus.ERR, LagStatus.STOP, LagStatus.STALL, LagStatus.WARN, LagStatus.REWIND,
                            LagStatus.PENDING):
-                n = sum(1 for g in snap.groups if g.status is status)
+                n = self._statuses.get(status, 0)
                 if n:
                     text.append(f"  {SYMBOLS[status]} {n} {status.value}", style=lag_colour(self.app, status))
             if not snap.groups:

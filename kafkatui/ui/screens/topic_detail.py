@@ -22,6 +22,7 @@ from kafkatui.fmt import human_bytes, rate
 from kafkatui.health.rules import partition_finding
 from kafkatui.model import ConfigEntry, ConfigSnapshot, Partition, SourceError, Topic
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.tablemodel import RowMemo, same_objects
 from kafkatui.ui.screens.base import TABLE_BINDINGS, TableScreen
 from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.stale import StaleBanner
@@ -86,6 +87,8 @@ class TopicDetailScreen(TableScreen):
         self.topic = topic
         self.configs: ConfigSnapshot | SourceError | None = None
         self._gone = False
+        self._rows: RowMemo[tuple[Any, ...]] = RowMemo()  # partition rows made from which Partition
+        self._shown: tuple[object, ...] = ()  # the topic and theme the partitions table shows
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="topic-stale")
@@ -110,10 +113,20 @@ class TopicDetailScreen(TableScreen):
         self._set_gone(topic is None)
         table = self.query_one("#topic-partitions", FilterTable)
         if topic is None:
+            self._shown = ()
             table.set_rows([])
             return
+        theme = self.app.theme
         min_isr = state.cluster.min_isr(self.topic)
-        table.set_rows([(str(p.partition), self._row(p, min_isr)) for p in topic.partitions])
+        shown = (topic, theme, min_isr)
+        if same_objects(shown[:2], self._shown[:2]) and shown[2:] == self._shown[2:]:
+            return  # unchanged topic and min ISR, or another source's refresh
+        self._shown = shown
+        self._rows.begin(theme)  # rows are made again only for the partitions that changed
+        rows = [(key, self._rows.get(key, p, self._row, min_isr)) for p in topic.partitions
+                for key in (str(p.partition),)]
+        self._rows.end()
+        table.set_rows(rows)
         self._title(topic)
 
     def _set_gone(self, gone: bool) -> None:

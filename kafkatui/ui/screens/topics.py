@@ -8,7 +8,7 @@ __transaction_state) are hidden by default because they drown the operator's own
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +20,7 @@ from kafkatui.fmt import MISSING, human_bytes, rate, sparkline
 from kafkatui.health.rules import MinIsrState, min_isr_state
 from kafkatui.model import ClusterSnapshot, Topic
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.tablemodel import RowMemo, same_objects
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.screens.base import TABLE_BINDINGS, DrillListScreen
 from kafkatui.ui.widgets.filter_input import FilterInput
@@ -43,17 +44,6 @@ def _spark(value: Any) -> Text:
 
 def _flag_sort(value: Any) -> Any:
     return value[0] if isinstance(value, tuple) else 0
-
-
-class RowCache(NamedTuple):
-    """One topic's table row and the data it was made from (see TopicsScreen._cached)."""
-
-    topic: Topic
-    trend: tuple[float, ...]
-    row: tuple[Any, ...]
-    urp: int
-    offline: int
-    min_isr: MinIsrState
 
 
 COLUMNS = (
@@ -84,10 +74,10 @@ class TopicsScreen(DrillListScreen):
         self.show_internal = False
         self._snapshot: ClusterSnapshot | None = None
         self._history: dict[str, tuple[float, ...]] = {}
-        self._rows: dict[str, RowCache] = {}  # topic name -> the row made from which data
-        self._rows_theme = ""
-        self._counts = (0, 0, 0)  # internal topics, under-replicated and offline partitions
-        self._ok_flag: tuple[int, str, str] | None = None
+        self._rows: RowMemo[tuple[Any, ...]] = RowMemo()  # topic name -> its row and the data it was made from
+        self._shown: tuple[object, ...] = ()  # what the table shows now: snapshot, history, theme, internal
+        self._internal = 0  # internal topics
+        self._ok_flag: tuple[str, tuple[int, str, str]] | None = None  # (theme, flag)
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="topics-stale")
@@ -108,43 +98,34 @@ class TopicsScreen(DrillListScreen):
         self._render_rows()
 
     def _render_rows(self) -> None:
+        """Every topic's row, each made again only when its topic or its trend changed (RowMemo).
+
+        Why the early return: the app shows every state change, and most (the groups, the
+        processes) leave this view's data as the same objects."""
         snap = self._snapshot
         if snap is None:
             return
-        if self._rows_theme != self.app.theme:  # rows carry palette colours
-            self._rows, self._rows_theme, self._ok_flag = {}, self.app.theme, None
-        old, rows, shown = self._rows, {}, []
-        internal = urp = offline = 0
+        shown_from = (snap, self._history, self.app.theme, self.show_internal)
+        if same_objects(shown_from, self._shown):
+            return
+        self._shown = shown_from
+        self._rows.begin(self.app.theme)  # rows carry palette colours
+        rows, history, internal = [], self._history, 0
         for topic in snap.topics:
-            entry = rows[topic.name] = self._cached(old.get(topic.name), topic)
-            urp += entry.urp
-            offline += entry.offline
+            extra = (history.get(topic.name, ())[-SPARK_WIDTH:], snap.min_isr(topic.name))
+            row = self._rows.get(topic.name, topic, self._row, extra)
             if topic.internal:
                 internal += 1
                 if not self.show_internal:
                     continue
-            shown.append((topic.name, entry.row))
-        self._rows, self._counts = rows, (internal, urp, offline)
-        self.query_one(FilterTable).set_rows(shown)
+            rows.append((topic.name, row))
+        self._rows.end()
+        self._internal = internal
+        self.query_one(FilterTable).set_rows(rows)
         self._title()
 
-    def _cached(self, entry: RowCache | None, topic: Topic) -> RowCache:
-        """The topic's row, made again only when its data or its trend changed.
-
-        Why: at 10,000 topics, making every row on every refresh cost the UI thread more than
-        the table itself; an unchanged row object is also the table's cheapest comparison. The
-        Kafka source hands an unchanged topic on as the same object, so `is` mostly decides.
-        """
-        trend = self._history.get(topic.name, ())[-SPARK_WIDTH:]
-        min_isr = self._snapshot.min_isr(topic.name) if self._snapshot is not None else None
-        if (entry is not None and (entry.topic is topic or entry.topic == topic) and entry.trend == trend
-                and entry.min_isr.min_isr == min_isr):
-            return entry
-        urp, offline, state = topic.under_replicated, topic.offline, min_isr_state(topic, min_isr)
-        return RowCache(topic, trend, self._row(topic, trend, urp, offline, state), urp, offline, state)
-
-    def _row(self, topic: Topic, trend: tuple[float, ...], urp: int, offline: int,
-             state: MinIsrState) -> tuple[Any, ...]:
+    def _row(self, topic: Topic, extra: tuple[tuple[float, ...], int | None]) -> tuple[Any, ...]:
+        trend, min_isr = extra
         # Raw values where the column renders them: only the rows on screen pay for Text.
         name: str | Text = topic.name
         if topic.internal:
@@ -157,7 +138,7 @@ class TopicsScreen(DrillListScreen):
             topic.size_bytes,
             topic.msgs_per_s,
             trend,
-            self._flags(urp, offline, state),
+            self._flags(topic.under_replicated, topic.offline, min_isr_state(topic, min_isr)),
         )
 
     def _flags(self, urp: int, offline: int, state: MinIsrState) -> tuple[int, str, str]:
@@ -174,9 +155,10 @@ class TopicsScreen(DrillListScreen):
             return 1, f"⚠ AT MIN-ISR {state.at}", warning
         if urp:
             return 1, f"⚠ URP {urp}", warning
-        if self._ok_flag is None:  # the same for every healthy topic (until the theme changes)
-            self._ok_flag = (0, "✓ ok", semantic(self.app, "ok"))
-        return self._ok_flag
+        theme = self.app.theme
+        if self._ok_flag is None or self._ok_flag[0] != theme:  # the same for every healthy topic
+            self._ok_flag = (theme, (0, "✓ ok", semantic(self.app, "ok")))
+        return self._ok_flag[1]
 
     def _title(self) -> None:
         snap = self._snapshot
@@ -185,7 +167,7 @@ class TopicsScreen(DrillListScreen):
         text.append("Topics ", style="bold")
         if snap is not None:
             total = len(snap.topics)
-            internal, urp, offline = self._counts
+            internal, urp, offline = self._internal, snap.under_replicated, snap.offline
             text.append(f"{total} topics", style=semantic(self.app, "accent"))
             if internal and not self.show_internal:
                 text.append(f", {internal} hidden internal (i shows)", style=semantic(self.app, "muted"))

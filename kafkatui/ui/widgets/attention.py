@@ -5,25 +5,38 @@ only colours them (palette names, never raw colours), keeps the table bounded an
 FilterTable writes only changed cells), and turns Enter on a row into the topic or group detail.
 When nothing is wrong the table is hidden and one muted line says so, with the counts that
 prove it ("all 83 partitions fully replicated, 2 groups OK").
+
+Why a thread on a large cluster (issue 14): the findings look at every partition and group
+(`build_attention` and the rules it runs), 30,000 partitions and 5,000 groups cost the UI thread
+more than 100 ms at every refresh. Above `INLINE_LIMIT` partitions plus groups they are built in
+a thread worker and the panel shows them when it is done (the last rows stay until then); the
+UI thread only colours at most `MAX_ROWS` rows. A small cluster is built inline, so its first
+frame is already the final one. A state change that left the cluster, the groups and the lag
+history alone (a process or ZooKeeper poll) builds nothing.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.worker import Worker, WorkerState
 
 from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, build_attention
 from kafkatui.health.controller import controller_findings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
+from kafkatui.tablemodel import same_objects
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.quiet import QuietStatic
 from kafkatui.ui.widgets.table import Col, FilterTable
 
+INLINE_LIMIT = 2_000
+"""Partitions plus groups whose findings are built on the UI thread; above, in a thread worker."""
 PROBLEM_SYMBOLS = {"OFFLINE": "✗", "NO LEADER": "✗", "URP": "⚠"}  # others: ✗ critical, ⚠ warning
 
 
@@ -55,6 +68,9 @@ class AttentionPanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: dict[str, AttentionRow] = {}
+        self._inputs: tuple[object, ...] = ()  # the cluster, groups and lag history last built from
+        self._attention: Attention | None = None  # the last one built
+        self._state: AppState | None = None  # the last state shown (health, for the title)
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Needs attention: waiting for the first refresh…", id="attention-title")
@@ -71,8 +87,39 @@ class AttentionPanel(Vertical):
         return self._rows.get(key)
 
     def show(self, state: AppState) -> None:
-        attention = build_attention(state.cluster, state.groups, lag_trends=state.lag_trends,
-                                    extra=controller_findings(state.controller, time.time()))
+        self._state = state
+        inputs = (state.cluster, state.groups, state.lag_trends, state.controller)
+        if same_objects(inputs, self._inputs):
+            if self._attention is not None:  # the title still shows the groups' health
+                self._apply(self._attention, state)
+            return
+        self._inputs = inputs
+        size = (state.cluster.partitions if state.cluster else 0) + (len(state.groups.groups) if state.groups else 0)
+        if size <= INLINE_LIMIT:
+            self._apply(self._build(inputs)[1], state)
+            return
+        # a description, else Textual describes the worker by repr(work): every partition, as text
+        self.run_worker(partial(self._build, inputs), name="attention", group="attention", thread=True,
+                        description="Needs attention findings", exclusive=True, exit_on_error=False)
+
+    @staticmethod
+    def _build(inputs: tuple[Any, ...]) -> tuple[tuple[object, ...], Attention]:
+        """Thread: the findings of these snapshots, with the inputs they came from."""
+        cluster, groups, lag_trends, controller = inputs
+        extra = controller_findings(controller, time.time())
+        return inputs, build_attention(cluster, groups, lag_trends=lag_trends, extra=extra)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "attention" or event.state is not WorkerState.SUCCESS:
+            return
+        event.stop()
+        inputs, attention = event.worker.result
+        if inputs is self._inputs and self._state is not None and self.is_attached:  # not overtaken
+            self._apply(attention, self._state)
+
+    def _apply(self, attention: Attention, state: AppState) -> None:
+        """Show built findings: at most MAX_ROWS rows to colour, and the title."""
+        self._attention = attention
         self._rows = {r.key: r for r in attention.rows}
         table = self.table
         table.set_rows([(r.key, self._cells(r)) for r in attention.rows])
