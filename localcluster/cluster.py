@@ -233,13 +233,14 @@ class Metadata:
     controller_id: int
 
 
-def fetch_metadata(host: str, port: int, timeout: float = 3.0) -> Metadata:
-    """Ask one broker for cluster metadata (no topics).  Raises OSError/ValueError on failure."""
+def fetch_metadata(host: str, port: int, timeout: float = 3.0, wrap=None) -> Metadata:
+    """Ask one broker for cluster metadata (no topics).  Raises OSError/ValueError on failure.
+    `wrap(sock)` returns the socket to talk over (a TLS listener: secure.py)."""
     corr = 7
     body = struct.pack(">i", 0) + struct.pack(">?", False)  # topics: empty array; no auto-create
     header = struct.pack(">hhi", 3, 4, corr) + _kstr("kafkatui-localcluster")
     req = header + body
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+    with socket.create_connection((host, port), timeout=timeout) as raw, (wrap or (lambda s: s))(raw) as sock:
         sock.settimeout(timeout)
         sock.sendall(struct.pack(">i", len(req)) + req)
         size = struct.unpack(">i", _recv_exact(sock, 4))[0]
