@@ -29,6 +29,11 @@ class NotFoundError(SourceError):
     """The server answered: what was asked for does not exist (a znode deleted under the cursor)."""
 
 
+class NotAuthorizedError(SourceError):
+    """The server answered: this principal may not read it (a znode's ACL, a denied Kafka
+    request). A fact about the credentials, shown as "no permission", not as a failure."""
+
+
 class UnreachableError(SourceError):
     """No server answered (down, frozen, session lost): nothing is known about what was asked.
 

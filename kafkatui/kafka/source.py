@@ -102,6 +102,7 @@ __all__ = ["KafkaSource"]
 CLIENT_ID = "kafkatui"
 SOURCE = "kafka"
 RECONNECT_BACKOFF_MAX_MS = 5000  # a restarted broker is used again within seconds, not 30 s
+MAX_IN_FLIGHT = 64  # requests pipelined per broker connection (see _client_kwargs)
 CONFIG_REFRESH_S = 60.0
 """Topic min.insync.replicas and every broker's configs change rarely (an operator's act), so
 they are asked for at the first refresh and then at most once a minute, plus at once for a
@@ -166,6 +167,9 @@ class KafkaSource:
             "client_id": CLIENT_ID,
             "request_timeout_ms": timeout_ms,
             "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+            # a phase sends its requests at once; on a one-broker cluster they all share one
+            # connection, and kafka-python's 5 failed the rest with "Node paused: max_in_flight"
+            "max_in_flight_requests_per_connection": MAX_IN_FLIGHT,
             "kafka_client": client_factory(self.timeout_s),
             **self.settings.security.client_kwargs(),
         }

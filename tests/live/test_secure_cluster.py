@@ -1,0 +1,211 @@
+"""kafkatui against the real secured cluster (localcluster/secure.py, `make secure`): SASL_SSL with
+SCRAM-SHA-512 as the least-privilege `monitor`, mTLS, OAUTHBEARER with a token command, and
+ZooKeeper over TLS with digest credentials. Nothing is mocked.
+
+One session fixture starts the secured cluster (ZooKeeper + ONE broker, to keep this file's
+start-up short) only when these tests run, and stops it afterwards unless it was already up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kafkatui.config import Settings, load_settings
+from kafkatui.model import NotAuthorizedError
+from kafkatui.tail.reader import TailReader
+from kafkatui.tail.start import parse_start
+from kafkatui.zookeeper.source import ZooKeeperSource
+from tests.conftest import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+SECURE_TOOL = REPO / "localcluster" / "secure.py"
+MINT_JWT = REPO / "localcluster" / "mint_jwt.py"
+KAFKATUI = Path(sys.executable).parent / "kafkatui"
+MODES = ("scram", "mtls", "oauth")
+
+
+@dataclass(frozen=True)
+class Secure:
+    state: Path
+
+    def env(self, mode: str) -> dict[str, str]:
+        """The env file's variables (shell syntax: values may be shell-quoted)."""
+        out = {}
+        for line in (self.state / f"env.{mode}").read_text().splitlines():
+            if line.startswith("KAFKATUI_"):
+                key, _, value = line.partition("=")
+                out[key] = " ".join(shlex.split(value)) if key.endswith("_COMMAND") else shlex.split(value)[0]
+        return out
+
+    def cert(self, name: str) -> str:
+        return str(self.state / "certs" / name)
+
+    def settings(self, mode: str, **env: str) -> Settings:
+        return load_settings({}, env={**self.env(mode), **env}, path=self.state / "no-config.toml")
+
+
+@pytest.fixture(scope="session")
+def secure() -> Iterator[Secure]:
+    state = Path(os.environ.get("KAFKATUI_SECURE_STATE_DIR") or REPO / ".localcluster-secure").resolve()
+    was_up = (state / "env.scram").is_file()
+    subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "up"], check=True, timeout=600)
+    yield Secure(state)
+    if not was_up and not os.environ.get("KAFKATUI_KEEP_SECURE"):
+        subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "down"], check=False, timeout=120)
+
+
+def kafkatui(args: list[str], env: dict[str, str], tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KAFKATUI_")}
+    base.update(XDG_CONFIG_HOME=str(tmp_path / "cfg"), XDG_STATE_HOME=str(tmp_path / "state"))
+    return subprocess.run([str(KAFKATUI), *args], env={**base, **env}, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def snapshot(secure: Secure, mode: str, tmp_path: Path) -> dict:
+    done = kafkatui(["snapshot", "--json", "--no-processes"], secure.env(mode), tmp_path)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+# --------------------------------------------------------------------------- every source, every listener
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_snapshot_reads_every_source_over_each_listener(secure: Secure, mode: str, tmp_path: Path) -> None:
+    doc = snapshot(secure, mode, tmp_path)
+    topics = {t["name"]: t for t in doc["topics"]}
+    assert {"open-orders", "open-events"} <= set(topics)
+    assert all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])  # ListOffsets
+    assert doc["brokers"][0]["log_dirs"] and doc["brokers"][0]["log_dirs"][0]["error"] is None  # DescribeLogDirs
+    groups = {g["id"]: g for g in doc["groups"]}
+    assert [p["committed"] for p in groups["open-readers"]["partitions"]] == [5, 5, 5]  # OffsetFetch (wire)
+    assert doc["zookeeper"]["connected"] is True and doc["zookeeper"]["server"]["version"]  # kazoo + srvr over TLS
+    assert not [e for e in doc["cluster"]["errors"] if "open-" in e or "config" in e], doc["cluster"]["errors"]
+    if mode == "scram":  # the monitor is denied secret-* on purpose: not listed, the rest still shown
+        assert "secret-payroll" not in topics
+    else:
+        assert "secret-payroll" in topics
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_tail_reads_records_over_each_listener(secure: Secure, mode: str) -> None:
+    settings = secure.settings(mode)
+    reader = TailReader(settings, "open-orders", start=parse_start("beginning"))
+    reader.start()
+    got: list = []
+    try:
+        def ten() -> bool:
+            for batch in reader.drain():
+                got.extend(batch.records)
+            return len(got) >= 30 or reader.status().state == "error"
+
+        wait_for("30 records from open-orders", ten, 60)
+        status = reader.status()
+    finally:
+        reader.close()
+    if mode == "scram":  # `monitor` may Describe, not Read: the tail says so instead of hanging
+        assert status.state == "error" and "authoriz" in (status.error or "").lower(), status
+    else:
+        assert len(got) == 30
+
+
+async def test_monitor_headless_over_scram(secure: Secure) -> None:
+    from kafkatui.ui.app import KafkaTuiApp
+
+    app = KafkaTuiApp(secure.settings("scram", KAFKATUI_REFRESH="2"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(300):
+            if app.state.cluster is not None and app.state.groups is not None and app.state.zookeeper is not None:
+                break
+            await pilot.pause(0.1)
+        assert app.state.cluster is not None and "open-orders" in {t.name for t in app.state.cluster.topics}
+        assert app.state.zookeeper is not None and app.state.zookeeper.server is not None
+
+
+# --------------------------------------------------------------------------- ZooKeeper TLS + digest
+
+
+def test_zookeeper_hidden_znode_is_no_permission_without_digest(secure: Secure) -> None:
+    with_digest = secure.settings("scram").zk_security
+    without = type(with_digest)(with_digest.ssl_cafile, with_digest.ssl_certfile, with_digest.ssl_keyfile, None)
+    zk_hosts = secure.env("scram")["KAFKATUI_ZOOKEEPER"]
+    with ZooKeeperSource(zk_hosts, 8.0, with_digest) as zk:
+        assert zk.node("/kafkatui-secure/hidden").data == b"only the digest user reads this"
+    with ZooKeeperSource(zk_hosts, 8.0, without) as zk:
+        assert zk.node("/kafkatui-secure/visible").data == b"anyone may read this"
+        assert "hidden" in zk.children("/kafkatui-secure")
+        with pytest.raises(NotAuthorizedError, match="no permission"):
+            zk.node("/kafkatui-secure/hidden")
+
+
+# --------------------------------------------------------------------------- TLS failures
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "says"),
+    [
+        ("unknown CA", {"KAFKATUI_SSL_CAFILE": "other-ca.pem"}, "unknown ca"),
+        ("hostname mismatch", {"KAFKATUI_BOOTSTRAP": "wrong"}, "hostname mismatch"),
+        ("missing client certificate", {"KAFKATUI_SSL_CERTFILE": "", "KAFKATUI_SSL_KEYFILE": ""},
+         "requires a client certificate"),
+    ],
+)
+def test_tls_failure_is_one_line_and_exit_2(secure: Secure, case: str, change: dict, says: str,
+                                            tmp_path: Path) -> None:
+    env = secure.env("mtls")
+    env.pop("KAFKATUI_ZOOKEEPER")
+    for key, value in change.items():
+        if value == "wrong":
+            env[key] = env["KAFKATUI_BOOTSTRAP"].rsplit(":", 1)[0] + f":{int(env[key].rsplit(':', 1)[1]) + 3}"
+        elif value:
+            env[key] = secure.cert(value)
+        else:
+            env.pop(key)
+    done = kafkatui(["snapshot", "--json", "--no-processes"], env, tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, (case, done.stderr)
+    assert says in lines[0].lower() and "Traceback" not in done.stderr, (case, lines[0])
+
+
+# --------------------------------------------------------------------------- OAUTHBEARER token command
+
+
+def test_token_command_runs_again_before_expiry(secure: Secure, tmp_path: Path) -> None:
+    from kafkatui.kafka.source import KafkaSource
+
+    count = tmp_path / "runs"
+    command = shlex.join([sys.executable, str(MINT_JWT), "--sub", "kafkatui-oauth", "--lifetime", "6",
+                          "--count-file", str(count)])
+    source = KafkaSource(secure.settings("oauth", KAFKATUI_SASL_OAUTH_TOKEN_COMMAND=command))
+    try:
+        source.connect()
+        assert len(count.read_text().splitlines()) == 1
+        wait_for("the token command to run twice more", lambda: len(count.read_text().splitlines()) >= 3, 60)
+        assert "open-orders" in {t.name for t in source.refresh().topics}  # still authorised
+    finally:
+        source.close()
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def test_info_and_process_list_never_show_the_password(secure: Secure, tmp_path: Path) -> None:
+    env = secure.env("scram")
+    password = Path(env["KAFKATUI_SASL_PASSWORD_FILE"]).read_text().strip()
+    done = kafkatui(["info"], env, tmp_path)
+    assert done.returncode == 0 and "user monitor, password set" in done.stdout
+    assert password not in done.stdout + done.stderr
+    env["KAFKATUI_SASL_PASSWORD"] = password
+    done = kafkatui(["info"], {k: v for k, v in env.items() if k != "KAFKATUI_SASL_PASSWORD_FILE"}, tmp_path)
+    assert password not in done.stdout + done.stderr
+    done = kafkatui(["--sasl-password", password, "info"], env, tmp_path)
+    assert "visible to every user in `ps`" in done.stderr
