@@ -234,6 +234,7 @@ class ClusterSnapshot:
     requests: int = 0  # Kafka requests this refresh sent, for the benchmark
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     errors: tuple[str, ...] = ()  # parts of the refresh that failed (data kept for the rest)
+    denied: tuple[str, ...] = ()  # parts this principal may not read (*_AUTHORIZATION_FAILED): not errors
     reassignments: tuple[Reassignment, ...] = ()
     configs: ClusterConfigs | None = None  # None until the first config round answered
 
@@ -375,6 +376,7 @@ class GroupsSnapshot:
     groups: tuple[Group, ...]
     requests: int = 0
     errors: tuple[str, ...] = ()  # groups or brokers that could not be described (the rest is kept)
+    denied: tuple[str, ...] = ()  # groups this principal may not describe (GROUP_AUTHORIZATION_FAILED)
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
 
     def group(self, group_id: str) -> Group | None:

@@ -22,9 +22,11 @@ base+2811  ZK TLS  ZooKeeper secureClientPort (Netty), client certificate requir
 
 Principals: ``broker`` (the broker certificate) and ``admin`` (SCRAM) are super users;
 ``monitor`` (SCRAM) may only Describe and DescribeConfigs the cluster, topics and groups, and is
-denied ``secret-*`` topics and groups; ``kafkatui-client`` (mTLS) and ``kafkatui-oauth``
-(OAUTHBEARER ``sub``) may also Read topics and groups (the tail).  ZooKeeper: the harness makes
-``/kafkatui-secure/hidden`` readable only with the digest credentials in ``secrets/zk.digest``.
+denied ``secret-*`` topics and groups; ``narrow`` (SCRAM) may only Describe topics and groups (no
+cluster rights, no DescribeConfigs: the CLUSTER_AUTHORIZATION_FAILED cases); ``kafkatui-client``
+(mTLS) and ``kafkatui-oauth`` (OAUTHBEARER ``sub``) may also Read topics and groups (the tail).
+ZooKeeper: the harness makes ``/kafkatui-secure/hidden`` readable only with the digest
+credentials in ``secrets/zk.digest``.
 
 The state dir gets ``env.scram``, ``env.mtls`` and ``env.oauth`` (shell syntax, like ``env``).
 """
@@ -62,6 +64,7 @@ ZK_TLS_OFFSET = 2811
 MINT_JWT = Path(__file__).resolve().parent / "mint_jwt.py"
 
 MONITOR = "monitor"
+NARROW = "narrow"  # Describe on topics and groups only: no cluster rights, no DescribeConfigs
 ADMIN = "admin"
 MTLS_PRINCIPAL = "kafkatui-client"
 OAUTH_PRINCIPAL = "kafkatui-oauth"
@@ -296,7 +299,7 @@ class SecureCluster(Cluster):
 
     def write_configs(self) -> None:
         self.certs.ensure()
-        for user in (ADMIN, MONITOR):
+        for user in (ADMIN, MONITOR, NARROW):
             if not (self.secrets_dir / f"{user}.password").is_file():
                 _write_secret(self.secrets_dir / f"{user}.password", secrets.token_urlsafe(16))
         if not (self.secrets_dir / "zk.digest").is_file():
@@ -322,8 +325,18 @@ class SecureCluster(Cluster):
         }
 
     def setup(self) -> None:
+        from kafka.errors import KafkaError
+
         t0 = time.monotonic()
-        self._setup_kafka()
+        for attempt in (1, 2, 3):  # a loaded machine: the new broker may still be electing leaders
+            try:
+                self._setup_kafka()
+                break
+            except KafkaError as exc:
+                if attempt == 3:
+                    raise ClusterError(f"kafkatui localcluster: secured set-up failed: {exc}") from None
+                log(f"secured set-up: {exc}; trying again")
+                time.sleep(3)
         self._setup_zookeeper()
         log(f"secured set-up (SCRAM users, ACLs, topics, groups, znodes) in {time.monotonic() - t0:.1f}s")
 
@@ -347,7 +360,7 @@ class SecureCluster(Cluster):
         try:
             admin.alter_user_scram_credentials([
                 UserScramCredentialUpsertion(user, "SCRAM-SHA-512", self.secret(f"{user}.password"))
-                for user in (ADMIN, MONITOR)
+                for user in (ADMIN, MONITOR, NARROW)
             ])
             wanted = [NewTopic(t, 3, 1) for t in (*OPEN_TOPICS, *SECRET_TOPICS)]
             existing = set(admin.list_topics())
@@ -355,6 +368,7 @@ class SecureCluster(Cluster):
             if todo:
                 with contextlib.suppress(TopicAlreadyExistsError):
                     admin.create_topics(todo)
+            created = [t.name for t in todo]
 
             def acl(principal, op, rtype, name, perm=ACLPermissionType.ALLOW, pattern=ACLResourcePatternType.LITERAL):
                 return ACL(f"User:{principal}", "*", op, perm, ResourcePattern(rtype, name, pattern))
@@ -366,6 +380,8 @@ class SecureCluster(Cluster):
                     rules.append(acl(who, op, ResourceType.CLUSTER, "kafka-cluster"))
                     rules.append(acl(who, op, ResourceType.TOPIC, "*"))
                 rules.append(acl(who, ACLOperation.DESCRIBE, ResourceType.GROUP, "*"))
+            for rtype in (ResourceType.TOPIC, ResourceType.GROUP):
+                rules.append(acl(NARROW, ACLOperation.DESCRIBE, rtype, "*"))
             for who in (MTLS_PRINCIPAL, OAUTH_PRINCIPAL):
                 rules.append(acl(who, ACLOperation.READ, ResourceType.TOPIC, "*"))
                 rules.append(acl(who, ACLOperation.READ, ResourceType.GROUP, "*"))
@@ -380,7 +396,7 @@ class SecureCluster(Cluster):
             admin.close()
         producer = KafkaProducer(**self.admin_kwargs(), client_id="localcluster-secure")
         try:
-            for topic in (*OPEN_TOPICS, *SECRET_TOPICS):
+            for topic in created:  # 30 records in each new topic, so a test may count them exactly
                 for i in range(30):
                     producer.send(topic, key=f"k{i}".encode(), value=f"{topic} record {i}".encode(), partition=i % 3)
             producer.flush(30)

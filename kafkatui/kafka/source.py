@@ -54,6 +54,7 @@ from kafkatui.config import Settings
 from kafkatui.kafka.bootstrap import bootstrap_failures, explain
 from kafkatui.kafka.clients import BootstrapUnreachable, bootstrap_kwargs, client_factory
 from kafkatui.kafka.convert import (
+    NOT_AUTHORIZED,
     TopicPartitionKey,
     brokers_from_metadata,
     config_entries,
@@ -63,6 +64,7 @@ from kafkatui.kafka.convert import (
     log_dirs_from_response,
     offsets_from_response,
     quorum_from_response,
+    split_denied,
     summarize,
     topics_from_metadata,
 )
@@ -90,6 +92,7 @@ from kafkatui.model import (
     ConfigSnapshot,
     Group,
     GroupsSnapshot,
+    LagStatus,
     LogDir,
     Quorum,
     Reassignment,
@@ -155,6 +158,7 @@ class KafkaSource:
         self._disks = DiskFillTracker()
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
+        self._configs_denied: frozenset[str] = frozenset()  # topics whose configs this principal may not read
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
 
     # ------------------------------------------------------------------ client lifecycle
@@ -253,6 +257,7 @@ class KafkaSource:
         timing: dict[str, float] = {}
         configs_due = self._configs is None or time.monotonic() - self._configs_at >= CONFIG_REFRESH_S
         known = frozenset(self._configs.min_isr) if self._configs is not None else frozenset()
+        known |= self._configs_denied  # asked, and denied: asked again with the next full round only
 
         async def fetch(call: Call) -> Any:
             return await fetch_cluster(call, configs_due, known)
@@ -280,6 +285,9 @@ class KafkaSource:
                 bucket = offset_errors[kind.replace("_", " ")]
                 for name, count in errs.items():
                     bucket[name] = bucket.get(name, 0) + count
+            elif kind == "log_dirs" and node is not None and getattr(response, "error_code", 0):
+                # v3+: the whole request failed, e.g. CLUSTER_AUTHORIZATION_FAILED (no Describe on the cluster)
+                errors.append(f"log dirs of broker {node}: {Errors.for_code(response.error_code).__name__}")
             elif kind == "log_dirs" and node is not None:
                 dirs, replica_sizes = log_dirs_from_response(node, response)
                 log_dirs.extend(dirs)
@@ -293,6 +301,9 @@ class KafkaSource:
                 reassignment_answer = response
             elif kind == "topic_configs":
                 topic_min_isr, lines = min_isr_from_response(response)
+                self._configs_denied = frozenset(
+                    r.resource_name for r in response.results
+                    if Errors.for_code(r.error_code) is Errors.TopicAuthorizationFailedError)
                 errors.extend(lines)
             elif kind == "broker_configs" and node is not None:
                 values, lines = broker_configs_from_response(response, node)
@@ -318,6 +329,7 @@ class KafkaSource:
                                                                    histories))
         self._topics = {t.name: t for t in topics}
         log_dirs.sort(key=lambda d: (d.broker_id, d.path))
+        errors, denied = split_denied(errors)
         timing["build"] = time.monotonic() - build_started
         return ClusterSnapshot(
             fetched_at=fetched_at,
@@ -331,7 +343,8 @@ class KafkaSource:
             kraft=fetched.kraft,
             requests=requests,
             timing=timing,
-            errors=tuple(errors),
+            errors=errors,
+            denied=denied,
             reassignments=tuple(reassignments),
             configs=configs,
         )
@@ -385,12 +398,17 @@ class KafkaSource:
         groups: list[Group] = []
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
+            not_authorized = group_id in fetched.denied
             members = members_from_description(desc) if desc is not None else ()
             partitions = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
             self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions))
             status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
+            if not_authorized:
+                status, reason = LagStatus.UNKNOWN, f"{NOT_AUTHORIZED}: this principal may not describe the group"
             if desc is not None:  # from DescribeGroups, or ConsumerGroupDescribe for a KIP-848 group
                 state, protocol_type, protocol = state_and_protocol(desc)
+            elif not_authorized:  # listed (Describe on the cluster) but not describable: a fact, not a failure
+                state, protocol_type, protocol = NOT_AUTHORIZED, listed_group.protocol_type, ""
             else:  # not described (its coordinator failed): what ListGroups said
                 state = getattr(listed_group, "group_state", None) or "Unknown"
                 protocol_type, protocol = listed_group.protocol_type, ""
@@ -409,13 +427,15 @@ class KafkaSource:
                 )
             )
         self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
+        errors, denied = split_denied(fetched.errors)
         timing["build"] = time.monotonic() - build_started
         return GroupsSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - started,
             groups=tuple(groups),
             requests=requests,
-            errors=tuple(fetched.errors),
+            errors=errors,
+            denied=denied,
             timing=timing,
         )
 

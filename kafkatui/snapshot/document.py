@@ -188,8 +188,10 @@ def build_document(
 ) -> dict[str, Any]:
     """The whole `snapshot --json` document; `json.dumps` of it is stable for equal input."""
     errors = list(cluster.errors)
+    denied = list(cluster.denied)
     if groups is not None:
         errors.extend(f"groups: {e}" for e in groups.errors)
+        denied.extend(f"groups: {e}" for e in groups.denied)
     return {
         "cluster": {
             "id": cluster.cluster_id,
@@ -197,6 +199,7 @@ def build_document(
             "mode": "kraft" if cluster.kraft else "zookeeper",
             "quorum": quorum_json(cluster.quorum),
             "errors": errors,
+            "denied": denied,  # what this principal may not read (not authorized): not errors
         },
         "brokers": [
             broker_json(cluster, b.id, b.host, b.port, b.rack) for b in sorted(cluster.brokers, key=lambda b: b.id)

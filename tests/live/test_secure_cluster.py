@@ -31,6 +31,7 @@ SECURE_TOOL = REPO / "localcluster" / "secure.py"
 MINT_JWT = REPO / "localcluster" / "mint_jwt.py"
 KAFKATUI = Path(sys.executable).parent / "kafkatui"
 MODES = ("scram", "mtls", "oauth")
+CONFIG = "connect_timeout = 20\n"  # a loaded CI machine; the one-broker cluster answers every request itself
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,11 @@ class Secure:
         return str(self.state / "certs" / name)
 
     def settings(self, mode: str, **env: str) -> Settings:
-        return load_settings({}, env={**self.env(mode), **env}, path=self.state / "no-config.toml")
+        return settings_from({**self.env(mode), **env})
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    return load_settings({}, env=env, path=Path(__file__).with_name("secure-test-config.toml"))
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +71,8 @@ def secure() -> Iterator[Secure]:
 def kafkatui(args: list[str], env: dict[str, str], tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("KAFKATUI_")}
     base.update(XDG_CONFIG_HOME=str(tmp_path / "cfg"), XDG_STATE_HOME=str(tmp_path / "state"))
+    (tmp_path / "cfg" / "kafkatui").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "cfg" / "kafkatui" / "config.toml").write_text(CONFIG)
     return subprocess.run([str(KAFKATUI), *args], env={**base, **env}, capture_output=True, text=True,
                           timeout=timeout, check=False)
 
@@ -85,6 +92,7 @@ def test_snapshot_reads_every_source_over_each_listener(secure: Secure, mode: st
     topics = {t["name"]: t for t in doc["topics"]}
     assert {"open-orders", "open-events"} <= set(topics)
     assert all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])  # ListOffsets
+    assert not [e for e in doc["cluster"]["errors"] if "Authorization" in e]  # denials are not errors
     assert doc["brokers"][0]["log_dirs"] and doc["brokers"][0]["log_dirs"][0]["error"] is None  # DescribeLogDirs
     groups = {g["id"]: g for g in doc["groups"]}
     assert [p["committed"] for p in groups["open-readers"]["partitions"]] == [5, 5, 5]  # OffsetFetch (wire)
@@ -118,17 +126,74 @@ def test_tail_reads_records_over_each_listener(secure: Secure, mode: str) -> Non
         assert len(got) == 30
 
 
-async def test_monitor_headless_over_scram(secure: Secure) -> None:
+async def test_monitor_headless_over_scram_shows_denials_without_an_error(secure: Secure) -> None:
     from kafkatui.ui.app import KafkaTuiApp
+    from kafkatui.ui.widgets.header import header_errors
+    from tests.ui.fixtures import screen_text
 
     app = KafkaTuiApp(secure.settings("scram", KAFKATUI_REFRESH="2"))
     async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(300):
+        for _ in range(600):
             if app.state.cluster is not None and app.state.groups is not None and app.state.zookeeper is not None:
                 break
             await pilot.pause(0.1)
         assert app.state.cluster is not None and "open-orders" in {t.name for t in app.state.cluster.topics}
         assert app.state.zookeeper is not None and app.state.zookeeper.server is not None
+        assert header_errors(app.state) == ""  # a denial is no error: no banner that never clears
+        await pilot.press("4")
+        for _ in range(100):
+            if "not authorized" in screen_text(app):
+                break
+            await pilot.pause(0.1)
+        assert "not authorized" in screen_text(app) and "open-readers" in screen_text(app)
+
+
+# --------------------------------------------------------------------------- least privilege
+
+
+def test_monitor_is_denied_a_group_and_sees_the_rest(secure: Secure, tmp_path: Path) -> None:
+    doc = snapshot(secure, "scram", tmp_path)
+    groups = {g["id"]: g for g in doc["groups"]}
+    assert groups["secret-readers"]["state"] == "not authorized" and groups["secret-readers"]["partitions"] == []
+    assert groups["open-readers"]["state"] == "Empty"
+    assert "groups: describe group secret-readers: GroupAuthorizationFailedError" in doc["cluster"]["denied"]
+    assert doc["cluster"]["errors"] == []
+
+
+def narrow(secure: Secure) -> dict[str, str]:
+    """SCRAM user `narrow`: Describe on topics and groups only (no cluster rights, no DescribeConfigs)."""
+    return {**secure.env("scram"), "KAFKATUI_SASL_USERNAME": "narrow",
+            "KAFKATUI_SASL_PASSWORD_FILE": str(secure.state / "secrets" / "narrow.password")}
+
+
+def test_cluster_and_config_denials_are_marked_and_the_rest_shown(secure: Secure, tmp_path: Path) -> None:
+    done = kafkatui(["snapshot", "--json", "--no-processes"], narrow(secure), tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    denied = doc["cluster"]["denied"]
+    assert "log dirs of broker 1: ClusterAuthorizationFailedError" in denied  # DescribeLogDirs
+    assert "configs of broker 1: ClusterAuthorizationFailedError" in denied  # DescribeConfigs (broker)
+    assert any(d.startswith("topic configs:") and "TopicAuthorizationFailedError" in d for d in denied)
+    assert doc["cluster"]["errors"] == []
+    assert doc["brokers"][0]["log_dirs"] == []
+    topics = {t["name"]: t for t in doc["topics"]}
+    assert all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])
+
+
+def test_denied_requests_are_not_retried(secure: Secure) -> None:
+    """As many requests as a principal allowed everything: a denial is answered once, not retried."""
+    from kafkatui.kafka.source import KafkaSource
+
+    counts = {}
+    for who, settings in (("narrow", settings_from(narrow(secure))),
+                          ("mtls", secure.settings("mtls"))):
+        source = KafkaSource(settings)
+        try:
+            source.connect()
+            counts[who] = [source.refresh().requests for _ in range(2)] + [source.groups().requests]
+        finally:
+            source.close()
+    assert counts["narrow"] == counts["mtls"], counts
 
 
 # --------------------------------------------------------------------------- ZooKeeper TLS + digest
