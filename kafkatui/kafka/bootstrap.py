@@ -76,4 +76,9 @@ def explain(errors: list[BaseException], protocol: str, mechanism: str | None) -
             return f"SASL authentication failed ({name}): check --sasl-username and the password"
         if "SSL" in name or "ssl" in str(exc).lower():
             return tls_failure(str(exc).rsplit("Error: ", 1)[-1])
+    if protocol.startswith("SASL") and errors and "disconnected" in str(errors[-1]):
+        # the probe got an ApiVersions answer (TLS and Kafka are fine), then every SASL attempt
+        # ended with the broker hanging up: how a broker rejects SCRAM credentials or a token
+        return (f"the broker closed the connection during SASL {mechanism or 'PLAIN'} authentication: most "
+                "likely it rejected the credentials; check --sasl-username and the password (or the token)")
     return None

@@ -138,13 +138,13 @@ class TokenCommandProvider(AbstractTokenProvider):
         self._error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.runs = 0
+        self.runs = 0  # completed runs that gave a token
 
     def _fetch(self) -> Token:
-        self.runs += 1
         token = parse_output(run_command(self.command, self.timeout_s), self._clock())
         with self._lock:
             self._token, self._error = token, None
+            self.runs += 1  # completed runs that gave a token
         return token
 
     def token(self) -> str:
@@ -152,7 +152,12 @@ class TokenCommandProvider(AbstractTokenProvider):
         with self._lock:
             current = self._token
         if current is None or current.expires_at <= self._clock():
-            current = self._fetch()
+            try:
+                current = self._fetch()
+            except TokenCommandError as exc:  # kafka-python only sees a failed connection: keep why
+                with self._lock:
+                    self._error = str(exc)
+                raise
         self._start_refresher()
         return current.value
 
@@ -189,6 +194,14 @@ class TokenCommandProvider(AbstractTokenProvider):
 
 _PROVIDERS: dict[str, TokenCommandProvider] = {}
 _PROVIDERS_LOCK = threading.Lock()
+
+
+def command_error(command: str | None) -> str | None:
+    """Why the token command last failed (None if it has not, or there is none): a connect that
+    failed for this reason must say so, not "cannot reach"."""
+    with _PROVIDERS_LOCK:
+        provider = _PROVIDERS.get(command or "")
+    return provider.last_error if provider is not None else None
 
 
 def provider_for(command: str) -> TokenCommandProvider:

@@ -82,6 +82,7 @@ from kafkatui.kafka.convert_health import (
 from kafkatui.kafka.disks import DiskFillTracker
 from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
 from kafkatui.kafka.lag import LagTracker
+from kafkatui.kafka.oauth import command_error
 from kafkatui.kafka.rates import RateTracker
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
 from kafkatui.model import (
@@ -191,7 +192,8 @@ class KafkaSource:
             except Exception as exc:
                 where = self.settings.bootstrap_str or "(no bootstrap servers)"
                 security = self.settings.security
-                mismatch = explain(failures.errors, security.protocol, security.sasl_mechanism)
+                mismatch = command_error(security.sasl_oauth_token_command) or explain(
+                    failures.errors, security.protocol, security.sasl_mechanism)
                 if mismatch:  # the brokers answered: "cannot reach" would send the operator the wrong way
                     raise SourceError(SOURCE, f"cannot connect to {where}: {mismatch}") from None
                 # a timeout's own text only repeats the addresses; other errors (SSL, SASL) say more

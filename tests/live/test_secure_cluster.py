@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -239,6 +240,24 @@ def test_tls_failure_is_one_line_and_exit_2(secure: Secure, case: str, change: d
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, (case, done.stderr)
     assert says in lines[0].lower() and "Traceback" not in done.stderr, (case, lines[0])
+
+
+@pytest.mark.parametrize(
+    ("mode", "change", "says"),
+    [
+        # kafka-python sees either the broker's SASL_AUTHENTICATION_FAILED or only the hang-up after it
+        ("scram", {"KAFKATUI_SASL_USERNAME": "nobody"}, "rejected the credentials|SASL authentication failed"),
+        ("oauth", {"KAFKATUI_SASL_OAUTH_TOKEN_COMMAND": "sh -c 'echo no identity >&2; exit 3'"},
+         "the token command failed: no identity"),
+    ],
+)
+def test_rejected_credentials_are_one_line_and_exit_2(secure: Secure, mode: str, change: dict, says: str,
+                                                      tmp_path: Path) -> None:
+    env = {**secure.env(mode), **change}
+    env.pop("KAFKATUI_ZOOKEEPER")
+    done = kafkatui(["snapshot", "--json", "--no-processes"], env, tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and re.search(says, lines[0]), done.stderr
 
 
 # --------------------------------------------------------------------------- OAUTHBEARER token command
