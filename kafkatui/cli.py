@@ -200,6 +200,16 @@ def _security_line(settings: Settings) -> str:
     return ", ".join(parts)
 
 
+def _security_or_reason(kafka: Any) -> Any:
+    """The SecuritySnapshot, or the one-line reason the whole round failed (a str)."""
+    from kafkatui.model import SourceError
+
+    try:
+        return kafka.security()
+    except SourceError as exc:
+        return exc.message
+
+
 def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
     """One full refresh of every source, as one JSON document on stdout."""
     from kafkatui.model import SourceError
@@ -230,14 +240,16 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
             cluster = cluster_f.result()
             timing["kafka"] = round(timing["kafka"] + connect_s, 4)  # the connect counts, as it always did
             groups_f = pool.submit(timed, Source.GROUPS)
+            security_f = pool.submit(_security_or_reason, kafka)
             procs = timed(Source.PROCESSES, cluster.brokers) if processes else None
             groups = groups_f.result()
             zk = zk_f.result() if zk_f else None
+            security = security_f.result()
     except SourceError as exc:
         return _fail(str(exc))
     finally:
         hub.close()
-    document = build_document(cluster, groups, zk, procs, timing)
+    document = build_document(cluster, groups, zk, procs, timing, security=security)
     json.dump(document, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
     return EXIT_OK

@@ -502,3 +502,47 @@ class ProcessesSnapshot:
     fetched_at: float
     duration_s: float
     processes: tuple[JvmProcess, ...]
+
+
+# --------------------------------------------------------------------------- Security (read-only views of it)
+
+
+@dataclass(frozen=True)
+class AclBinding:
+    """One ACL (DescribeAcls): who may or may not do what on which resource."""
+
+    principal: str
+    host: str
+    operation: str  # READ, DESCRIBE, ALL, ...
+    permission: str  # ALLOW | DENY
+    resource_type: str  # TOPIC, GROUP, CLUSTER, ...
+    resource_name: str
+    pattern_type: str  # LITERAL | PREFIXED
+
+
+@dataclass(frozen=True)
+class ClientQuota:
+    """One quota entity (DescribeClientQuotas): e.g. (("user", "alice"),) with its rates."""
+
+    entity: tuple[tuple[str, str | None], ...]  # (type, name); name None = the default entity
+    values: tuple[tuple[str, float], ...]  # producer_byte_rate, consumer_byte_rate, request_percentage
+
+
+@dataclass(frozen=True)
+class ScramUser:
+    """A SCRAM user: its mechanisms and iteration counts, never anything secret."""
+
+    name: str
+    mechanisms: tuple[tuple[str, int], ...]  # (SCRAM-SHA-512, 4096)
+
+
+@dataclass(frozen=True)
+class SecuritySnapshot:
+    """ACLs, quotas and SCRAM users; a part that could not be read is None, with the reason in
+    `unavailable` ("no authorizer configured" is a fact about the cluster, not an error)."""
+
+    fetched_at: float
+    acls: tuple[AclBinding, ...] | None
+    quotas: tuple[ClientQuota, ...] | None
+    scram_users: tuple[ScramUser, ...] | None
+    unavailable: dict[str, str] = field(default_factory=dict)

@@ -392,6 +392,7 @@ class SecureCluster(Cluster):
             failed = result.get("failed") if isinstance(result, dict) else None
             if failed:
                 raise ClusterError(f"kafkatui localcluster: creating ACLs failed: {failed[0]}")
+            self._set_quota(admin)
         finally:
             admin.close()
         producer = KafkaProducer(**self.admin_kwargs(), client_id="localcluster-secure")
@@ -408,6 +409,20 @@ class SecureCluster(Cluster):
                 consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(5, "", -1) for p in range(3)})
             finally:
                 consumer.close()
+
+    @staticmethod
+    def _set_quota(admin) -> None:
+        """A client quota for `monitor` (kafka-python has no helper: the raw AlterClientQuotas)."""
+        from kafka.protocol.admin import AlterClientQuotasRequest
+
+        entry = AlterClientQuotasRequest.EntryData
+        request = AlterClientQuotasRequest(validate_only=False, entries=[entry(
+            entity=[entry.EntityData(entity_type="user", entity_name=MONITOR)],
+            ops=[entry.OpData(key="producer_byte_rate", value=1048576.0, remove=False),
+                 entry.OpData(key="request_percentage", value=50.0, remove=False)])])
+        response = admin._manager.run(admin._manager.send, request)
+        if any(e.error_code for e in response.entries):
+            raise ClusterError(f"kafkatui localcluster: setting a client quota failed: {response.entries[0]}")
 
     def zk_client(self, digest: bool = True):
         from kazoo.client import KazooClient

@@ -84,6 +84,7 @@ from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetc
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.oauth import command_error
 from kafkatui.kafka.rates import RateTracker
+from kafkatui.kafka.security import fetch_security
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound
 from kafkatui.model import (
     MIN_ISR_KEY,
@@ -97,6 +98,7 @@ from kafkatui.model import (
     LogDir,
     Quorum,
     Reassignment,
+    SecuritySnapshot,
     SourceError,
     Topic,
 )
@@ -442,6 +444,11 @@ class KafkaSource:
         )
 
     # ------------------------------------------------------------------ configs
+
+    def security(self) -> SecuritySnapshot:
+        """ACLs, client quotas and SCRAM users, each part with why it is unavailable if it is."""
+        snapshot, _sent = self._call("security", fetch_security, {})
+        return snapshot
 
     def configs(self, resource_type: str, name: str) -> ConfigSnapshot:
         """All configs of one topic or broker ("topic" | "broker"), defaults marked."""

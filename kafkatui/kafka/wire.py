@@ -2,7 +2,8 @@
 
 Read-only by construction: the builders below are every request `KafkaSource` sends —
 Metadata, ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
-ConsumerGroupDescribe, OffsetFetch, DescribeConfigs and ListPartitionReassignments — so that list is checkable here, in
+ConsumerGroupDescribe, OffsetFetch, DescribeConfigs, ListPartitionReassignments, DescribeAcls,
+DescribeClientQuotas and DescribeUserScramCredentials — so that list is checkable here, in
 one place. The only Metadata request is built by `metadata()`, with
 `allow_auto_topic_creation=False`, so asking about a topic that does not exist can never
 create it, even with `auto.create.topics.enable=true` on the brokers. ConsumerGroupDescribe
@@ -26,10 +27,13 @@ from typing import Any
 
 import kafka.errors as Errors
 from kafka.protocol.admin import (
+    DescribeAclsRequest,
+    DescribeClientQuotasRequest,
     DescribeConfigsRequest,
     DescribeGroupsRequest,
     DescribeLogDirsRequest,
     DescribeQuorumRequest,
+    DescribeUserScramCredentialsRequest,
     ListGroupsRequest,
     ListPartitionReassignmentsRequest,
 )
@@ -245,3 +249,24 @@ def topic_configs_request(topics: list[str], keys: list[str]) -> DescribeConfigs
 def reassignments_request() -> ListPartitionReassignmentsRequest:
     """Every partition reassignment in progress (answered by the controller)."""
     return ListPartitionReassignmentsRequest(timeout_ms=5000, topics=None)
+
+
+ANY = 1  # AclResourceType/PatternType/AclOperation/AclPermissionType "ANY": a filter matching all
+
+
+def describe_acls_request() -> DescribeAclsRequest:
+    """Every ACL binding (a filter of ANY everywhere). SECURITY_DISABLED: no authorizer."""
+    return DescribeAclsRequest(resource_type_filter=ANY, resource_name_filter=None, pattern_type_filter=ANY,
+                               principal_filter=None, host_filter=None, operation=ANY, permission_type=ANY)
+
+
+def describe_client_quotas_request() -> DescribeClientQuotasRequest:
+    """Every client quota (no component filter, not strict)."""
+    return DescribeClientQuotasRequest(components=[], strict=False)
+
+
+def describe_scram_users_request() -> DescribeUserScramCredentialsRequest:
+    """Every SCRAM user's mechanisms and iterations; the broker never sends a salt or a key.
+    `users=[]` (also "all"), not None: Kafka 3.9 answers a denied null list with a
+    NullPointerException and closes the connection, failing every request in flight on it."""
+    return DescribeUserScramCredentialsRequest(users=[])

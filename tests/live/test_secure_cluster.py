@@ -199,6 +199,45 @@ def test_denied_requests_are_not_retried(secure: Secure) -> None:
     assert counts["narrow"] == counts["mtls"], counts
 
 
+# --------------------------------------------------------------------------- the security set-up (read-only)
+
+
+def test_snapshot_security_lists_acls_quotas_and_scram_users(secure: Secure, tmp_path: Path) -> None:
+    security = snapshot(secure, "mtls", tmp_path)["security"]
+    assert security["unavailable"] == {}
+    assert {"principal": "User:monitor", "host": "*", "operation": "ALL", "permission": "DENY",
+            "resource_type": "TOPIC", "resource_name": "secret-", "pattern_type": "PREFIXED"} in security["acls"]
+    assert {"entity": [{"type": "user", "name": "monitor"}],
+            "values": {"producer_byte_rate": 1048576.0, "request_percentage": 50.0}} in security["quotas"]
+    users = {u["name"]: u["mechanisms"] for u in security["scram_users"]}
+    assert users["monitor"] == [{"mechanism": "SCRAM-SHA-512", "iterations": 4096}]
+    password = (secure.state / "secrets" / "monitor.password").read_text().strip()
+    assert password not in json.dumps(security)
+
+
+def test_snapshot_security_says_what_this_principal_may_not_read(secure: Secure, tmp_path: Path) -> None:
+    done = kafkatui(["snapshot", "--json", "--no-processes"], narrow(secure), tmp_path)
+    security = json.loads(done.stdout)["security"]
+    assert security["acls"] == [] and security["scram_users"] == []
+    assert security["unavailable"]["acls"] == "not authorized (ClusterAuthorizationFailedError)"
+    assert security["unavailable"]["scram_users"] == "not authorized (ClusterAuthorizationFailedError)"
+    assert security["unavailable"]["quotas"] == "not authorized (ClusterAuthorizationFailedError)"
+
+
+def test_no_authorizer_is_a_fact_not_an_error(cluster) -> None:
+    """The main cluster has no authorizer: DescribeAcls answers SECURITY_DISABLED."""
+    from kafkatui.kafka.source import KafkaSource
+
+    source = KafkaSource(load_settings({"bootstrap": cluster.bootstrap}, env={},
+                                       path=Path(__file__).with_name("secure-test-config.toml")))
+    try:
+        security = source.security()
+    finally:
+        source.close()
+    assert security.acls is None and security.unavailable["acls"] == "no authorizer configured (SECURITY_DISABLED)"
+    assert security.scram_users is not None and security.quotas is not None
+
+
 # --------------------------------------------------------------------------- ZooKeeper TLS + digest
 
 
