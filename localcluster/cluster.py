@@ -361,18 +361,21 @@ class ProcStatus:
 class Cluster:
     """One local cluster, identified by its state dir."""
 
+    port_base_env = PORT_BASE_ENV  # a variant (secure.py) has its own, so it never shares ports
+    default_port_base = DEFAULT_PORT_BASE
+
     def __init__(self, kraft: bool = False, state_dir: str | os.PathLike | None = None, port_base: int | None = None):
         self.kraft = kraft
         default = REPO / (".localcluster-kraft" if kraft else ".localcluster")
         self.state = Path(state_dir or default).expanduser().resolve()
         if port_base is None:
-            raw = os.environ.get(PORT_BASE_ENV, "").strip()
+            raw = os.environ.get(self.port_base_env, "").strip()
             try:
-                port_base = int(raw) if raw else DEFAULT_PORT_BASE
+                port_base = int(raw) if raw else self.default_port_base
             except ValueError:
-                raise ClusterError(f"kafkatui localcluster: {PORT_BASE_ENV}={raw!r} is not a number") from None
+                raise ClusterError(f"kafkatui localcluster: {self.port_base_env}={raw!r} is not a number") from None
         if not 1024 <= port_base <= 55000:
-            raise ClusterError(f"kafkatui localcluster: {PORT_BASE_ENV} must be in 1024..55000")
+            raise ClusterError(f"kafkatui localcluster: {self.port_base_env} must be in 1024..55000")
         self.port_base = port_base
         self.version = KRAFT_KAFKA_VERSION if kraft else ZK_KAFKA_VERSION
         self.pids_dir = self.state / "pids"

@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from localcluster.cluster import (
     HOST,
     REPO,
+    START_TIMEOUT,
     Cluster,
     ClusterError,
     Node,
@@ -143,13 +144,10 @@ def _write_secret(path: Path, text: str) -> None:
 class SecureCluster(Cluster):
     """ZooKeeper + one broker with SSL/SASL listeners, AclAuthorizer and a TLS ZooKeeper port."""
 
+    port_base_env = SECURE_PORT_BASE_ENV
+    default_port_base = DEFAULT_SECURE_PORT_BASE
+
     def __init__(self, state_dir: str | os.PathLike | None = None, port_base: int | None = None):
-        if port_base is None:
-            raw = os.environ.get(SECURE_PORT_BASE_ENV, "").strip()
-            try:
-                port_base = int(raw) if raw else DEFAULT_SECURE_PORT_BASE
-            except ValueError:
-                raise ClusterError(f"kafkatui localcluster: {SECURE_PORT_BASE_ENV}={raw!r} is not a number") from None
         super().__init__(kraft=False, state_dir=state_dir or REPO / ".localcluster-secure", port_base=port_base)
         self.certs = Certs(self.state)
         self.secrets_dir = self.state / "secrets"
@@ -232,6 +230,20 @@ class SecureCluster(Cluster):
             "allow.everyone.if.no.acl.found=false",
             "",
         ])
+
+    def up(self) -> float:
+        """cluster.py's `up`, with one more START_TIMEOUT for the broker: on a loaded machine the
+        TLS broker's JVM alone has taken over a minute after ZooKeeper's, past the shared deadline."""
+        t0 = time.monotonic()
+        try:
+            return super().up()
+        except ClusterError as exc:
+            if "timed out waiting for brokers" not in str(exc) or self.has_ended("broker-1"):
+                raise
+        log("the broker is still starting (a loaded machine); waiting once more")
+        self.wait_brokers(["broker-1"], time.monotonic() + START_TIMEOUT)
+        self.write_env()
+        return time.monotonic() - t0
 
     # ---- readiness over TLS -------------------------------------------------------------------
     def _tls(self, sock):

@@ -63,10 +63,19 @@ def settings_from(env: dict[str, str]) -> Settings:
 def secure() -> Iterator[Secure]:
     state = Path(os.environ.get("KAFKATUI_SECURE_STATE_DIR") or REPO / ".localcluster-secure").resolve()
     was_up = (state / "env.scram").is_file()
-    subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "up"], check=True, timeout=600)
+
+    def down() -> None:
+        if not was_up and not os.environ.get("KAFKATUI_KEEP_SECURE"):
+            subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "down"], check=False,
+                           timeout=120)
+
+    try:
+        subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "up"], check=True, timeout=900)
+    except BaseException:
+        down()  # a failed start leaves nothing running
+        raise
     yield Secure(state)
-    if not was_up and not os.environ.get("KAFKATUI_KEEP_SECURE"):
-        subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "down"], check=False, timeout=120)
+    down()
 
 
 def kafkatui(args: list[str], env: dict[str, str], tmp_path: Path, timeout: float = 120,
