@@ -60,7 +60,7 @@ def settings_from(env: dict[str, str]) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def secure() -> Iterator[Secure]:
+def secure_cluster() -> Iterator[Secure]:
     state = Path(os.environ.get("KAFKATUI_SECURE_STATE_DIR") or REPO / ".localcluster-secure").resolve()
     was_up = (state / "env.scram").is_file()
 
@@ -89,8 +89,8 @@ def kafkatui(args: list[str], env: dict[str, str], tmp_path: Path, timeout: floa
                           timeout=timeout, check=False)
 
 
-def snapshot(secure: Secure, mode: str, tmp_path: Path) -> dict:
-    done = kafkatui(["snapshot", "--json", "--no-processes"], secure.env(mode), tmp_path)
+def snapshot(secure_cluster: Secure, mode: str, tmp_path: Path) -> dict:
+    done = kafkatui(["snapshot", "--json", "--no-processes"], secure_cluster.env(mode), tmp_path)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -99,8 +99,8 @@ def snapshot(secure: Secure, mode: str, tmp_path: Path) -> dict:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_snapshot_reads_every_source_over_each_listener(secure: Secure, mode: str, tmp_path: Path) -> None:
-    doc = snapshot(secure, mode, tmp_path)
+def test_snapshot_reads_every_source_over_each_listener(secure_cluster: Secure, mode: str, tmp_path: Path) -> None:
+    doc = snapshot(secure_cluster, mode, tmp_path)
     topics = {t["name"]: t for t in doc["topics"]}
     assert {"open-orders", "open-events"} <= set(topics)
     assert all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])  # ListOffsets
@@ -117,8 +117,8 @@ def test_snapshot_reads_every_source_over_each_listener(secure: Secure, mode: st
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_tail_reads_records_over_each_listener(secure: Secure, mode: str) -> None:
-    settings = secure.settings(mode)
+def test_tail_reads_records_over_each_listener(secure_cluster: Secure, mode: str) -> None:
+    settings = secure_cluster.settings(mode)
     reader = TailReader(settings, "open-orders", start=parse_start("beginning"))
     reader.start()
     got: list = []
@@ -138,12 +138,12 @@ def test_tail_reads_records_over_each_listener(secure: Secure, mode: str) -> Non
         assert len(got) == 30
 
 
-async def test_monitor_headless_over_scram_shows_denials_without_an_error(secure: Secure) -> None:
+async def test_monitor_headless_over_scram_shows_denials_without_an_error(secure_cluster: Secure) -> None:
     from kafkatui.ui.app import KafkaTuiApp
     from kafkatui.ui.widgets.header import header_errors
     from tests.ui.fixtures import screen_text
 
-    app = KafkaTuiApp(secure.settings("scram", KAFKATUI_REFRESH="2"))
+    app = KafkaTuiApp(secure_cluster.settings("scram", KAFKATUI_REFRESH="2"))
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(600):
             if app.state.cluster is not None and app.state.groups is not None and app.state.zookeeper is not None:
@@ -163,8 +163,8 @@ async def test_monitor_headless_over_scram_shows_denials_without_an_error(secure
 # --------------------------------------------------------------------------- least privilege
 
 
-def test_monitor_is_denied_a_group_and_sees_the_rest(secure: Secure, tmp_path: Path) -> None:
-    doc = snapshot(secure, "scram", tmp_path)
+def test_monitor_is_denied_a_group_and_sees_the_rest(secure_cluster: Secure, tmp_path: Path) -> None:
+    doc = snapshot(secure_cluster, "scram", tmp_path)
     groups = {g["id"]: g for g in doc["groups"]}
     assert groups["secret-readers"]["state"] == "not authorized" and groups["secret-readers"]["partitions"] == []
     assert groups["open-readers"]["state"] == "Empty"
@@ -172,14 +172,14 @@ def test_monitor_is_denied_a_group_and_sees_the_rest(secure: Secure, tmp_path: P
     assert doc["cluster"]["errors"] == []
 
 
-def narrow(secure: Secure) -> dict[str, str]:
+def narrow(secure_cluster: Secure) -> dict[str, str]:
     """SCRAM user `narrow`: Describe on topics and groups only (no cluster rights, no DescribeConfigs)."""
-    return {**secure.env("scram"), "KAFKATUI_SASL_USERNAME": "narrow",
-            "KAFKATUI_SASL_PASSWORD_FILE": str(secure.state / "secrets" / "narrow.password")}
+    return {**secure_cluster.env("scram"), "KAFKATUI_SASL_USERNAME": "narrow",
+            "KAFKATUI_SASL_PASSWORD_FILE": str(secure_cluster.state / "secrets" / "narrow.password")}
 
 
-def test_cluster_and_config_denials_are_marked_and_the_rest_shown(secure: Secure, tmp_path: Path) -> None:
-    done = kafkatui(["snapshot", "--json", "--no-processes"], narrow(secure), tmp_path)
+def test_cluster_and_config_denials_are_marked_and_the_rest_shown(secure_cluster: Secure, tmp_path: Path) -> None:
+    done = kafkatui(["snapshot", "--json", "--no-processes"], narrow(secure_cluster), tmp_path)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     denied = doc["cluster"]["denied"]
@@ -192,13 +192,13 @@ def test_cluster_and_config_denials_are_marked_and_the_rest_shown(secure: Secure
     assert all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])
 
 
-def test_denied_requests_are_not_retried(secure: Secure) -> None:
+def test_denied_requests_are_not_retried(secure_cluster: Secure) -> None:
     """As many requests as a principal allowed everything: a denial is answered once, not retried."""
     from kafkatui.kafka.source import KafkaSource
 
     counts = {}
-    for who, settings in (("narrow", settings_from(narrow(secure))),
-                          ("mtls", secure.settings("mtls"))):
+    for who, settings in (("narrow", settings_from(narrow(secure_cluster))),
+                          ("mtls", secure_cluster.settings("mtls"))):
         source = KafkaSource(settings)
         try:
             source.connect()
@@ -211,8 +211,8 @@ def test_denied_requests_are_not_retried(secure: Secure) -> None:
 # --------------------------------------------------------------------------- the security set-up (read-only)
 
 
-def test_snapshot_security_lists_acls_quotas_and_scram_users(secure: Secure, tmp_path: Path) -> None:
-    security = snapshot(secure, "mtls", tmp_path)["security"]
+def test_snapshot_security_lists_acls_quotas_and_scram_users(secure_cluster: Secure, tmp_path: Path) -> None:
+    security = snapshot(secure_cluster, "mtls", tmp_path)["security"]
     assert security["unavailable"] == {}
     assert {"principal": "User:monitor", "host": "*", "operation": "ALL", "permission": "DENY",
             "resource_type": "TOPIC", "resource_name": "secret-", "pattern_type": "PREFIXED"} in security["acls"]
@@ -220,12 +220,12 @@ def test_snapshot_security_lists_acls_quotas_and_scram_users(secure: Secure, tmp
             "values": {"producer_byte_rate": 1048576.0, "request_percentage": 50.0}} in security["quotas"]
     users = {u["name"]: u["mechanisms"] for u in security["scram_users"]}
     assert users["monitor"] == [{"mechanism": "SCRAM-SHA-512", "iterations": 4096}]
-    password = (secure.state / "secrets" / "monitor.password").read_text().strip()
+    password = (secure_cluster.state / "secrets" / "monitor.password").read_text().strip()
     assert password not in json.dumps(security)
 
 
-def test_snapshot_security_says_what_this_principal_may_not_read(secure: Secure, tmp_path: Path) -> None:
-    done = kafkatui(["snapshot", "--json", "--no-processes"], narrow(secure), tmp_path)
+def test_snapshot_security_says_what_this_principal_may_not_read(secure_cluster: Secure, tmp_path: Path) -> None:
+    done = kafkatui(["snapshot", "--json", "--no-processes"], narrow(secure_cluster), tmp_path)
     security = json.loads(done.stdout)["security"]
     assert security["acls"] == [] and security["scram_users"] == []
     assert security["unavailable"]["acls"] == "not authorized (ClusterAuthorizationFailedError)"
@@ -250,10 +250,10 @@ def test_no_authorizer_is_a_fact_not_an_error(cluster) -> None:
 # --------------------------------------------------------------------------- ZooKeeper TLS + digest
 
 
-def test_zookeeper_hidden_znode_is_no_permission_without_digest(secure: Secure) -> None:
-    with_digest = secure.settings("scram").zk_security
+def test_zookeeper_hidden_znode_is_no_permission_without_digest(secure_cluster: Secure) -> None:
+    with_digest = secure_cluster.settings("scram").zk_security
     without = type(with_digest)(with_digest.ssl_cafile, with_digest.ssl_certfile, with_digest.ssl_keyfile, None)
-    zk_hosts = secure.env("scram")["KAFKATUI_ZOOKEEPER"]
+    zk_hosts = secure_cluster.env("scram")["KAFKATUI_ZOOKEEPER"]
     with ZooKeeperSource(zk_hosts, 8.0, with_digest) as zk:
         assert zk.node("/kafkatui-secure/hidden").data == b"only the digest user reads this"
     with ZooKeeperSource(zk_hosts, 8.0, without) as zk:
@@ -275,15 +275,15 @@ def test_zookeeper_hidden_znode_is_no_permission_without_digest(secure: Secure) 
          "requires a client certificate"),
     ],
 )
-def test_tls_failure_is_one_line_and_exit_2(secure: Secure, case: str, change: dict, says: str,
+def test_tls_failure_is_one_line_and_exit_2(secure_cluster: Secure, case: str, change: dict, says: str,
                                             tmp_path: Path) -> None:
-    env = secure.env("mtls")
+    env = secure_cluster.env("mtls")
     env.pop("KAFKATUI_ZOOKEEPER")
     for key, value in change.items():
         if value == "wrong":
             env[key] = env["KAFKATUI_BOOTSTRAP"].rsplit(":", 1)[0] + f":{int(env[key].rsplit(':', 1)[1]) + 3}"
         elif value:
-            env[key] = secure.cert(value)
+            env[key] = secure_cluster.cert(value)
         else:
             env.pop(key)
     done = kafkatui(["snapshot", "--json", "--no-processes"], env, tmp_path, config="")
@@ -301,9 +301,9 @@ def test_tls_failure_is_one_line_and_exit_2(secure: Secure, case: str, change: d
          "the token command failed: no identity"),
     ],
 )
-def test_rejected_credentials_are_one_line_and_exit_2(secure: Secure, mode: str, change: dict, says: str,
+def test_rejected_credentials_are_one_line_and_exit_2(secure_cluster: Secure, mode: str, change: dict, says: str,
                                                       tmp_path: Path) -> None:
-    env = {**secure.env(mode), **change}
+    env = {**secure_cluster.env(mode), **change}
     env.pop("KAFKATUI_ZOOKEEPER")
     done = kafkatui(["snapshot", "--json", "--no-processes"], env, tmp_path, config="")
     lines = done.stderr.strip().splitlines()
@@ -313,13 +313,13 @@ def test_rejected_credentials_are_one_line_and_exit_2(secure: Secure, mode: str,
 # --------------------------------------------------------------------------- OAUTHBEARER token command
 
 
-def test_token_command_runs_again_before_expiry(secure: Secure, tmp_path: Path) -> None:
+def test_token_command_runs_again_before_expiry(secure_cluster: Secure, tmp_path: Path) -> None:
     from kafkatui.kafka.source import KafkaSource
 
     count = tmp_path / "runs"
     command = shlex.join([sys.executable, str(MINT_JWT), "--sub", "kafkatui-oauth", "--lifetime", "6",
                           "--count-file", str(count)])
-    source = KafkaSource(secure.settings("oauth", KAFKATUI_SASL_OAUTH_TOKEN_COMMAND=command))
+    source = KafkaSource(secure_cluster.settings("oauth", KAFKATUI_SASL_OAUTH_TOKEN_COMMAND=command))
     try:
         source.connect()
         assert len(count.read_text().splitlines()) == 1
@@ -332,8 +332,8 @@ def test_token_command_runs_again_before_expiry(secure: Secure, tmp_path: Path) 
 # --------------------------------------------------------------------------- secrets
 
 
-def test_info_and_process_list_never_show_the_password(secure: Secure, tmp_path: Path) -> None:
-    env = secure.env("scram")
+def test_info_and_process_list_never_show_the_password(secure_cluster: Secure, tmp_path: Path) -> None:
+    env = secure_cluster.env("scram")
     password = Path(env["KAFKATUI_SASL_PASSWORD_FILE"]).read_text().strip()
     done = kafkatui(["info"], env, tmp_path)
     assert done.returncode == 0 and "user monitor, password set" in done.stdout
