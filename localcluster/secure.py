@@ -421,24 +421,6 @@ class SecureCluster(Cluster):
                 consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(5, "", -1) for p in range(3)})
             finally:
                 consumer.close()
-        self._wait_committed()
-
-    def _wait_committed(self) -> None:
-        """Until the committed offsets read back: a new cluster's __consumer_offsets partitions
-        may still be loading, and the first test would see the groups without offsets."""
-        from kafka.admin import KafkaAdminClient
-
-        admin = KafkaAdminClient(client_id="localcluster-secure", **self.admin_kwargs())
-        try:
-            def ready() -> bool:
-                try:
-                    return all(len(admin.list_consumer_group_offsets(g)) == 3 for g in (OPEN_GROUP, SECRET_GROUP))
-                except Exception:  # the coordinator is still loading: ask again
-                    return False
-
-            self._wait("the committed offsets to read back", ready, time.monotonic() + START_TIMEOUT)
-        finally:
-            admin.close()
 
     @staticmethod
     def _set_quota(admin) -> None:
