@@ -6,9 +6,10 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 STATE := .localcluster
 KRAFT_STATE := .localcluster-kraft
+SECURE_STATE := .localcluster-secure
 PYTEST_ARGS ?=
 
-.PHONY: soak bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
+.PHONY: secure secure-down soak bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
 
 help:
 	@echo "make demo | make test | cluster | cluster-down | cluster-status | kraft | kraft-down | lint | bench | screenshots"
@@ -46,6 +47,13 @@ cluster-status:
 kraft: venv
 	$(PYTHON) localcluster/cluster.py --kraft --state-dir $(KRAFT_STATE) up
 	$(VPY) localcluster/seed.py --state-dir $(KRAFT_STATE)
+
+# The secured variant (TLS, SASL, ACLs, ZooKeeper over TLS): writes env.scram, env.mtls, env.oauth.
+secure: venv
+	$(VPY) localcluster/secure.py --state-dir $(SECURE_STATE) up
+
+secure-down:
+	$(PYTHON) localcluster/secure.py --state-dir $(SECURE_STATE) down
 
 kraft-down:
 	$(PYTHON) localcluster/cluster.py --kraft --state-dir $(KRAFT_STATE) down

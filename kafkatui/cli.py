@@ -53,7 +53,11 @@ def _common_options() -> argparse.ArgumentParser:
     sec.add_argument("--security-protocol", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"])
     sec.add_argument("--sasl-mechanism", metavar="MECH", help="PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...")
     sec.add_argument("--sasl-username", metavar="USER")
-    sec.add_argument("--sasl-password", metavar="PASS", help="prefer env KAFKATUI_SASL_PASSWORD")
+    sec.add_argument("--sasl-password", metavar="PASS",
+                     help="visible in `ps`: prefer --sasl-password-file or env KAFKATUI_SASL_PASSWORD")
+    sec.add_argument("--sasl-password-file", metavar="PATH", help="read the SASL password from its first line")
+    sec.add_argument("--sasl-oauth-token-command", metavar="CMD",
+                     help="OAUTHBEARER: a command printing a token; run again before the token expires")
     sec.add_argument("--ssl-cafile", metavar="PATH")
     sec.add_argument("--ssl-certfile", metavar="PATH")
     sec.add_argument("--ssl-keyfile", metavar="PATH")
@@ -65,6 +69,12 @@ def _common_options() -> argparse.ArgumentParser:
     reg.add_argument("--schema-registry-password", metavar="PASS",
                      help="basic auth password; prefer env KAFKATUI_SCHEMA_REGISTRY_PASSWORD")
     reg.add_argument("--schema-registry-cafile", metavar="PATH", help="CA bundle for an https registry")
+    zks = common.add_argument_group("ZooKeeper security (passed to kazoo)")
+    zks.add_argument("--zookeeper-ssl-cafile", metavar="PATH", help="TLS to ZooKeeper: the CA to trust")
+    zks.add_argument("--zookeeper-ssl-certfile", metavar="PATH", help="TLS client certificate (PEM)")
+    zks.add_argument("--zookeeper-ssl-keyfile", metavar="PATH", help="TLS client key (PEM)")
+    zks.add_argument("--zookeeper-digest-file", metavar="PATH",
+                     help="digest credentials USER:PASSWORD on its first line (env KAFKATUI_ZOOKEEPER_DIGEST)")
     return common
 
 
@@ -167,13 +177,45 @@ def run_info(settings: Settings | None, error: str | None) -> int:
             refresh=f"{settings.refresh_s:g}s",
             theme=settings.theme,
             color=settings.color,
-            security=settings.security.protocol,
+            security=_security_line(settings),
         )
     else:
         lines["settings"] = f"not resolved: {error}"
     for key, value in lines.items():
         print(f"{key:10} {value}")
     return EXIT_OK
+
+
+def _security_line(settings: Settings) -> str:
+    """What `info` says about security: protocol, mechanism, user, where the secret comes from;
+    never the password, a token or the digest."""
+    sec, zk = settings.security, settings.zk_security
+    parts = [sec.protocol]
+    if sec.protocol.startswith("SASL"):
+        parts.append(sec.sasl_mechanism or "PLAIN")
+        if sec.sasl_username:
+            parts.append(f"user {sec.sasl_username}")
+        if sec.sasl_password is not None:
+            parts.append("password set")
+        if sec.sasl_oauth_token_command:
+            parts.append("token from a command")
+    if sec.protocol.endswith("SSL"):
+        parts.append("client certificate" if sec.ssl_certfile else "no client certificate")
+    if zk.use_ssl:
+        parts.append("ZooKeeper TLS")
+    if zk.digest:
+        parts.append("ZooKeeper digest credentials set")
+    return ", ".join(parts)
+
+
+def _security_or_reason(kafka: Any) -> Any:
+    """The SecuritySnapshot, or the one-line reason the whole round failed (a str)."""
+    from kafkatui.model import SourceError
+
+    try:
+        return kafka.security()
+    except SourceError as exc:
+        return exc.message
 
 
 def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
@@ -206,14 +248,16 @@ def run_snapshot(settings: Settings, *, processes: bool = True) -> int:
             cluster = cluster_f.result()
             timing["kafka"] = round(timing["kafka"] + connect_s, 4)  # the connect counts, as it always did
             groups_f = pool.submit(timed, Source.GROUPS)
+            security_f = pool.submit(_security_or_reason, kafka)
             procs = timed(Source.PROCESSES, cluster.brokers) if processes else None
             groups = groups_f.result()
             zk = zk_f.result() if zk_f else None
+            security = security_f.result()
     except SourceError as exc:
         return _fail(str(exc))
     finally:
         hub.close()
-    document = build_document(cluster, groups, zk, procs, timing)
+    document = build_document(cluster, groups, zk, procs, timing, security=security)
     json.dump(document, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
     return EXIT_OK
@@ -277,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "info":
             return run_info(None, str(exc))
         return _fail(str(exc))
+    for warning in settings.warnings:
+        print(f"kafkatui: {warning}", file=sys.stderr)
     try:
         if command == "info":
             return run_info(settings, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,11 +39,13 @@ class Security:
     protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
-    sasl_password: str | None = None
+    # repr=False: a Settings printed in a log line or a traceback never shows the password
+    sasl_password: str | None = field(default=None, repr=False)
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     ssl_check_hostname: bool = True
+    sasl_oauth_token_command: str | None = None
 
     def client_kwargs(self) -> dict[str, Any]:
         """kafka-python keyword arguments; only non-default ones, so PLAINTEXT stays minimal."""
@@ -53,6 +56,10 @@ class Security:
                 kwargs["sasl_plain_username"] = self.sasl_username
             if self.sasl_password is not None:
                 kwargs["sasl_plain_password"] = self.sasl_password
+            if kwargs["sasl_mechanism"] == "OAUTHBEARER" and self.sasl_oauth_token_command:
+                from kafkatui.kafka.oauth import provider_for  # one provider per command, shared
+
+                kwargs["sasl_oauth_token_provider"] = provider_for(self.sasl_oauth_token_command)
         if self.protocol.endswith("SSL"):
             kwargs["ssl_check_hostname"] = self.ssl_check_hostname
             for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
@@ -70,8 +77,32 @@ class SchemaRegistry:
 
     url: str | None = None
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     cafile: str | None = None
+
+
+@dataclass(frozen=True)
+class ZkSecurity:
+    """How kazoo reaches a secured ZooKeeper: TLS (CA, client certificate and key) and digest
+    credentials (`user:password`, added to the session with `addauth digest`)."""
+
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    digest: str | None = field(default=None, repr=False)
+
+    @property
+    def use_ssl(self) -> bool:
+        return bool(self.ssl_cafile or self.ssl_certfile)
+
+    def kazoo_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        if self.use_ssl:
+            kwargs.update(use_ssl=True, ca=self.ssl_cafile, certfile=self.ssl_certfile, keyfile=self.ssl_keyfile,
+                          verify_certs=bool(self.ssl_cafile))
+        if self.digest:
+            kwargs["auth_data"] = [("digest", self.digest)]
+        return kwargs
 
 
 @dataclass(frozen=True)
@@ -86,8 +117,10 @@ class Settings:
     mouse: bool = True
     tail_buffer: int = DEFAULT_TAIL_BUFFER
     security: Security = field(default_factory=Security)
+    zk_security: ZkSecurity = field(default_factory=ZkSecurity)
     config_path: Path | None = None
     schema_registry: SchemaRegistry = field(default_factory=SchemaRegistry)
+    warnings: tuple[str, ...] = ()  # one line each, printed on stderr at start-up (secrets exposed)
 
     @property
     def bootstrap_str(self) -> str:
@@ -197,6 +230,8 @@ _PROFILE_KEYS = {
     "sasl_mechanism",
     "sasl_username",
     "sasl_password",
+    "sasl_password_file",
+    "sasl_oauth_token_command",
     "ssl_cafile",
     "ssl_certfile",
     "ssl_keyfile",
@@ -206,6 +241,11 @@ _PROFILE_KEYS = {
     "schema_registry_username",
     "schema_registry_password",
     "schema_registry_cafile",
+    "zookeeper_ssl_cafile",
+    "zookeeper_ssl_certfile",
+    "zookeeper_ssl_keyfile",
+    "zookeeper_digest",
+    "zookeeper_digest_file",
 }
 
 
@@ -273,31 +313,55 @@ def _check_types(path: Path, data: Mapping[str, Any]) -> None:
             check(f"clusters.{name}.{key}", value, _PROFILE_TYPES[key])
 
 
-def _security(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[str, Any]) -> Security:
-    def pick(key: str, env_key: str) -> Any:
+def _picker(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[str, Any]) -> Callable[[str], Any]:
+    """Flag, then KAFKATUI_<KEY>, then the profile's key."""
+
+    def pick(key: str) -> Any:
         if args.get(key) is not None:
             return args[key]
+        env_key = f"KAFKATUI_{key.upper()}"
         if env.get(env_key):
             return env[env_key]
         return profile.get(key)
 
-    protocol = (pick("security_protocol", "KAFKATUI_SECURITY_PROTOCOL") or "PLAINTEXT").upper()
+    return pick
+
+
+def read_secret_file(path: str, what: str) -> str:
+    """The first line of a secret file (a trailing newline is not part of the password)."""
+    try:
+        text = Path(path).expanduser().read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        raise ConfigError(f"{what} file {path} is empty")
+    return lines[0]
+
+
+def _security(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[str, Any]) -> Security:
+    pick = _picker(profile, env, args)
+
+    protocol = (pick("security_protocol") or "PLAINTEXT").upper()
     if protocol not in SECURITY_PROTOCOLS:
         raise ConfigError(f"security protocol must be one of {', '.join(SECURITY_PROTOCOLS)}, got {protocol!r}")
-    mechanism = pick("sasl_mechanism", "KAFKATUI_SASL_MECHANISM")
+    mechanism = pick("sasl_mechanism")
     if mechanism is not None and mechanism.upper() not in SASL_MECHANISMS:
         raise ConfigError(f"SASL mechanism must be one of {', '.join(SASL_MECHANISMS)}, got {mechanism!r}")
+    if (mechanism or "").upper() == "OAUTHBEARER" and not pick("sasl_oauth_token_command"):
+        raise ConfigError("SASL mechanism OAUTHBEARER needs --sasl-oauth-token-command CMD (it prints a token)")
     check = profile.get("ssl_check_hostname", True)
     if args.get("ssl_no_check_hostname"):
         check = False
     return Security(
         protocol=protocol,
         sasl_mechanism=mechanism.upper() if mechanism else None,
-        sasl_username=pick("sasl_username", "KAFKATUI_SASL_USERNAME"),
-        sasl_password=pick("sasl_password", "KAFKATUI_SASL_PASSWORD"),
-        ssl_cafile=pick("ssl_cafile", "KAFKATUI_SSL_CAFILE"),
-        ssl_certfile=pick("ssl_certfile", "KAFKATUI_SSL_CERTFILE"),
-        ssl_keyfile=pick("ssl_keyfile", "KAFKATUI_SSL_KEYFILE"),
+        sasl_username=pick("sasl_username"),
+        sasl_password=_sasl_password(pick),
+        sasl_oauth_token_command=pick("sasl_oauth_token_command"),
+        ssl_cafile=pick("ssl_cafile"),
+        ssl_certfile=pick("ssl_certfile"),
+        ssl_keyfile=pick("ssl_keyfile"),
         ssl_check_hostname=bool(check),
     )
 
@@ -329,6 +393,51 @@ def _schema_registry(path: Path, name: str | None, profile: Mapping[str, Any], e
         password=pick("schema_registry_password", "KAFKATUI_SCHEMA_REGISTRY_PASSWORD"),
         cafile=pick("schema_registry_cafile", "KAFKATUI_SCHEMA_REGISTRY_CAFILE"),
     )
+
+
+def _sasl_password(pick: Callable[[str], Any]) -> str | None:
+    """The password itself, or read from --sasl-password-file / KAFKATUI_SASL_PASSWORD_FILE /
+    `sasl_password_file`; the inline value wins when both are given."""
+    password = pick("sasl_password")
+    if password is None and pick("sasl_password_file"):
+        password = read_secret_file(pick("sasl_password_file"), "SASL password")
+    return password
+
+
+def _zk_security(profile: Mapping[str, Any], env: Mapping[str, str], args: Mapping[str, Any]) -> ZkSecurity:
+    pick = _picker(profile, env, args)
+    digest = pick("zookeeper_digest")
+    if digest is None and pick("zookeeper_digest_file"):
+        digest = read_secret_file(pick("zookeeper_digest_file"), "ZooKeeper digest")
+    if digest is not None and ":" not in digest:
+        raise ConfigError("ZooKeeper digest credentials must be USER:PASSWORD")
+    return ZkSecurity(
+        ssl_cafile=pick("zookeeper_ssl_cafile"),
+        ssl_certfile=pick("zookeeper_ssl_certfile"),
+        ssl_keyfile=pick("zookeeper_ssl_keyfile"),
+        digest=digest,
+    )
+
+
+def secret_warnings(path: Path, profile: Mapping[str, Any], args: Mapping[str, Any]) -> tuple[str, ...]:
+    """One line per way a secret is exposed: on the command line (`ps` shows every process's
+    arguments) or in a config file that others may read."""
+    out = []
+    if args.get("sasl_password") is not None:
+        out.append("warning: --sasl-password is visible to every user in `ps`; "
+                   "use --sasl-password-file or KAFKATUI_SASL_PASSWORD instead")
+    if args.get("schema_registry_password") is not None:
+        out.append("warning: --schema-registry-password is visible to every user in `ps`; "
+                   "use KAFKATUI_SCHEMA_REGISTRY_PASSWORD instead")
+    if any(profile.get(key) for key in ("sasl_password", "zookeeper_digest", "schema_registry_password")):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            mode = 0
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            out.append(f"warning: {path} holds a password and is readable by others (mode "
+                       f"{stat.S_IMODE(mode):o}); chmod 600 it or use sasl_password_file")
+    return tuple(out)
 
 
 def load_settings(
@@ -407,8 +516,10 @@ def load_settings(
         mouse=bool(mouse),
         tail_buffer=tail_buffer,
         security=_security(profile, env, args),
+        zk_security=_zk_security(profile, env, args),
         config_path=path,
         schema_registry=_schema_registry(path, name, profile, env, args),
+        warnings=secret_warnings(path, profile, args),
     )
 
 

@@ -35,6 +35,11 @@ class NotFoundError(SourceError):
     """The server answered: what was asked for does not exist (a znode deleted under the cursor)."""
 
 
+class NotAuthorizedError(SourceError):
+    """The server answered: this principal may not read it (a znode's ACL, a denied Kafka
+    request). A fact about the credentials, shown as "no permission", not as a failure."""
+
+
 class UnreachableError(SourceError):
     """No server answered (down, frozen, session lost): nothing is known about what was asked.
 
@@ -235,6 +240,7 @@ class ClusterSnapshot:
     requests: int = 0  # Kafka requests this refresh sent, for the benchmark
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     errors: tuple[str, ...] = ()  # parts of the refresh that failed (data kept for the rest)
+    denied: tuple[str, ...] = ()  # parts this principal may not read (*_AUTHORIZATION_FAILED): not errors
     reassignments: tuple[Reassignment, ...] = ()
     configs: ClusterConfigs | None = None  # None until the first config round answered
 
@@ -409,6 +415,7 @@ class GroupsSnapshot:
     groups: tuple[Group, ...]
     requests: int = 0
     errors: tuple[str, ...] = ()  # groups or brokers that could not be described (the rest is kept)
+    denied: tuple[str, ...] = ()  # groups this principal may not describe (GROUP_AUTHORIZATION_FAILED)
     timing: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     lag_time_requests: int = 0  # of `requests`, those of the lag-in-time round (kafka.lag_time), if one ran
 
@@ -560,3 +567,47 @@ def warm(snapshot: object) -> object:
             g.total_lag  # noqa: B018
         snapshot._by_id  # noqa: B018
     return snapshot
+
+
+# --------------------------------------------------------------------------- Security (read-only views of it)
+
+
+@dataclass(frozen=True)
+class AclBinding:
+    """One ACL (DescribeAcls): who may or may not do what on which resource."""
+
+    principal: str
+    host: str
+    operation: str  # READ, DESCRIBE, ALL, ...
+    permission: str  # ALLOW | DENY
+    resource_type: str  # TOPIC, GROUP, CLUSTER, ...
+    resource_name: str
+    pattern_type: str  # LITERAL | PREFIXED
+
+
+@dataclass(frozen=True)
+class ClientQuota:
+    """One quota entity (DescribeClientQuotas): e.g. (("user", "alice"),) with its rates."""
+
+    entity: tuple[tuple[str, str | None], ...]  # (type, name); name None = the default entity
+    values: tuple[tuple[str, float], ...]  # producer_byte_rate, consumer_byte_rate, request_percentage
+
+
+@dataclass(frozen=True)
+class ScramUser:
+    """A SCRAM user: its mechanisms and iteration counts, never anything secret."""
+
+    name: str
+    mechanisms: tuple[tuple[str, int], ...]  # (SCRAM-SHA-512, 4096)
+
+
+@dataclass(frozen=True)
+class SecuritySnapshot:
+    """ACLs, quotas and SCRAM users; a part that could not be read is None, with the reason in
+    `unavailable` ("no authorizer configured" is a fact about the cluster, not an error)."""
+
+    fetched_at: float
+    acls: tuple[AclBinding, ...] | None
+    quotas: tuple[ClientQuota, ...] | None
+    scram_users: tuple[ScramUser, ...] | None
+    unavailable: dict[str, str] = field(default_factory=dict)

@@ -240,13 +240,14 @@ class Metadata:
     controller_id: int
 
 
-def fetch_metadata(host: str, port: int, timeout: float = 3.0) -> Metadata:
-    """Ask one broker for cluster metadata (no topics).  Raises OSError/ValueError on failure."""
+def fetch_metadata(host: str, port: int, timeout: float = 3.0, wrap=None) -> Metadata:
+    """Ask one broker for cluster metadata (no topics).  Raises OSError/ValueError on failure.
+    `wrap(sock)` returns the socket to talk over (a TLS listener: secure.py)."""
     corr = 7
     body = struct.pack(">i", 0) + struct.pack(">?", False)  # topics: empty array; no auto-create
     header = struct.pack(">hhi", 3, 4, corr) + _kstr("kafkatui-localcluster")
     req = header + body
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+    with socket.create_connection((host, port), timeout=timeout) as raw, (wrap or (lambda s: s))(raw) as sock:
         sock.settimeout(timeout)
         sock.sendall(struct.pack(">i", len(req)) + req)
         size = struct.unpack(">i", _recv_exact(sock, 4))[0]
@@ -370,18 +371,21 @@ SECOND_LOG_DIR = "data2"  # see Cluster._log_dirs
 class Cluster:
     """One local cluster, identified by its state dir."""
 
+    port_base_env = PORT_BASE_ENV  # a variant (secure.py) has its own, so it never shares ports
+    default_port_base = DEFAULT_PORT_BASE
+
     def __init__(self, kraft: bool = False, state_dir: str | os.PathLike | None = None, port_base: int | None = None):
         self.kraft = kraft
         default = REPO / (".localcluster-kraft" if kraft else ".localcluster")
         self.state = Path(state_dir or default).expanduser().resolve()
         if port_base is None:
-            raw = os.environ.get(PORT_BASE_ENV, "").strip()
+            raw = os.environ.get(self.port_base_env, "").strip()
             try:
-                port_base = int(raw) if raw else DEFAULT_PORT_BASE
+                port_base = int(raw) if raw else self.default_port_base
             except ValueError:
-                raise ClusterError(f"kafkatui localcluster: {PORT_BASE_ENV}={raw!r} is not a number") from None
+                raise ClusterError(f"kafkatui localcluster: {self.port_base_env}={raw!r} is not a number") from None
         if not 1024 <= port_base <= 55000:
-            raise ClusterError(f"kafkatui localcluster: {PORT_BASE_ENV} must be in 1024..55000")
+            raise ClusterError(f"kafkatui localcluster: {self.port_base_env} must be in 1024..55000")
         self.port_base = port_base
         self.version = KRAFT_KAFKA_VERSION if kraft else ZK_KAFKA_VERSION
         self.pids_dir = self.state / "pids"

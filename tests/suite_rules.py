@@ -3,11 +3,11 @@
 Why hooks and not habits: a marker typed by hand drifts from what a test really needs, and a
 skip reads as "fine" in a green run. So:
 
-- `live` and `kraft` are derived, never written by hand: a test that uses the `cluster` or
-  `kraft_cluster` fixture (directly or through another fixture) gets `live`; one that uses
-  `kraft_cluster` also gets `kraft`. A hand-written `live`/`kraft` on a test that uses no such
-  fixture is an error at collection, so `-m live` / `-m "not live"` select exactly the tests
-  that need a cluster.
+- `live` and `kraft` are derived, never written by hand: a test that uses the `cluster`,
+  `kraft_cluster` or `secure_cluster` (tests/live/test_secure_cluster.py) fixture (directly or
+  through another fixture) gets `live`; one that uses `kraft_cluster` also gets `kraft`. A
+  hand-written `live`/`kraft` on a test that uses no such fixture is an error at collection, so
+  `-m live` / `-m "not live"` select exactly the tests that need a cluster.
 - Under CI (`CI` set to anything but empty, 0, false or no: `.ci/run` runs with CI=true) a
   skipped test fails the run: CI is where everything the suite claims must run. The only way
   out is `@pytest.mark.allowed_skip(reason=...)` on the test, with the reason stated; keep
@@ -22,7 +22,7 @@ from collections.abc import Generator, Mapping
 import pytest
 
 DERIVED_MARKERS: Mapping[str, frozenset[str]] = {
-    "live": frozenset({"cluster", "kraft_cluster"}),
+    "live": frozenset({"cluster", "kraft_cluster", "secure_cluster"}),
     "kraft": frozenset({"kraft_cluster"}),
 }
 ALLOWED_SKIP = "allowed_skip"

@@ -48,6 +48,21 @@ def bootstrap_failures() -> Iterator[BootstrapFailures]:
         logger.removeHandler(handler)
 
 
+def tls_failure(detail: str) -> str:
+    """What failed in a TLS handshake, in the operator's terms: the three usual causes first."""
+    low = detail.lower()
+    if "mismatch" in low or "doesn't match" in low or "hostname" in low:
+        return (f"TLS hostname mismatch: the broker's certificate does not name the address dialled ({detail}); "
+                "use an address its certificate names (--ssl-no-check-hostname turns the check off)")
+    if "certificate verify failed" in low:
+        return (f"TLS: the broker's certificate is signed by an unknown CA ({detail}); "
+                "give the CA that signed it with --ssl-cafile")
+    if "bad certificate" in low or "certificate required" in low or "handshake failure" in low:
+        return (f"TLS: the broker requires a client certificate and rejected ours or its absence ({detail}); "
+                "give --ssl-certfile and --ssl-keyfile")
+    return f"the TLS handshake failed ({detail}); check --security-protocol and the --ssl-* files"
+
+
 def explain(errors: list[BaseException], protocol: str, mechanism: str | None) -> str | None:
     """One line naming a security mismatch among the bootstrap errors, or None for anything else."""
     for exc in reversed(errors):
@@ -60,5 +75,10 @@ def explain(errors: list[BaseException], protocol: str, mechanism: str | None) -
         if name in ("SaslAuthenticationFailedError", "AuthenticationFailedError"):
             return f"SASL authentication failed ({name}): check --sasl-username and the password"
         if "SSL" in name or "ssl" in str(exc).lower():
-            return f"the TLS handshake failed ({name}: {exc}); check --security-protocol and the --ssl-* files"
+            return tls_failure(str(exc).rsplit("Error: ", 1)[-1])
+    if protocol.startswith("SASL") and errors and "disconnected" in str(errors[-1]):
+        # the probe got an ApiVersions answer (TLS and Kafka are fine), then every SASL attempt
+        # ended with the broker hanging up: how a broker rejects SCRAM credentials or a token
+        return (f"the broker closed the connection during SASL {mechanism or 'PLAIN'} authentication: most "
+                "likely it rejected the credentials; check --sasl-username and the password (or the token)")
     return None

@@ -46,6 +46,21 @@ CONFIG_SOURCES = {
 }
 
 
+NOT_AUTHORIZED = "not authorized"  # how a part this principal may not read is shown
+DENIED_MARK = "AuthorizationFailed"  # Topic/Group/Cluster/TransactionalId AuthorizationFailedError
+
+
+def split_denied(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(errors, denied): a request the principal may not make (TOPIC_, GROUP_ or
+    CLUSTER_AUTHORIZATION_FAILED) is a fact about its rights, kept apart from failures so a
+    least-privilege user gets what it may see, the rest marked "not authorized", and no error
+    that never clears."""
+    errors, denied = [], []
+    for line in lines:
+        (denied if DENIED_MARK in line else errors).append(line)
+    return tuple(errors), tuple(denied)
+
+
 def describe_error(exc: BaseException) -> str:
     """One line naming what went wrong: the kafka-python error class and its message."""
     name = type(exc).__name__

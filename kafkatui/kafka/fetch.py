@@ -79,6 +79,7 @@ class GroupsFetch:
     latest: dict[TopicPartitionKey, int]
     errors: list[str]
     timing: dict[str, float]
+    denied: frozenset[str] = frozenset()  # groups the principal may not describe (GROUP_AUTHORIZATION_FAILED)
 
 
 async def fetch_cluster(
@@ -181,6 +182,7 @@ async def fetch_groups(call: Call, offset_requests: OffsetRequests | None = None
     fetch_results, fetch_errors = await gather(call, phase)
     errors.extend(fetch_errors)
     described: dict[str, Any] = {}
+    denied: set[str] = set()
     committed: dict[str, dict[TopicPartitionKey, int | None]] = {}
     untyped: dict[str, Any] = {}  # KIP-848 by DescribeGroups' answer: group id -> that answer
     for kind, _node, response, tag in fetch_results:
@@ -191,6 +193,8 @@ async def fetch_groups(call: Call, offset_requests: OffsetRequests | None = None
                     untyped[g.group_id] = g  # settled by describe_untyped
                     continue
                 line = describe_line(g)
+                if Errors.for_code(g.error_code) is Errors.GroupAuthorizationFailedError:
+                    denied.add(g.group_id)
                 if line is not None:
                     errors.append(line)
                     continue
@@ -234,7 +238,7 @@ async def fetch_groups(call: Call, offset_requests: OffsetRequests | None = None
                 counts[name] = counts.get(name, 0) + count
         errors.extend(summarize(counts, "latest offsets"))
         timing["offsets"] = time.monotonic() - phase_started
-    return GroupsFetch(listed, described, committed, latest, errors, timing)
+    return GroupsFetch(listed, described, committed, latest, errors, timing, frozenset(denied))
 
 
 def describe_line(group: Any) -> str | None:

@@ -56,6 +56,7 @@ from kafkatui.kafka.bootstrap import bootstrap_failures, explain
 from kafkatui.kafka.catch_up import catch_up, window_rates
 from kafkatui.kafka.clients import BootstrapUnreachable, bootstrap_kwargs, client_factory
 from kafkatui.kafka.convert import (
+    NOT_AUTHORIZED,
     TopicPartitionKey,
     brokers_from_metadata,
     config_entries,
@@ -65,6 +66,7 @@ from kafkatui.kafka.convert import (
     log_dirs_from_response,
     offsets_from_response,
     quorum_from_response,
+    split_denied,
     summarize,
     topics_from_metadata,
 )
@@ -83,7 +85,9 @@ from kafkatui.kafka.disks import DiskFillTracker
 from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.lag_time import LagTimeTracker, fetch_round, with_lag_time
+from kafkatui.kafka.oauth import command_error
 from kafkatui.kafka.rates import RateTracker
+from kafkatui.kafka.security import fetch_security
 from kafkatui.kafka.wire import RESOURCE_TYPES, Call, Fatal, NotFound, OffsetRequests
 from kafkatui.model import (
     MIN_ISR_KEY,
@@ -94,9 +98,11 @@ from kafkatui.model import (
     Group,
     GroupPartition,
     GroupsSnapshot,
+    LagStatus,
     LogDir,
     Quorum,
     Reassignment,
+    SecuritySnapshot,
     SourceError,
     Topic,
 )
@@ -106,6 +112,7 @@ __all__ = ["KafkaSource"]
 CLIENT_ID = "kafkatui"
 SOURCE = "kafka"
 RECONNECT_BACKOFF_MAX_MS = 5000  # a restarted broker is used again within seconds, not 30 s
+MAX_IN_FLIGHT = 64  # requests pipelined per broker connection (see _client_kwargs)
 CONFIG_REFRESH_S = 60.0
 """Topic min.insync.replicas and every broker's configs change rarely (an operator's act), so
 they are asked for at the first refresh and then at most once a minute, plus at once for a
@@ -159,6 +166,7 @@ class KafkaSource:
         self._disks = DiskFillTracker()
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
+        self._configs_denied: frozenset[str] = frozenset()  # topics whose configs this principal may not read
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
         # the encoded ListOffsets requests, kept while each leader's partitions stay the same
         self._offset_requests = OffsetRequests()
@@ -174,6 +182,9 @@ class KafkaSource:
             "client_id": CLIENT_ID,
             "request_timeout_ms": timeout_ms,
             "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+            # a phase sends its requests at once; on a one-broker cluster they all share one
+            # connection, and kafka-python's 5 failed the rest with "Node paused: max_in_flight"
+            "max_in_flight_requests_per_connection": MAX_IN_FLIGHT,
             "kafka_client": client_factory(self.timeout_s),
             **self.settings.security.client_kwargs(),
         }
@@ -191,7 +202,8 @@ class KafkaSource:
             except Exception as exc:
                 where = self.settings.bootstrap_str or "(no bootstrap servers)"
                 security = self.settings.security
-                mismatch = explain(failures.errors, security.protocol, security.sasl_mechanism)
+                mismatch = command_error(security.sasl_oauth_token_command) or explain(
+                    failures.errors, security.protocol, security.sasl_mechanism)
                 if mismatch:  # the brokers answered: "cannot reach" would send the operator the wrong way
                     raise SourceError(SOURCE, f"cannot connect to {where}: {mismatch}") from None
                 # a timeout's own text only repeats the addresses; other errors (SSL, SASL) say more
@@ -257,6 +269,7 @@ class KafkaSource:
         timing: dict[str, float] = {}
         configs_due = self._configs is None or time.monotonic() - self._configs_at >= CONFIG_REFRESH_S
         known = frozenset(self._configs.min_isr) if self._configs is not None else frozenset()
+        known |= self._configs_denied  # asked, and denied: asked again with the next full round only
 
         async def fetch(call: Call) -> Any:
             return await fetch_cluster(call, configs_due, known, self._offset_requests)
@@ -284,6 +297,9 @@ class KafkaSource:
                 bucket = offset_errors[kind.replace("_", " ")]
                 for name, count in errs.items():
                     bucket[name] = bucket.get(name, 0) + count
+            elif kind == "log_dirs" and node is not None and getattr(response, "error_code", 0):
+                # v3+: the whole request failed, e.g. CLUSTER_AUTHORIZATION_FAILED (no Describe on the cluster)
+                errors.append(f"log dirs of broker {node}: {Errors.for_code(response.error_code).__name__}")
             elif kind == "log_dirs" and node is not None:
                 dirs, replica_sizes = log_dirs_from_response(node, response)
                 log_dirs.extend(dirs)
@@ -297,6 +313,9 @@ class KafkaSource:
                 reassignment_answer = response
             elif kind == "topic_configs":
                 topic_min_isr, lines = min_isr_from_response(response)
+                self._configs_denied = frozenset(
+                    r.resource_name for r in response.results
+                    if Errors.for_code(r.error_code) is Errors.TopicAuthorizationFailedError)
                 errors.extend(lines)
             elif kind == "broker_configs" and node is not None:
                 values, lines = broker_configs_from_response(response, node)
@@ -325,6 +344,7 @@ class KafkaSource:
                                                                    histories))
         self._topics = {t.name: t for t in topics}
         log_dirs.sort(key=lambda d: (d.broker_id, d.path))
+        errors, denied = split_denied(errors)
         timing["build"] = time.monotonic() - build_started
         return ClusterSnapshot(
             fetched_at=fetched_at,
@@ -338,7 +358,8 @@ class KafkaSource:
             kraft=fetched.kraft,
             requests=requests,
             timing=timing,
-            errors=tuple(errors),
+            errors=errors,
+            denied=denied,
             reassignments=tuple(reassignments),
             configs=configs,
         )
@@ -403,13 +424,18 @@ class KafkaSource:
         now_ms = int(time.time() * 1000)
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
+            not_authorized = group_id in fetched.denied
             members = members_from_description(desc) if desc is not None else ()
             partitions, lag_s, lag_note = with_lag_time(self._lag_time, group_id, parts_of[group_id], now_ms)
             self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions
                                              if p.exists is not False))  # a deleted topic has no lag to judge
             status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
+            if not_authorized:
+                status, reason = LagStatus.UNKNOWN, f"{NOT_AUTHORIZED}: this principal may not describe the group"
             if desc is not None:  # from DescribeGroups, or ConsumerGroupDescribe for a KIP-848 group
                 state, protocol_type, protocol = state_and_protocol(desc)
+            elif not_authorized:  # listed (Describe on the cluster) but not describable: a fact, not a failure
+                state, protocol_type, protocol = NOT_AUTHORIZED, listed_group.protocol_type, ""
             else:  # not described (its coordinator failed): what ListGroups said
                 state = getattr(listed_group, "group_state", None) or "Unknown"
                 protocol_type, protocol = listed_group.protocol_type, ""
@@ -432,13 +458,15 @@ class KafkaSource:
             groups[-1] = replace(groups[-1], catch_up=catch_up(groups[-1].total_lag,
                                                                window_rates(self._lag.windows(group_id))))
         self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
+        errors, denied = split_denied(errors)
         timing["build"] = time.monotonic() - build_started
         return GroupsSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - started,
             groups=tuple(groups),
             requests=requests + lag_time_requests,
-            errors=tuple(errors),
+            errors=errors,
+            denied=denied,
             timing=timing,
             lag_time_requests=lag_time_requests,
         )
@@ -469,6 +497,11 @@ class KafkaSource:
         return sent
 
     # ------------------------------------------------------------------ configs
+
+    def security(self) -> SecuritySnapshot:
+        """ACLs, client quotas and SCRAM users, each part with why it is unavailable if it is."""
+        snapshot, _sent = self._call("security", fetch_security, {})
+        return snapshot
 
     def configs(self, resource_type: str, name: str) -> ConfigSnapshot:
         """All configs of one topic or broker ("topic" | "broker"), defaults marked."""

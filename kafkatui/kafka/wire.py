@@ -2,8 +2,9 @@
 
 Read-only by construction: the builders below are every request `KafkaSource` sends —
 Metadata, ListOffsets, DescribeLogDirs, DescribeQuorum, ListGroups, DescribeGroups,
-ConsumerGroupDescribe, OffsetFetch, DescribeConfigs and ListPartitionReassignments, and Fetch
-(as a plain consumer, for kafka_lag_time) — so that list is checkable here, in
+ConsumerGroupDescribe, OffsetFetch, DescribeConfigs, ListPartitionReassignments, DescribeAcls,
+DescribeClientQuotas and DescribeUserScramCredentials, and Fetch (as a plain consumer, for
+kafka_lag_time) — so that list is checkable here, in
 one place. The only Metadata request is built by `metadata()`, with
 `allow_auto_topic_creation=False`, so asking about a topic that does not exist can never
 create it, even with `auto.create.topics.enable=true` on the brokers. ConsumerGroupDescribe
@@ -30,10 +31,13 @@ from typing import Any
 
 import kafka.errors as Errors
 from kafka.protocol.admin import (
+    DescribeAclsRequest,
+    DescribeClientQuotasRequest,
     DescribeConfigsRequest,
     DescribeGroupsRequest,
     DescribeLogDirsRequest,
     DescribeQuorumRequest,
+    DescribeUserScramCredentialsRequest,
     ListGroupsRequest,
     ListPartitionReassignmentsRequest,
 )
@@ -364,3 +368,24 @@ def fetch_request(offsets: dict[TopicPartitionKey, int], partition_max_bytes: in
         min_version=4,
         max_version=FETCH_MAX_VERSION,
     )
+
+
+ANY = 1  # AclResourceType/PatternType/AclOperation/AclPermissionType "ANY": a filter matching all
+
+
+def describe_acls_request() -> DescribeAclsRequest:
+    """Every ACL binding (a filter of ANY everywhere). SECURITY_DISABLED: no authorizer."""
+    return DescribeAclsRequest(resource_type_filter=ANY, resource_name_filter=None, pattern_type_filter=ANY,
+                               principal_filter=None, host_filter=None, operation=ANY, permission_type=ANY)
+
+
+def describe_client_quotas_request() -> DescribeClientQuotasRequest:
+    """Every client quota (no component filter, not strict)."""
+    return DescribeClientQuotasRequest(components=[], strict=False)
+
+
+def describe_scram_users_request() -> DescribeUserScramCredentialsRequest:
+    """Every SCRAM user's mechanisms and iterations; the broker never sends a salt or a key.
+    `users=[]` (also "all"), not None: Kafka 3.9 answers a denied null list with a
+    NullPointerException and closes the connection, failing every request in flight on it."""
+    return DescribeUserScramCredentialsRequest(users=[])

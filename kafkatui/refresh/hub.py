@@ -94,7 +94,7 @@ def source_hub(settings: Settings, kafka: Any = None) -> SourceHub:
 
         if not settings.zookeeper:
             raise SourceError("zookeeper", "not configured")
-        return ZooKeeperSource(settings.zookeeper, settings.connect_timeout_s)
+        return ZooKeeperSource(settings.zookeeper, settings.connect_timeout_s, settings.zk_security)
 
     def processes() -> Any:
         from kafkatui.processes.source import ProcessSource

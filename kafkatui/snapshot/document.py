@@ -43,6 +43,7 @@ from kafkatui.model import (
     ProcessesSnapshot,
     Quorum,
     QuorumVoter,
+    SecuritySnapshot,
     Topic,
     ZkSnapshot,
     ZkState,
@@ -207,11 +208,14 @@ def build_document(
     zookeeper: ZkSnapshot | None,
     processes: ProcessesSnapshot | None,
     timing: Mapping[str, float],
+    security: SecuritySnapshot | str | None = None,
 ) -> dict[str, Any]:
     """The whole `snapshot --json` document; `json.dumps` of it is stable for equal input."""
     errors = list(cluster.errors)
+    denied = list(cluster.denied)
     if groups is not None:
         errors.extend(f"groups: {e}" for e in groups.errors)
+        denied.extend(f"groups: {e}" for e in groups.denied)
     return {
         "cluster": {
             "id": cluster.cluster_id,
@@ -219,6 +223,7 @@ def build_document(
             "mode": "kraft" if cluster.kraft else "zookeeper",
             "quorum": quorum_json(cluster.quorum),
             "errors": errors,
+            "denied": denied,  # what this principal may not read (not authorized): not errors
         },
         "brokers": [
             broker_json(cluster, b.id, b.host, b.port, b.rack) for b in sorted(cluster.brokers, key=lambda b: b.id)
@@ -231,4 +236,31 @@ def build_document(
         else None,
         "timing": timing_json(cluster, groups, zookeeper, processes, timing),
         "attention": [f.as_json() for f in findings(cluster, groups)],
+        "security": security_json(security),
+    }
+
+
+def security_json(security: SecuritySnapshot | str | None) -> dict[str, Any] | None:
+    """ACLs, quotas and SCRAM users, each a list; `unavailable` names why a part is missing
+    (None: not asked; a str: why the whole round failed)."""
+    if security is None:
+        return None
+    if isinstance(security, str):
+        return {"acls": [], "quotas": [], "scram_users": [], "unavailable": dict.fromkeys(
+            ("acls", "quotas", "scram_users"), security)}
+    return {
+        "acls": [
+            {"principal": a.principal, "host": a.host, "operation": a.operation, "permission": a.permission,
+             "resource_type": a.resource_type, "resource_name": a.resource_name, "pattern_type": a.pattern_type}
+            for a in security.acls or ()
+        ],
+        "quotas": [
+            {"entity": [{"type": t, "name": n} for t, n in q.entity], "values": dict(q.values)}
+            for q in security.quotas or ()
+        ],
+        "scram_users": [
+            {"name": u.name, "mechanisms": [{"mechanism": m, "iterations": i} for m, i in u.mechanisms]}
+            for u in security.scram_users or ()
+        ],
+        "unavailable": dict(security.unavailable),
     }

@@ -14,11 +14,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import ConnectionClosedError, ConnectionLoss, KazooException, NoNodeError, SessionExpiredError
+from kazoo.exceptions import (
+    ConnectionClosedError,
+    ConnectionLoss,
+    KazooException,
+    NoAuthError,
+    NoNodeError,
+    SessionExpiredError,
+)
 from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.protocol.states import ZnodeStat
 
-from kafkatui.model import NotFoundError, SourceError, UnreachableError
+from kafkatui.model import NotAuthorizedError, NotFoundError, SourceError, UnreachableError
 
 SOURCE = "zookeeper"
 STATS_BATCH = 50  # exists_async requests in flight at once in stats()
@@ -84,6 +91,8 @@ class ReadOnlyZk:
             return result.get(timeout=timeout_s)
         except NoNodeError:
             raise NotFoundError(SOURCE, f"node {path} no longer exists") from None
+        except NoAuthError:
+            raise NotAuthorizedError(SOURCE, f"no permission to read {path} (its ACL)") from None
         except KazooTimeoutError:
             raise UnreachableError(SOURCE, f"{what} {path} timed out after {timeout_s:.3g} s") from None
         except (ConnectionLoss, ConnectionClosedError, SessionExpiredError) as exc:

@@ -36,6 +36,7 @@ from kazoo.exceptions import KazooException
 from kazoo.protocol.states import KazooState
 from kazoo.retry import KazooRetry
 
+from kafkatui.config import ZkSecurity
 from kafkatui.model import (
     NotFoundError,
     SourceError,
@@ -76,9 +77,10 @@ class ZooKeeperSource:
     behind a dead session; kazoo keeps reconnecting in the background.
     """
 
-    def __init__(self, hosts: str, timeout_s: float = 4.0) -> None:
+    def __init__(self, hosts: str, timeout_s: float = 4.0, security: ZkSecurity | None = None) -> None:
         self.hosts = hosts
         self.timeout_s = timeout_s
+        self._security = security or ZkSecurity()
         self._servers = split_hosts(hosts)
         self._first = 0  # index of the server asked first for stats: the last one that answered
         self._lock = threading.Lock()
@@ -138,7 +140,8 @@ class ZooKeeperSource:
 
     def _new_client(self) -> KazooClient:
         retry = KazooRetry(max_tries=-1, delay=0.2, backoff=2, max_delay=RETRY_MAX_DELAY_S)
-        client = KazooClient(hosts=self.hosts, timeout=self.timeout_s, connection_retry=retry)
+        client = KazooClient(hosts=self.hosts, timeout=self.timeout_s, connection_retry=retry,
+                             **self._security.kazoo_kwargs())
         client.add_listener(self._on_state)
         return client
 
@@ -207,12 +210,12 @@ class ZooKeeperSource:
             host, port = self._servers[index]
             where = f"{host}:{port}"
             try:
-                srvr = four_letter_word(host, port, "srvr", budget)
+                srvr = four_letter_word(host, port, "srvr", budget, self._security)
             except OSError as exc:
                 errors.append(f"{where} {exc.strerror or exc}")
                 continue
             try:
-                mntr: str | None = four_letter_word(host, port, "mntr", budget)
+                mntr: str | None = four_letter_word(host, port, "mntr", budget, self._security)
             except OSError:
                 mntr = None  # srvr answered; show what it gave rather than nothing
             self._first = index

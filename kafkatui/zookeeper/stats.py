@@ -10,9 +10,10 @@ pure parsing of the replies (including a whitelist refusal, which arrives as an 
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 
-from kafkatui.config import split_host_port
+from kafkatui.config import ZkSecurity, split_host_port
 from kafkatui.model import ZkServerStats
 
 FOUR_LETTER_REPLY_CAP = 256 * 1024  # a `mntr` reply is ~2 KB; never read unbounded
@@ -133,12 +134,27 @@ def server_stats(srvr_reply: str | None, mntr_reply: str | None, host: str | Non
 # --------------------------------------------------------------------------- four-letter words
 
 
-def four_letter_word(host: str, port: int, command: str, timeout_s: float) -> str:
-    """Send one four-letter word on a fresh socket and read the reply to EOF, bounded in time and size."""
+def _wrap(sock: socket.socket, host: str, security: ZkSecurity | None) -> socket.socket:
+    if security is None or not security.use_ssl:
+        return sock
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False  # as kazoo: ZooKeeper certificates rarely name the host
+    if security.ssl_cafile:
+        context.load_verify_locations(security.ssl_cafile)
+    else:
+        context.verify_mode = ssl.CERT_NONE
+    if security.ssl_certfile:
+        context.load_cert_chain(security.ssl_certfile, security.ssl_keyfile)
+    return context.wrap_socket(sock, server_hostname=host)
+
+
+def four_letter_word(host: str, port: int, command: str, timeout_s: float, security: ZkSecurity | None = None) -> str:
+    """Send one four-letter word on a fresh socket and read the reply to EOF, bounded in time and size.
+    With ZooKeeper TLS configured, over TLS (a secureClientPort answers four-letter words too)."""
     deadline = time.monotonic() + timeout_s
     chunks: list[bytes] = []
     received = 0
-    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+    with socket.create_connection((host, port), timeout=timeout_s) as raw, _wrap(raw, host, security) as sock:
         sock.sendall(command.encode("ascii"))
         while received < FOUR_LETTER_REPLY_CAP:
             remaining = deadline - time.monotonic()

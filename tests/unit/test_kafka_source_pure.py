@@ -537,13 +537,16 @@ def groups_snapshot() -> GroupsSnapshot:
 
 def test_document_shape_and_order() -> None:
     doc = build_document(cluster_snapshot(), groups_snapshot(), None, None, {"kafka": 0.3})
-    assert list(doc) == ["cluster", "brokers", "topics", "groups", "zookeeper", "processes", "timing", "attention"]
+    assert list(doc) == ["cluster", "brokers", "topics", "groups", "zookeeper", "processes", "timing", "attention",
+                         "security"]
+    assert doc["security"] is None  # not asked
     assert doc["cluster"] == {
         "id": "abc",
         "controller": 1,
         "mode": "zookeeper",
         "quorum": None,
         "errors": ["log dirs from broker 3: KafkaConnectionError"],
+        "denied": [],
     }
     assert [b["id"] for b in doc["brokers"]] == [1, 2, 3]
     assert set(doc["brokers"][0]) == {"id", "host", "port", "rack", "log_dirs"}

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from kafkatui.decode import decode_bytes, escape_text
 from kafkatui.fmt import human_bytes, zxid_hex
-from kafkatui.model import NotFoundError, SourceError, UnreachableError, ZkState, ZNode, ZStat
+from kafkatui.model import NotAuthorizedError, NotFoundError, SourceError, UnreachableError, ZkState, ZNode, ZStat
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.screens.base import ViewScreen
 from kafkatui.ui.widgets.pairs import PLAIN, Pair, append_pair, append_pairs, pairs_text
@@ -202,12 +202,17 @@ class ZooKeeperScreen(ViewScreen):
         node = escape_text(path)
         if isinstance(err, NotFoundError):
             headline, hint = f"✗ node {node} no longer exists", "r reloads its parent's children"
+        elif isinstance(err, NotAuthorizedError):
+            headline = f"no permission: node {node} is hidden by its ACL"
+            hint = "give digest credentials (--zookeeper-digest-file) that its ACL allows to read it"
         elif isinstance(err, UnreachableError):
             headline = f"✗ ZooKeeper cannot be reached: node {node} was not read"
             hint = "it is read again once ZooKeeper answers"
         else:
             headline, hint = f"✗ node {node} cannot be read", "r reads it again"
-        msg = Text(headline, style=f"bold {self._c('critical')}")
+        # no permission is a fact about the credentials, not a failure: not drawn as critical
+        level = "warning" if isinstance(err, NotAuthorizedError) else "critical"
+        msg = Text(headline, style=f"bold {self._c(level)}")
         msg.append(f"\n{escape_text(str(err))}\n", style=self._c("muted"))
         msg.append(hint, style=self._c("muted"))
         update_static(self.query_one("#zk-data", Static), msg)
