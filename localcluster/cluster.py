@@ -933,8 +933,7 @@ class Cluster:
         paused = [name for name, st in states.items() if st == "paused"]
         if not missing:
             self.registry_up()
-            if not self.env_file.is_file():
-                self.write_env()
+            self.write_env()  # again: a cluster started before the registry existed lacks its line
             log(f"already running ({len(self.nodes)} processes, state dir {self.state}); nothing changed")
             if paused:
                 log(f"note: paused: {', '.join(paused)} (use `resume NAME`)")
