@@ -374,7 +374,8 @@ class CatchUp:
     """When a lagging group catches up, from its consume rate (committed offsets per second) and
     the produce rate of its partitions (log end offsets per second) over the lag window.
 
-    `state`: "caught_up" (lag 0), "catching_up" (`eta_s` seconds at the current rates),
+    `state`: "caught_up" (lag 0), "keeping_up" (a small lag in a consuming group), "catching_up"
+    (`eta_s` seconds at the current rates),
     "falling_behind" (producers outpace it and its lag grew), or "unknown" (`reason` says why)."""
 
     state: str

@@ -11,6 +11,8 @@ to `kafka.lag.DEFAULT_WINDOW` refreshes); the group's rates are the sums. Then:
 
 =================  ==========================================================================
 caught_up          the group's lag is 0.
+keeping_up         it consumes, and its lag is at most KEEPING_UP_S seconds of production: the
+                   normal gap between a consumer's commits, not a trend to act on.
 catching_up        consume rate > produce rate: ETA = lag / (consume - produce), in seconds.
 falling_behind     produce rate > consume rate and the total lag grew over the window.
 unknown ("—")      lag unknown, fewer than 2 samples, or no net progress without growth (for
@@ -32,9 +34,14 @@ from kafkatui.kafka.lag import LagSample, PartitionKey
 from kafkatui.model import CatchUp
 
 CAUGHT_UP = "caught_up"
+KEEPING_UP = "keeping_up"
 CATCHING_UP = "catching_up"
 FALLING_BEHIND = "falling_behind"
 UNKNOWN = "unknown"
+KEEPING_UP_S = 10.0
+"""A lag this many seconds of production deep, in a group that consumes, is keeping up: a consumer
+that commits every few seconds always shows a small, sawing lag, and calling lag 2 at 2 msgs/s
+"falling behind" (seen on the demo's billing group) sends the operator after nothing."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ def catch_up(lag: int | None, rates: WindowRates | None) -> CatchUp:
         return CatchUp(UNKNOWN, reason="rates need 2 refreshes")
     consume, produce = rates.consume_per_s, rates.produce_per_s
     known = {"consume_per_s": consume, "produce_per_s": produce}
+    if consume > 0 and lag <= max(produce, 1.0) * KEEPING_UP_S:
+        return CatchUp(KEEPING_UP, reason=f"lag within {KEEPING_UP_S:g} s of production", **known)
     if consume > produce:
         return CatchUp(CATCHING_UP, eta_s=lag / (consume - produce), **known)
     if produce > consume and rates.lag_last > rates.lag_first:
@@ -93,6 +102,8 @@ def eta_text(c: CatchUp | None) -> str:
         return MISSING
     if c.state == CAUGHT_UP:
         return "caught up"
+    if c.state == KEEPING_UP:
+        return "keeping up"
     if c.state == FALLING_BEHIND:
         return "falling behind"
     return human_duration(c.eta_s)

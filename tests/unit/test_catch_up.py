@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from kafkatui.kafka.catch_up import CATCHING_UP, FALLING_BEHIND, UNKNOWN, catch_up, eta_text, window_rates
+from kafkatui.kafka.catch_up import (
+    CATCHING_UP,
+    FALLING_BEHIND,
+    KEEPING_UP,
+    UNKNOWN,
+    catch_up,
+    eta_text,
+    window_rates,
+)
 from kafkatui.kafka.lag import LagSample, LagTracker
 from kafkatui.model import CatchUp
 
@@ -72,3 +80,17 @@ def test_the_tracker_window_feeds_the_rates() -> None:
     found = catch_up(800, window_rates(tracker.windows("g")))
     assert found.state == CATCHING_UP and found.eta_s == 40.0  # 30/s in, 10/s produced: 800 / 20
     assert tracker.windows("missing") == {}
+
+
+def test_a_small_lag_in_a_consuming_group_is_keeping_up_not_falling_behind() -> None:
+    """The demo's billing group: lag 0 then 2 at ~2 msgs/s in and out read "falling behind"."""
+    sawing = window_rates({("t", 0): window((0, 0, 0), (10, 18, 20))})  # 1.8/s out, 2/s in, lag 0 -> 2
+    assert sawing is not None and sawing.lag_last > sawing.lag_first
+    found = catch_up(2, sawing)
+    assert found.state == KEEPING_UP and eta_text(found) == "keeping up"
+    # the band is 10 s of production: 20 records deep at 2/s keeps up, 21 does not
+    assert catch_up(20, sawing).state == KEEPING_UP
+    assert catch_up(21, sawing).state == FALLING_BEHIND
+    # nobody consumes: never keeping up, whatever the lag
+    stopped = window_rates({("t", 0): window((0, 5, 5), (10, 5, 25))})
+    assert catch_up(2, stopped).state == FALLING_BEHIND
