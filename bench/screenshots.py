@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from kafkatui.model import LagStatus
 from kafkatui.tail.start import parse_start
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +137,10 @@ async def shot_groups(pilot: Any) -> None:
     app = pilot.app
     await _root(pilot, "4", "GroupsScreen")
     await wait(pilot, lambda: app.state.groups is not None and _table(app).total_count >= 2, "groups")
+    # judged and with an ETA: a shot of "PENDING" and "—" shows what the view is for on no row
+    await wait(pilot, lambda: all(g.status is not LagStatus.PENDING and g.catch_up is not None
+                                  and g.catch_up.state != "unknown" for g in app.state.groups.groups),
+               "every group judged, with an ETA")
 
 
 async def shot_group(pilot: Any) -> None:
