@@ -74,9 +74,9 @@ def quota_row(quota: ClientQuota) -> list[object]:
 
 
 def user_row(user: ScramUser) -> list[object]:
-    iterations = sorted({i for _m, i in user.mechanisms})
+    """Mechanisms and their iteration counts, in the same order (never a salt or a key)."""
     return [escape_text(user.name), ", ".join(m for m, _i in user.mechanisms),
-            ", ".join(str(i) for i in iterations) if iterations else None]
+            ", ".join(str(i) for _m, i in user.mechanisms) or None]
 
 
 def rows(snap: SecuritySnapshot, part: str) -> list[tuple[str, list[object]]]:
