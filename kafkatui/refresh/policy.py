@@ -149,7 +149,8 @@ def wanted_sources(view_sources: Iterable[Source], state: AppState, zookeeper_co
     wanted = set(view_sources) | {Source.CLUSTER}
     cluster = state.cluster
     if cluster is None and state.health[Source.CLUSTER].last_ok_at is None:
-        wanted.discard(Source.GROUPS)
+        wanted.discard(Source.GROUPS)  # the security poll shares that client too
+        wanted.discard(Source.SECURITY)
     if not zookeeper_configured or (cluster is not None and cluster.kraft):
         wanted.discard(Source.ZOOKEEPER)
     return frozenset(wanted)
@@ -222,6 +223,8 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
             metadata = state.cluster.controller_id if state.cluster is not None else None
             watch = observe_zookeeper(watch, snapshot.controller_id, metadata, snapshot.fetched_at)
         return replace(state, zookeeper=snapshot, controller=watch)  # type: ignore[arg-type]
+    if source is Source.SECURITY:
+        return replace(state, security=snapshot)  # type: ignore[arg-type]
     return replace(state, processes=snapshot)  # type: ignore[arg-type]
 
 
@@ -245,7 +248,7 @@ def apply_poll(state: AppState, result: PollResult, now: float,
         if lost:
             new_health = replace(new_health, error=partial_error(lost),
                                  stale_since=health.stale_since or result.finished_at)
-        return state.with_health(source, new_health), new_health.stretched_s or state.refresh_s
+        return state.with_health(source, new_health), new_health.stretched_s or state.interval(source)
     error = result.error or SourceError(source.value, "no data")
     cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
     delay = next_delay(state.refresh_s, health.failures + 1, cap=cap, jitter=0.1, rand=rand)
@@ -264,7 +267,7 @@ def protect_host(state: AppState, source: Source, cost_s: float) -> tuple[AppSta
     stretched = protective_interval(state.refresh_s, cost_s)
     if stretched == health.stretched_s:
         return state, None
-    return state.with_health(source, replace(health, stretched_s=stretched)), stretched or state.refresh_s
+    return state.with_health(source, replace(health, stretched_s=stretched)), stretched or state.interval(source)
 
 
 def mark_slow(state: AppState, in_flight: Mapping[Source, float], already: Iterable[Source],

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol, runtime_checkable
 
 from kafkatui.health.controller import ControllerWatch
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, ZkSnapshot
+from kafkatui.model import ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, SecuritySnapshot, ZkSnapshot
 
 
 class Source(enum.Enum):
@@ -22,6 +22,12 @@ class Source(enum.Enum):
     GROUPS = "groups"
     ZOOKEEPER = "zookeeper"
     PROCESSES = "processes"
+    SECURITY = "security"  # ACLs, quotas, SCRAM users: polled slowly, only while the security view shows
+
+
+SLOW_INTERVAL_S: dict[Source, float] = {Source.SECURITY: 30.0}
+"""Sources that change rarely (ACLs are set by hand) are polled at this interval or the refresh
+interval, whichever is longer (`AppState.interval`)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class AppState:
     groups: GroupsSnapshot | None = None
     zookeeper: ZkSnapshot | None = None
     processes: ProcessesSnapshot | None = None
+    security: SecuritySnapshot | None = None
     health: dict[Source, SourceHealth] = field(default_factory=lambda: {s: SourceHealth() for s in Source})
     paused: bool = False
     refresh_s: float = 5.0
@@ -69,6 +76,10 @@ class AppState:
     lag_trends: dict[str, tuple[int, ...]] = field(default_factory=dict)  # group id -> total lag per refresh
     topic_rate_history: dict[str, tuple[float, ...]] = field(default_factory=dict)  # topic -> msgs/s samples
     controller: ControllerWatch = field(default_factory=ControllerWatch)  # controller changes, /controller agreement
+
+    def interval(self, source: Source) -> float:
+        """The set interval of one source: the refresh interval, or longer for a slow source."""
+        return max(self.refresh_s, SLOW_INTERVAL_S.get(source, 0.0))
 
     def with_health(self, source: Source, health: SourceHealth) -> AppState:
         return replace(self, health={**self.health, source: health})

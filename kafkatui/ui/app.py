@@ -55,7 +55,7 @@ def freeze_heap() -> None:
     freeze_gc(True)
 
 
-MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper")
+MODE_NAMES = ("overview", "processes", "topics", "groups", "zookeeper", "security")  # security: `:` only
 ZOOKEEPER_LABEL, QUORUM_LABEL = "ZooKeeper", "Quorum"  # what `?` calls key 5, by the cluster's kind
 
 
@@ -380,6 +380,15 @@ class KafkaTuiApp(PollingMixin, App[int]):
             root.call_later(select, path)
         else:
             self.notify("ZooKeeper is not available for this cluster", severity="warning")
+
+    def open_security(self, part: str = "acls") -> None:
+        """The security view with its `part` table ("acls" | "quotas" | "users") focused (`:acls`...)."""
+        self.switch_mode("security")
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        focus = getattr(self.screen_stack[0], "focus_part", None)
+        if focus is not None:
+            self.screen_stack[0].call_later(focus, part)
 
     def open_tail(self, topic: str, *, partitions: tuple[int, ...] | None = None, start: object = None) -> None:
         """Open the live tail of `topic` on top of the topics view."""

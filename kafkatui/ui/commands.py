@@ -26,6 +26,12 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("groups", "4", "consumer groups and lag"),
     ("zookeeper", "5", "ZooKeeper tree"),
 )
+SECURITY_VIEWS: tuple[tuple[str, str], ...] = (  # `:` only (no number key); each opens the security view
+    ("security", "ACLs, client quotas and SCRAM users"),
+    ("acls", "the security view: ACLs"),
+    ("quotas", "the security view: client quotas"),
+    ("users", "the security view: SCRAM users"),
+)
 QUORUM_VIEW = ("quorum", "5", "KRaft metadata quorum: voters, observers, lag")
 KNOWN_ZNODES = (
     "/brokers/ids",
@@ -80,6 +86,8 @@ class JumpProvider(Provider):
         app = self.kt
         for name, key, help_text in views(app):
             yield f"view {name}", partial(app.switch_view, name), f"key {key}: {help_text}"
+        for name, help_text in SECURITY_VIEWS:
+            yield name, partial(app.open_security, "acls" if name == "security" else name), help_text
         state = app.state
         znodes = has_znodes(app)
         if state.cluster is not None:
@@ -139,3 +147,5 @@ class JumpProvider(Provider):
         app = self.kt
         for name, key, help_text in views(app):
             yield DiscoveryHit(f"view {name}", partial(app.switch_view, name), help=f"key {key}: {help_text}")
+        name, help_text = SECURITY_VIEWS[0]
+        yield DiscoveryHit(name, partial(app.open_security, "acls"), help=help_text)

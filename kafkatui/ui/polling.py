@@ -106,7 +106,7 @@ class PollingMixin:
             if source is Source.CLUSTER and self._cluster_behind and self._shows_cluster_data():
                 self._arm(source, 0.0)  # only light polls since the data was fetched: it is old
                 continue
-            self._arm(source, delay_on_activate(self._state.health[source], self._state.refresh_s, now))
+            self._arm(source, delay_on_activate(self._state.health[source], self._state.interval(source), now))
 
     def _arm(self, source: Source, delay: float) -> None:
         old = self._poll_timers.pop(source, None)

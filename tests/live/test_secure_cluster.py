@@ -248,6 +248,60 @@ def test_no_authorizer_is_a_fact_not_an_error(cluster) -> None:
     assert security.scram_users is not None and security.quotas is not None
 
 
+async def security_view_text(settings: Settings, part: str = "acls") -> tuple[str, object]:
+    """The monitor, headless, opened on its security view (`:acls`): (the screen's text, the state)."""
+    from kafkatui.ui.app import KafkaTuiApp
+    from tests.ui.fixtures import screen_text
+    from tests.ui.fixtures import wait_for as wait_ui
+
+    app = KafkaTuiApp(settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ui(pilot, lambda: app.state.cluster is not None, 120, "the cluster's first answer")
+        app.open_security(part)
+        await wait_ui(pilot, lambda: app.state.security is not None, 120, "the security poll")
+        await wait_ui(pilot, lambda: "waiting for the first security refresh" not in screen_text(app), 10, "titles")
+        await pilot.pause()
+        return screen_text(app), app.state
+
+
+async def test_security_view_lists_acls_quotas_and_scram_users(secure_cluster: Secure) -> None:
+    from kafkatui.ui.widgets.header import header_errors
+
+    text, state = await security_view_text(secure_cluster.settings("mtls"))
+    denies = [line.split() for line in text.splitlines() if "secret-" in line and "DENY" in line]
+    for resource in ("TOPIC", "GROUP"):  # principal, host, operation, permission, type, name, pattern
+        assert ["User:monitor", "*", "ALL", "DENY", resource, "secret-", "PREFIXED"] in denies, denies
+    assert "user=monitor" in text and "1.0 MiB/s" in text and "50%" in text  # the client quota
+    users = next(line for line in text.splitlines() if "SCRAM-SHA-512" in line and "monitor" in line)
+    assert "4096" in users
+    password = (secure_cluster.state / "secrets" / "monitor.password").read_text().strip()
+    assert password not in text
+    assert "not authorized" not in text and "SECURITY_DISABLED" not in text
+    assert header_errors(state) == ""
+
+
+async def test_security_view_says_not_authorized_for_what_it_cannot_read(secure_cluster: Secure) -> None:
+    """`narrow` has no cluster rights: every part is "not authorized", in its title, and no error."""
+    from kafkatui.ui.widgets.header import header_errors
+
+    text, state = await security_view_text(settings_from(narrow(secure_cluster)))
+    for title in ("ACLs", "Client quotas", "SCRAM users"):
+        assert f"{title} not authorized (ClusterAuthorizationFailedError)" in text, text
+    assert header_errors(state) == ""
+
+
+async def test_security_view_shows_no_authorizer_as_a_fact(cluster) -> None:
+    """The main cluster has no authorizer: the ACL table's title says so; quotas and users still list."""
+    from kafkatui.refresh.state import Source
+
+    settings = load_settings({"bootstrap": cluster.bootstrap}, env={},
+                             path=Path(__file__).with_name("secure-test-config.toml"))
+    text, state = await security_view_text(settings, "users")
+    assert "ACLs no authorizer configured (SECURITY_DISABLED)" in text
+    assert re.search(r"Client quotas \d", text) and re.search(r"SCRAM users \d", text), text
+    assert not state.health[Source.SECURITY].stale and "not authorized" not in text
+
+
 # --------------------------------------------------------------------------- ZooKeeper TLS + digest
 
 

@@ -25,7 +25,9 @@ from rich.console import Console
 from textual.app import App
 
 from kafkatui.model import (
+    AclBinding,
     Broker,
+    ClientQuota,
     ClusterSnapshot,
     ConfigEntry,
     ConfigSnapshot,
@@ -41,6 +43,8 @@ from kafkatui.model import (
     ProcessesSnapshot,
     Quorum,
     QuorumVoter,
+    ScramUser,
+    SecuritySnapshot,
     SourceError,
     Topic,
     ZkServerStats,
@@ -218,6 +222,23 @@ def processes_snapshot() -> ProcessesSnapshot:
     return ProcessesSnapshot(fetched_at=NOW, duration_s=0.02, processes=tuple(procs))
 
 
+def security_snapshot() -> SecuritySnapshot:
+    """ACLs incl. a DENY and a hostile principal, a quota, SCRAM users; ACLs readable, nothing unavailable."""
+    acls = (
+        AclBinding("User:monitor", "*", "DESCRIBE", "ALLOW", "CLUSTER", "kafka-cluster", "LITERAL"),
+        AclBinding("User:monitor", "*", "ALL", "DENY", "TOPIC", "secret-", "PREFIXED"),
+        AclBinding("User:app", "10.0.0.7", "READ", "ALLOW", "GROUP", "billing", "LITERAL"),
+        AclBinding("User:evil\x1b[2J\x07", "*", "WRITE", "ALLOW", "TOPIC", "orders\x1b]0;pwned\x07", "LITERAL"),
+    )
+    quotas = (
+        ClientQuota((("user", "monitor"),), (("producer_byte_rate", 1048576.0), ("request_percentage", 50.0))),
+        ClientQuota((("user", None), ("client-id", "batch")), (("consumer_byte_rate", 10485760.0),)),
+    )
+    users = (ScramUser("admin", (("SCRAM-SHA-512", 4096),)),
+             ScramUser("monitor", (("SCRAM-SHA-256", 8192), ("SCRAM-SHA-512", 4096))))
+    return SecuritySnapshot(NOW, acls, quotas, users, {})
+
+
 def frozen_state(**changes: Any) -> AppState:
     """The reference AppState; keyword arguments replace fields (e.g. cluster=...)."""
     health = {s: SourceHealth(last_ok_at=NOW, last_duration_s=0.1) for s in Source}
@@ -226,6 +247,7 @@ def frozen_state(**changes: Any) -> AppState:
         groups=groups_snapshot(),
         zookeeper=zk_snapshot(),
         processes=processes_snapshot(),
+        security=security_snapshot(),
         health=health,
         refresh_s=5.0,
         cluster_name="local",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from kafkatui.refresh.state import Source
+from kafkatui.ui.screens.overview import OverviewScreen
 from kafkatui.ui.screens.topics import TopicsScreen
 from kafkatui.ui.tail.screen import TailScreen
 
@@ -23,8 +24,8 @@ SIZE = (120, 36)
 async def test_with_only_the_tail_visible_only_the_cluster_health_is_polled(make_app: Any, wait_until: Any) -> None:
     app = make_app(refresh=1.0)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: all(app.state.health[s].last_ok_at for s in Source), 60,
-                         "every source answered once (the overview polls them all)")
+        await wait_until(pilot, lambda: all(app.state.health[s].last_ok_at for s in OverviewScreen.SOURCES), 60,
+                         "every source of the overview answered once")
         app.open_tail("orders")
         await wait_until(pilot, lambda: isinstance(app.screen, TailScreen), what="the tail")
 

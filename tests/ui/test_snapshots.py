@@ -21,6 +21,7 @@ from kafkatui.ui.screens.groups import GroupsScreen
 from kafkatui.ui.screens.help import HelpScreen
 from kafkatui.ui.screens.overview import OverviewScreen
 from kafkatui.ui.screens.processes import ProcessesScreen
+from kafkatui.ui.screens.security import SecurityScreen
 from kafkatui.ui.screens.too_small import TooSmallScreen
 from kafkatui.ui.screens.topic_detail import TopicDetailScreen
 from kafkatui.ui.screens.topics import TopicsScreen
@@ -166,5 +167,16 @@ def test_too_small(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Any) -> None:
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TooSmallScreen), what="too-small screen")
         await wait_for(pilot, lambda: f"{size[0]}x{size[1]}" in screen_text(pilot.app), what="its message")
+
+    assert snap_compare(frozen_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_security(snap_compare: Any, size: tuple[int, int]) -> None:
+    """ACLs (a DENY, a hostile principal escaped), client quotas and SCRAM users, reached with `:acls`."""
+    async def run(pilot: Any) -> None:
+        await pilot.press("colon", "a", "c", "l", "s", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SecurityScreen), what="security view")
+        await pilot.pause()
 
     assert snap_compare(frozen_app(), terminal_size=size, run_before=run)

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kafkatui.model import ClusterHealth, ClusterSnapshot, Partition, SourceError, Topic, ZkSnapshot, ZkState
+from kafkatui.model import (
+    ClusterHealth,
+    ClusterSnapshot,
+    Partition,
+    SecuritySnapshot,
+    SourceError,
+    Topic,
+    ZkSnapshot,
+    ZkState,
+)
 from kafkatui.refresh.policy import (
     MAX_BACKOFF_S,
     ZOOKEEPER_BACKOFF_CAP_S,
@@ -128,3 +137,26 @@ def test_a_history_folded_ahead_is_taken_only_when_made_from_the_states_history(
     moved_on = replace(state, topic_rate_history={"orders": (9.0,)})  # another landing came first
     again, _ = apply_poll(moved_on, replace(ok(Source.CLUSTER, snap), ahead=ahead), NOW)
     assert again.topic_rate_history == {"orders": (9.0, 4.0)}
+
+
+def security(unavailable: dict[str, str] | None = None) -> SecuritySnapshot:
+    return SecuritySnapshot(fetched_at=NOW, acls=None, quotas=(), scram_users=(), unavailable=unavailable or {})
+
+
+def test_security_is_polled_only_for_its_view_after_the_cluster_and_at_its_slow_interval() -> None:
+    answered = replace(AppState(), cluster=cluster())
+    assert Source.SECURITY not in wanted_sources({Source.CLUSTER, Source.GROUPS}, answered, True)
+    assert wanted_sources({Source.SECURITY}, AppState(), False) == {Source.CLUSTER}  # shares the Kafka client
+    assert wanted_sources({Source.SECURITY}, answered, False) == {Source.CLUSTER, Source.SECURITY}
+    for refresh_s, interval in ((2.0, 30.0), (60.0, 60.0)):  # every 30 s, or the refresh interval if longer
+        state, delay = apply_poll(AppState(refresh_s=refresh_s), ok(Source.SECURITY, security()), NOW)
+        assert delay == interval and state.security is not None
+        assert state.interval(Source.CLUSTER) == refresh_s  # the other sources keep the set interval
+
+
+def test_a_part_security_cannot_read_is_a_fact_not_a_stale_source() -> None:
+    snap = security({"acls": "no authorizer configured (SECURITY_DISABLED)"})
+    state, _delay = apply_poll(AppState(), ok(Source.SECURITY, snap), NOW)
+    assert not state.health[Source.SECURITY].stale and state.security == snap
+    state, delay = apply_poll(state, failed(Source.SECURITY, SourceError("kafka", "timed out")), NOW, rand=lambda: 0.5)
+    assert state.health[Source.SECURITY].stale and state.security == snap and delay == state.refresh_s

@@ -30,6 +30,7 @@ ROOTS: dict[str, tuple[str, str]] = {
     "groups": ("kafkatui.ui.screens.groups", "GroupsScreen"),
     "zookeeper": ("kafkatui.ui.zookeeper.screen", "ZooKeeperScreen"),
     "quorum": ("kafkatui.ui.zookeeper.quorum", "QuorumScreen"),
+    "security": ("kafkatui.ui.screens.security", "SecurityScreen"),
 }
 
 

@@ -26,6 +26,7 @@ EXTRA_APP_KEYS: tuple[tuple[str, str], ...] = (
     ("g/G", "top / bottom"),
     ("enter", "drill in"),
     (": theme", "switch the colour theme"),
+    (": security", "ACLs, client quotas, SCRAM users (also :acls :quotas :users)"),
 )
 
 

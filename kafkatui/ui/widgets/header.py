@@ -80,7 +80,7 @@ def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
     """
     skip = set(covered)
     parts = []
-    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES):
+    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES, Source.SECURITY):
         health = state.health.get(source, SourceHealth())
         if health.error and source not in skip:
             error = escape_text(health.error.replace("\n", " "))  # may quote cluster strings

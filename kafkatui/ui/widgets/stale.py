@@ -28,6 +28,7 @@ SOURCE_LABELS = {
     Source.GROUPS: "Consumer groups",
     Source.ZOOKEEPER: "ZooKeeper",
     Source.PROCESSES: "Processes",
+    Source.SECURITY: "Security",
 }
 
 
