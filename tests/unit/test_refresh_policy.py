@@ -128,3 +128,17 @@ def test_a_history_folded_ahead_is_taken_only_when_made_from_the_states_history(
     moved_on = replace(state, topic_rate_history={"orders": (9.0,)})  # another landing came first
     again, _ = apply_poll(moved_on, replace(ok(Source.CLUSTER, snap), ahead=ahead), NOW)
     assert again.topic_rate_history == {"orders": (9.0, 4.0)}
+
+
+def test_the_groups_views_poll_groups_and_only_the_header_light_cluster_health() -> None:
+    """Views that show groups and no cluster data must not make the app fetch every partition's
+    offsets (issue 14): the cluster is polled (for the header) but light, which the poll loop
+    decides by the view's SOURCES leaving out Source.CLUSTER (ui/polling.py)."""
+    from kafkatui.ui.screens.group_detail import GroupDetailScreen
+    from kafkatui.ui.screens.groups import GroupsScreen
+
+    health = ClusterHealth(fetched_at=NOW, duration_s=0.01, cluster_id="c", brokers=(), requests=1)
+    answered, _delay = apply_poll(AppState(), ok(Source.CLUSTER, health), NOW)
+    for view in (GroupsScreen, GroupDetailScreen):
+        assert view.SOURCES == {Source.GROUPS}, view.__name__
+        assert wanted_sources(view.SOURCES, answered, False) == {Source.CLUSTER, Source.GROUPS}
