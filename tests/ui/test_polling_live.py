@@ -74,3 +74,25 @@ async def test_the_groups_view_polls_groups_and_only_the_cluster_health(make_app
         assert app.state.cluster is snapshot  # light polls only
         assert app.state.health[Source.CLUSTER].error is None
         assert app.view_errors == []
+
+
+async def test_the_processes_view_matches_brokers_with_only_the_cluster_health(make_app: Any,
+                                                                               wait_until: Any) -> None:
+    """The processes view shows processes matched to broker ids: the brokers come with the light
+    cluster poll (AppState.brokers), so no full cluster poll runs while it shows."""
+    app = make_app(refresh=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.cluster is not None, 60, "the first full cluster poll")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.current_mode == "processes", what="the processes view")
+        await wait_until(pilot, polls(app, Source.CLUSTER, 2), 30, "two cluster polls after the switch")
+        snapshot = app.state.cluster
+        cluster_moved, processes_moved = polls(app, Source.CLUSTER, 2), polls(app, Source.PROCESSES, 2)
+        await wait_until(pilot, lambda: all([cluster_moved(), processes_moved()]), 30,
+                         "two more cluster (health) and processes polls")
+        assert app.state.cluster is snapshot  # light polls only
+        assert {b.id for b in app.state.brokers} == {1, 2, 3}
+        procs = app.state.processes
+        assert procs is not None
+        assert {p.broker_id for p in procs.processes if p.role != "zookeeper"} >= {1, 2, 3}
+        assert app.view_errors == []
