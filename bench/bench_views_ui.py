@@ -11,8 +11,8 @@ histories) and `set_state` plus the repaint they cause (until the app is idle). 
 
 - `busy`: every topic's msgs/s and every group's lag changed (the worst case);
 - `idle`: equal data (after 9 equal refreshes, so the sparklines stand still); unchanged topics
-  handed on as the same objects as `KafkaSource.refresh`
-  does, groups as new equal objects (as `KafkaSource.groups` builds them);
+  and groups handed on as the same objects, as `KafkaSource.refresh` and `KafkaSource.groups`
+  do (in trees before that, groups as new equal objects);
 
 and `key_during_refresh`: a `j` pressed as a busy refresh lands (refresh + key, handled and
 drawn). `baseline` is the measuring itself (a pause with nothing to do). `fold_in_worker` is
@@ -50,6 +50,10 @@ try:  # what the Kafka source does since issue 14; absent in older trees (for be
     from kafkatui.kafka.convert import keep_unchanged
 except ImportError:  # pragma: no cover
     keep_unchanged = None
+try:
+    from kafkatui.kafka.convert import keep_unchanged_groups
+except ImportError:  # pragma: no cover
+    keep_unchanged_groups = None
 try:  # what the poll's worker thread does since issue 14 (refresh.hub.poll_source), off the UI thread
     from kafkatui.model import warm
 except ImportError:  # pragma: no cover
@@ -69,6 +73,7 @@ class Data:
     def __init__(self, topics: int, groups: int, big_topic: int, big_group: int) -> None:
         self.topics, self.groups, self.big_topic, self.big_group = topics, groups, big_topic, big_group
         self._last: dict[str, Topic] = {}
+        self._last_groups: dict[str, Group] = {}
 
     def _topic(self, i: int, tick: float) -> Topic:
         name = f"topic-{i:05d}"
@@ -104,6 +109,9 @@ class Data:
         parts = tuple(GroupPartition(BIG_TOPIC if p < self.big_topic else f"topic-{p % self.topics:05d}", p, p,
                                      p + int(tick) + 5, f"big-{p % 10}") for p in range(self.big_group))
         groups.append(Group(BIG_GROUP, "Stable", "consumer", "range", members, parts, LagStatus.OK))
+        if keep_unchanged_groups is not None:
+            groups = list(keep_unchanged_groups(self._last_groups, groups))
+            self._last_groups = {g.id: g for g in groups}
         return warm(GroupsSnapshot(fetched_at=1_717_000_000.0, duration_s=0.1, groups=tuple(groups)))
 
 

@@ -387,6 +387,14 @@ class CatchUp:
 
 @dataclass(frozen=True)
 class Group:
+    """One consumer group as the last poll saw it: facts of that poll only, no history.
+
+    Why no lag trend here (issue 14): the Kafka source hands an unchanged group on as the same
+    object as the last poll's (`kafka.convert.keep_unchanged_groups`), so the views tell it by
+    identity; a history that shifts at every poll would make every group new at every poll.
+    The lag trend the views draw is the app's (`AppState.lag_trends`, folded by
+    `refresh.policy.lag_trends`); this one was only read as a fallback nobody needed."""
+
     id: str
     state: str
     protocol_type: str
@@ -396,7 +404,6 @@ class Group:
     status: LagStatus = LagStatus.UNKNOWN
     status_reason: str = ""
     coordinator: int | None = None
-    lag_trend: tuple[int, ...] = ()  # total lag at each recent refresh, oldest first (sparklines)
     lag_seconds: float | None = None  # the largest partition lag_seconds (kafka.lag_time); None: unknown
     lag_time_note: str = ""  # what lag_seconds is estimated from, or what it is missing; "" when exact
     catch_up: CatchUp | None = None  # catch-up ETA or "falling behind" (kafka.catch_up)

@@ -327,7 +327,7 @@ def build_attention(
     docstring). Either snapshot may be None (not fetched yet); the counts say so.
 
     `lag_trends` is AppState.lag_trends (total lag per refresh, what the group detail draws);
-    a group missing from it falls back to the trend the source put in the model, if any.
+    a group missing from it has no trend shown.
     `extra` are findings judged from history rather than these snapshots (the controller watch).
     """
     trends = lag_trends or {}
@@ -363,7 +363,7 @@ def build_attention(
     rows = [
         _partition_row(item[0], level, item[1]) if isinstance(item, tuple)
         else _finding_row(item) if isinstance(item, Finding)
-        else _group_row(item, level, tuple(trends.get(item.id, ()) or item.lag_trend))
+        else _group_row(item, level, tuple(trends.get(item.id, ())))
         for _, level, item in kept
     ]
     problem_partitions = sum(1 for c in candidates if isinstance(c[2], tuple))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from itertools import repeat
 from typing import Any
 
@@ -21,6 +22,7 @@ from kafkatui.kafka.codec import LeanOffsetsTopic
 from kafkatui.model import (
     Broker,
     ConfigEntry,
+    Group,
     LogDir,
     Partition,
     Quorum,
@@ -186,6 +188,32 @@ def keep_unchanged(previous: Mapping[str, Topic], topics: Iterable[Topic]) -> tu
     made here, in the poll's worker thread.
     """
     return tuple(old if (old := previous.get(t.name)) is not None and old == t else t for t in topics)
+
+
+def keep_unchanged_groups(previous: Mapping[str, Group], groups: Iterable[Group]) -> tuple[Group, ...]:
+    """The groups, each one equal to its version of the last refresh replaced by that older
+    object; a changed group keeps its unchanged partitions (the tuple, else each one) as the
+    older objects too.
+
+    Why (issue 14): as `keep_unchanged` for topics. Groups are rebuilt at every poll, so at 5,000
+    groups the groups view compared every group field by field on the UI thread (76 ms at an
+    idle refresh); the comparison is made here, in the poll's worker thread, and the views (and
+    a group's detail, row by partition) tell an unchanged one by identity.
+    """
+    out: list[Group] = []
+    for g in groups:
+        old = previous.get(g.id)
+        if old is None:
+            out.append(g)
+        elif old == g:
+            out.append(old)
+        elif old.partitions == g.partitions:
+            out.append(replace(g, partitions=old.partitions))
+        else:
+            olds = {(p.topic, p.partition): p for p in old.partitions}
+            out.append(replace(g, partitions=tuple(
+                o if (o := olds.get((p.topic, p.partition))) is not None and o == p else p for p in g.partitions)))
+    return tuple(out)
 
 
 def topics_from_metadata(

@@ -63,6 +63,7 @@ from kafkatui.kafka.convert import (
     controller_of,
     describe_error,
     keep_unchanged,
+    keep_unchanged_groups,
     log_dirs_from_response,
     offsets_from_response,
     quorum_from_response,
@@ -168,6 +169,7 @@ class KafkaSource:
         self._configs_at = 0.0  # time.monotonic() of the last full config round
         self._configs_denied: frozenset[str] = frozenset()  # topics whose configs this principal may not read
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
+        self._groups: dict[str, Group] = {}  # the last poll's groups, touched by groups() only
         # the encoded ListOffsets requests, kept while each leader's partitions stay the same
         self._offset_requests = OffsetRequests()
         self._group_offset_requests = OffsetRequests()
@@ -450,7 +452,6 @@ class KafkaSource:
                     status=status,
                     status_reason=reason,
                     coordinator=coordinator,
-                    lag_trend=tuple(self._lag.trend(group_id)),
                     lag_seconds=lag_s,
                     lag_time_note=lag_note,
                 )
@@ -458,12 +459,14 @@ class KafkaSource:
             groups[-1] = replace(groups[-1], catch_up=catch_up(groups[-1].total_lag,
                                                                window_rates(self._lag.windows(group_id))))
         self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
+        kept = keep_unchanged_groups(self._groups, groups)  # unchanged: the last poll's object
+        self._groups = {g.id: g for g in kept}
         errors, denied = split_denied(errors)
         timing["build"] = time.monotonic() - build_started
         return GroupsSnapshot(
             fetched_at=fetched_at,
             duration_s=time.monotonic() - started,
-            groups=tuple(groups),
+            groups=kept,
             requests=requests + lag_time_requests,
             errors=errors,
             denied=denied,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kafkatui.health.controller import observe_metadata, observe_zookeeper
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, SourceError, ZkSnapshot
+from kafkatui.model import ClusterHealth, ClusterSnapshot, GroupsSnapshot, SourceError, ZkSnapshot
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 
 MAX_BACKOFF_S = 30.0
@@ -210,9 +210,11 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
                    else topic_rate_history(state.topic_rate_history, snapshot))
         watch = state.controller if snapshot.kraft else observe_metadata(
             state.controller, snapshot.controller_id, snapshot.fetched_at)
-        return replace(state, cluster=snapshot, controller=watch, topic_rate_history=history)
-    if source is Source.CLUSTER:  # ClusterHealth (a light poll): only the source's health changes
-        return state
+        return replace(state, cluster=snapshot, controller=watch, topic_rate_history=history,
+                       brokers=snapshot.brokers)
+    if source is Source.CLUSTER:  # ClusterHealth (a light poll): only the known brokers may change
+        brokers = snapshot.brokers if isinstance(snapshot, ClusterHealth) else state.brokers
+        return state if brokers == state.brokers else replace(state, brokers=brokers)
     if source is Source.GROUPS and isinstance(snapshot, GroupsSnapshot):
         trends = (ahead.history if ahead is not None and ahead.base is state.lag_trends
                   else lag_trends(state.lag_trends, snapshot))

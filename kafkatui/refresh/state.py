@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol, runtime_checkable
 
 from kafkatui.health.controller import ControllerWatch
-from kafkatui.model import ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, SecuritySnapshot, ZkSnapshot
+from kafkatui.model import Broker, ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, SecuritySnapshot, ZkSnapshot
 
 
 class Source(enum.Enum):
@@ -76,6 +76,9 @@ class AppState:
     lag_trends: dict[str, tuple[int, ...]] = field(default_factory=dict)  # group id -> total lag per refresh
     topic_rate_history: dict[str, tuple[float, ...]] = field(default_factory=dict)  # topic -> msgs/s samples
     controller: ControllerWatch = field(default_factory=ControllerWatch)  # controller changes, /controller agreement
+    # The brokers of the last cluster answer, the full poll's or the header's light one: what the
+    # processes are matched to, so the processes view needs no full cluster poll (issue 14).
+    brokers: tuple[Broker, ...] = ()
 
     def interval(self, source: Source) -> float:
         """The set interval of one source: the refresh interval, or longer for a slow source."""

@@ -6,8 +6,9 @@ cluster, so it is kept apart from screens and keys and reads top to bottom as on
 `on_source_polled` (fold into AppState, render, `_arm` again with the backoff delay). A source
 is only armed while the visible view needs it, never while paused, and never while in flight.
 The cluster is always polled, for the header; while the visible view shows no cluster data (the
-tail), that poll is the light one (`KafkaSource.health`: the brokers, one request) instead of
-every partition's offsets, and the view that needs the data again gets a full poll at once.
+tail, the groups, a group, the processes: no Source.CLUSTER in its SOURCES), that poll is the
+light one (`KafkaSource.health`: the brokers, one request) instead of every partition's offsets,
+and the view that needs the data again gets a full poll at once.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class PollingMixin:
         if not force and (self._state.paused or source not in self._wanted()):
             return
         self._in_flight[source] = time.time()
-        brokers = self._state.cluster.brokers if self._state.cluster else ()
+        brokers = self._state.brokers
         light = source is Source.CLUSTER and not self._shows_cluster_data()
         self.run_worker(partial(self._poll_worker, source, brokers, light), name=f"poll-{source.value}",
                         group=f"poll-{source.value}", thread=True, exclusive=True, exit_on_error=False)

@@ -227,7 +227,6 @@ def test_groups_billing_and_analytics(source: KafkaSource) -> None:
     assert all(p.committed is not None for p in analytics.partitions)
     assert analytics.total_lag > 0
     assert analytics.status is not LagStatus.UNKNOWN and analytics.status_reason
-    assert len(analytics.lag_trend) >= 2
     assert snap.requests > 0 and snap.duration_s < TIMEOUT_S
 
 

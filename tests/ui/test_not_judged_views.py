@@ -40,7 +40,7 @@ def judged_groups() -> GroupsSnapshot:
         status, reason = tracker.evaluate(gid, {a for m in members for a in m.assignments} or bool(members), now)
         parts = tuple(GroupPartition(t, p, c, latest) for t, p, c, latest in offsets[gid])
         groups.append(Group(gid, "Stable" if members else "Empty", "consumer", "range", members, parts,
-                            status, reason, lag_trend=tuple(tracker.trend(gid))))
+                            status, reason))
     return GroupsSnapshot(fetched_at=now, duration_s=0.05, groups=tuple(groups))
 
 

@@ -21,6 +21,19 @@ pytestmark = pytest.mark.live
 SIZE = (120, 36)
 
 
+def polls(app: Any, source: Source, n: int) -> Any:
+    """A probe that is true once `source` has answered `n` more times (its last_ok_at moved)."""
+    seen = [app.state.health[source].last_ok_at]
+
+    def probe() -> bool:
+        now = app.state.health[source].last_ok_at
+        if now != seen[-1]:
+            seen.append(now)
+        return len(seen) > n
+
+    return probe
+
+
 async def test_with_only_the_tail_visible_only_the_cluster_health_is_polled(make_app: Any, wait_until: Any) -> None:
     app = make_app(refresh=1.0)
     async with app.run_test(size=SIZE) as pilot:
@@ -30,15 +43,7 @@ async def test_with_only_the_tail_visible_only_the_cluster_health_is_polled(make
         await wait_until(pilot, lambda: isinstance(app.screen, TailScreen), what="the tail")
 
         def cluster_polls(n: int) -> Any:
-            seen = [app.state.health[Source.CLUSTER].last_ok_at]
-
-            def probe() -> bool:
-                now = app.state.health[Source.CLUSTER].last_ok_at
-                if now != seen[-1]:
-                    seen.append(now)
-                return len(seen) > n
-
-            return probe
+            return polls(app, Source.CLUSTER, n)
 
         await wait_until(pilot, cluster_polls(2), 30, "two cluster polls after the switch (in-flight ones landed)")
         snapshot = app.state.cluster
@@ -51,4 +56,44 @@ async def test_with_only_the_tail_visible_only_the_cluster_health_is_polled(make
         await pilot.press("escape")  # back to topics: its data is old, so a full poll runs now
         await wait_until(pilot, lambda: isinstance(app.screen, TopicsScreen), what="the topics view")
         await wait_until(pilot, lambda: app.state.cluster is not snapshot, 10, "fresh cluster data")
+        assert app.view_errors == []
+
+
+async def test_the_groups_view_polls_groups_and_only_the_cluster_health(make_app: Any, wait_until: Any) -> None:
+    """The groups view shows no cluster data: its header's cluster health comes from the light
+    poll (the full snapshot stays the same object) while the groups keep being polled."""
+    app = make_app(refresh=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.cluster is not None, 60, "the first full cluster poll")
+        await pilot.press("4")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "GroupsScreen", what="the groups view")
+        await wait_until(pilot, polls(app, Source.CLUSTER, 2), 30, "two cluster polls after the switch")
+        snapshot = app.state.cluster
+        cluster_moved, groups_moved = polls(app, Source.CLUSTER, 2), polls(app, Source.GROUPS, 2)
+        await wait_until(pilot, lambda: all([cluster_moved(), groups_moved()]), 30,
+                         "two more cluster (health) and groups polls")
+        assert app.state.cluster is snapshot  # light polls only
+        assert app.state.health[Source.CLUSTER].error is None
+        assert app.view_errors == []
+
+
+async def test_the_processes_view_matches_brokers_with_only_the_cluster_health(make_app: Any,
+                                                                               wait_until: Any) -> None:
+    """The processes view shows processes matched to broker ids: the brokers come with the light
+    cluster poll (AppState.brokers), so no full cluster poll runs while it shows."""
+    app = make_app(refresh=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.cluster is not None, 60, "the first full cluster poll")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.current_mode == "processes", what="the processes view")
+        await wait_until(pilot, polls(app, Source.CLUSTER, 2), 30, "two cluster polls after the switch")
+        snapshot = app.state.cluster
+        cluster_moved, processes_moved = polls(app, Source.CLUSTER, 2), polls(app, Source.PROCESSES, 2)
+        await wait_until(pilot, lambda: all([cluster_moved(), processes_moved()]), 30,
+                         "two more cluster (health) and processes polls")
+        assert app.state.cluster is snapshot  # light polls only
+        assert {b.id for b in app.state.brokers} == {1, 2, 3}
+        procs = app.state.processes
+        assert procs is not None
+        assert {p.broker_id for p in procs.processes if p.role != "zookeeper"} >= {1, 2, 3}
         assert app.view_errors == []

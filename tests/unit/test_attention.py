@@ -29,12 +29,10 @@ def cluster(*topics: Topic) -> ClusterSnapshot:
     return ClusterSnapshot(NOW, 0.1, "cid", 1, (), tuple(topics))
 
 
-def group(gid: str, status: LagStatus, lag: int = 0, *, members: int = 0, reason: str = "",
-          trend: tuple[int, ...] = ()) -> Group:
+def group(gid: str, status: LagStatus, lag: int = 0, *, members: int = 0, reason: str = "") -> Group:
     member_list = tuple(GroupMember(f"m{i}", f"c{i}", "/127.0.0.1", ()) for i in range(members))
     parts = (GroupPartition("orders", 0, 100, 100 + lag),)
-    return Group(gid, "Stable" if members else "Empty", "consumer", "range", member_list, parts, status, reason,
-                 lag_trend=trend)
+    return Group(gid, "Stable" if members else "Empty", "consumer", "range", member_list, parts, status, reason)
 
 
 def groups(*items: Group) -> GroupsSnapshot:
@@ -105,15 +103,13 @@ def test_ok_pending_and_unknown_groups_are_not_listed_but_counted_apart() -> Non
 
 
 def test_group_row_has_status_lag_trend_and_reason() -> None:
-    g = group("analytics", LagStatus.STOP, 50_548, reason="logs-2: no commit progress for 6m",
-              trend=(1, 2, 3))
+    g = group("analytics", LagStatus.STOP, 50_548, reason="logs-2: no commit progress for 6m")
     row = build_attention(cluster(), groups(g), lag_trends={"analytics": (20_000, 30_000, 40_000, 50_548)}).rows[0]
     assert (row.status, row.total_lag) == (LagStatus.STOP, 50_548)
-    assert row.trend == (20_000, 30_000, 40_000, 50_548)  # the app's history wins over the model's
+    assert row.trend == (20_000, 30_000, 40_000, 50_548)  # the app's history
     assert row.detail.startswith("lag 50,548 ↑ ")
     assert "Empty, 0 members" in row.detail and row.detail.endswith("logs-2: no commit progress for 6m")
-    fallback = build_attention(cluster(), groups(g)).rows[0]
-    assert fallback.trend == (1, 2, 3)
+    assert build_attention(cluster(), groups(g)).rows[0].trend == ()  # no history yet: none drawn
     no_trend = build_attention(cluster(), groups(group("a", LagStatus.WARN, 7))).rows[0]
     assert no_trend.detail.startswith("lag 7 · ")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 
 import kafka.errors as Errors
 from kafka.protocol.admin import DescribeConfigsResponse, DescribeGroupsResponse, DescribeLogDirsResponse
@@ -22,6 +23,7 @@ from kafkatui.kafka.convert import (
     controller_of,
     describe_error,
     keep_unchanged,
+    keep_unchanged_groups,
     leaders_from_metadata,
     log_dirs_from_response,
     offsets_from_response,
@@ -40,7 +42,9 @@ from kafkatui.kafka.wire import offset_fetch_requests, offsets_request
 from kafkatui.model import (
     ClusterSnapshot,
     DiskUsage,
+    Group,
     GroupMember,
+    GroupPartition,
     GroupsSnapshot,
     JvmProcess,
     LagStatus,
@@ -229,6 +233,28 @@ def test_an_unchanged_topic_is_handed_on_as_the_same_object() -> None:
                            topics_from_metadata(md, {}, {**latest, ("orders", 1): 8}, {}, {}, {}, {}))
     assert [a is b for a, b in zip(first, moved, strict=True)] == [True, False, True]
     assert moved[1].partitions[1].latest == 8
+
+
+def test_an_unchanged_group_and_unchanged_partitions_are_handed_on_as_the_same_objects() -> None:
+    """As topics (issue 14): the groups views tell an unchanged group, and a group's detail an
+    unchanged partition, by identity; groups are rebuilt as new equal objects at every poll."""
+
+    def poll(committed_p1: int, lag_seconds: float | None = 0.0) -> tuple[Group, ...]:
+        parts = (GroupPartition("orders", 0, 5, 5, "c1", lag_seconds=0.0),
+                 GroupPartition("orders", 1, committed_p1, 9, "c1", lag_seconds=lag_seconds))
+        return (Group("billing", "Stable", "consumer", "range", (), parts),
+                Group("idle", "Empty", "consumer", "", (), (GroupPartition("logs", 0, 3, 3, lag_seconds=0.0),)))
+
+    first = keep_unchanged_groups({}, poll(9))
+    last = {g.id: g for g in first}
+    again = keep_unchanged_groups(last, poll(9))
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    moved = keep_unchanged_groups(last, poll(7, 12.5))
+    assert moved[1] is first[1] and moved[0] is not first[0]
+    assert moved[0].partitions[0] is first[0].partitions[0]  # the partition that did not move
+    assert moved[0].partitions[1].committed == 7 and moved[0].total_lag == 2
+    status_only = keep_unchanged_groups(last, (replace(poll(9)[0], status=LagStatus.WARN),))
+    assert status_only[0].status is LagStatus.WARN and status_only[0].partitions is first[0].partitions
 
 
 def test_quorum_lag_and_ages() -> None:

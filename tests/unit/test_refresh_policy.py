@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kafkatui.model import (
+    Broker,
     ClusterHealth,
     ClusterSnapshot,
     Partition,
@@ -20,6 +21,7 @@ from kafkatui.refresh.policy import (
     ZOOKEEPER_BACKOFF_CAP_S,
     PollResult,
     apply_poll,
+    fold,
     fold_ahead,
     mark_slow,
     slow_after,
@@ -160,3 +162,35 @@ def test_a_part_security_cannot_read_is_a_fact_not_a_stale_source() -> None:
     assert not state.health[Source.SECURITY].stale and state.security == snap
     state, delay = apply_poll(state, failed(Source.SECURITY, SourceError("kafka", "timed out")), NOW, rand=lambda: 0.5)
     assert state.health[Source.SECURITY].stale and state.security == snap and delay == state.refresh_s
+
+
+def test_the_groups_views_poll_groups_and_only_the_header_light_cluster_health() -> None:
+    """Views that show groups and no cluster data must not make the app fetch every partition's
+    offsets (issue 14): the cluster is polled (for the header) but light, which the poll loop
+    decides by the view's SOURCES leaving out Source.CLUSTER (ui/polling.py)."""
+    from kafkatui.ui.screens.group_detail import GroupDetailScreen
+    from kafkatui.ui.screens.groups import GroupsScreen
+
+    health = ClusterHealth(fetched_at=NOW, duration_s=0.01, cluster_id="c", brokers=(), requests=1)
+    answered, _delay = apply_poll(AppState(), ok(Source.CLUSTER, health), NOW)
+    for view in (GroupsScreen, GroupDetailScreen):
+        assert view.SOURCES == {Source.GROUPS}, view.__name__
+        assert wanted_sources(view.SOURCES, answered, False) == {Source.CLUSTER, Source.GROUPS}
+
+
+def test_the_processes_view_matches_processes_to_the_brokers_of_the_light_cluster_poll() -> None:
+    """The processes view shows no cluster data, only processes matched to brokers (issue 14):
+    the light cluster poll must bring the brokers (AppState.brokers, what the processes poll is
+    matched to), and an unchanged light answer must leave the state alone (nothing to redraw)."""
+    from kafkatui.ui.screens.processes import ProcessesScreen
+
+    assert ProcessesScreen.SOURCES == {Source.PROCESSES}
+    brokers = (Broker(1, "127.0.0.1", 19092), Broker(2, "127.0.0.1", 19093))
+    health = ClusterHealth(fetched_at=NOW, duration_s=0.01, cluster_id="c", brokers=brokers, requests=1)
+    state, _delay = apply_poll(AppState(), ok(Source.CLUSTER, health), NOW)
+    assert state.brokers == brokers and state.cluster is None
+    assert wanted_sources(ProcessesScreen.SOURCES, state, False) == {Source.CLUSTER, Source.PROCESSES}
+    same = fold(state, Source.CLUSTER, replace(health, fetched_at=NOW + 5))
+    assert same is state
+    full = fold(state, Source.CLUSTER, replace(cluster(), brokers=brokers[:1]))
+    assert full.brokers == brokers[:1]  # the full poll's brokers count as well

@@ -47,7 +47,9 @@ COLUMNS = (
 class GroupsScreen(DrillListScreen):
     """All consumer groups with lag and status; Enter opens one group."""
 
-    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.GROUPS, Source.CLUSTER})
+    # Groups only: the header's cluster health comes from the light cluster poll (issue 14), and
+    # groups start after its answer too (refresh.policy.wanted_sources).
+    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.GROUPS})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open group", show=False),
         *TABLE_BINDINGS,

@@ -69,9 +69,11 @@ def process_row(proc: JvmProcess, fetched_at: float) -> list[object]:
 
 
 class ProcessesScreen(GuardedScreen, Screen):
-    """All local Kafka/ZooKeeper JVMs; the cluster is polled too so broker ids can be matched."""
+    """All local Kafka/ZooKeeper JVMs, matched to the brokers of the last cluster answer."""
 
-    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.PROCESSES, Source.CLUSTER})
+    # Processes only: the brokers they are matched to come from the header's light cluster poll
+    # too (AppState.brokers), so no partition's offsets are fetched for this view (issue 14).
+    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.PROCESSES})
 
     def __init__(self) -> None:
         super().__init__(id="processes")
