@@ -5,11 +5,9 @@ by the running app (attention panel, broker detail) and in the real `kafkatui sn
   localcluster/cluster.py adds when it exists), a partition is moved into it, and the dir is
   replaced by a plain file, so the next segment roll fails with an IOException and the broker
   marks the dir offline (root ignores permissions, so chmod cannot do it);
-* a controller change and a leader imbalance above `leader.imbalance.per.broker.percentage`:
-  the controller broker is restarted while a reassignment is in progress that cannot finish (its
-  new replica's broker is paused), meant to keep the ZooKeeper-mode controller from rebalancing
-  leaders. It did not keep it for long: the imbalance is seen on screen in the seconds after the
-  restart, not reliably by a `snapshot --json` run after it;
+* a controller change: the controller broker is restarted (while a reassignment that cannot
+  finish is in progress). The leader imbalance this makes is not asserted: Kafka's controller,
+  checking every 5 s here, moved the leaders back before the app saw them in most runs;
 * /controller disagreeing with the metadata: the harness swaps /controller for a node naming a
   broker 99 in one ZooKeeper transaction; the brokers then believe 99 is the controller and
   their metadata keeps the old one.
