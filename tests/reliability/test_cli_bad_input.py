@@ -31,8 +31,8 @@ from tests.conftest import installed_command_for_tmux
 from tests.reliability.helpers import KeyProbe, flat, text, wait_until
 
 CONNECT_TIMEOUT_S = 4.0  # the default; every failure below must be reported within it plus start-up
-SASL = ("--security-protocol", "SASL_PLAINTEXT", "--sasl-mechanism", "PLAIN", "--sasl-username", "x",
-        "--sasl-password", "y")
+SASL = ("--security-protocol", "SASL_PLAINTEXT", "--sasl-mechanism", "PLAIN", "--sasl-username", "x")
+SASL_ENV = {"KAFKATUI_SASL_PASSWORD": "y"}  # not --sasl-password: that adds its own `ps` warning line
 
 
 def free_port() -> int:
@@ -92,7 +92,7 @@ async def test_app_with_a_wrong_zookeeper_says_so_and_kafka_carries_on(app_facto
 
 
 def test_snapshot_with_sasl_against_plaintext_is_one_line_exit_2(cluster) -> None:
-    result, took = run("snapshot", "--json", "--no-processes", "--bootstrap", cluster.bootstrap, *SASL)
+    result, took = run("snapshot", "--json", "--no-processes", "--bootstrap", cluster.bootstrap, *SASL, env=SASL_ENV)
     line = one_line_exit_2(result)
     assert "rejected the SASL handshake" in line and "--security-protocol" in line, line
     assert "cannot reach" not in line  # the brokers answered; "cannot reach" would mislead

@@ -83,14 +83,17 @@ async def press_enter_on(pilot: Any, table: FilterTable, key: str) -> None:
 
 
 def produce(cluster: Any, topic: str, count: int, size: int = 500) -> None:
+    """Sends that the failing dir makes time out, which is the point. The records expire within
+    `delivery_timeout_ms`, so the flush completes and `close` stops the sender thread; a close
+    that raised would leave it running for the rest of the session."""
     producer = no_autocreate(KafkaProducer(bootstrap_servers=cluster.bootstrap, acks=1, linger_ms=5,
-                                           max_block_ms=10000))
-    with contextlib.suppress(Exception):  # the failing dir makes these sends time out: that is the point
+                                           max_block_ms=10000, request_timeout_ms=5000,
+                                           delivery_timeout_ms=10000))
+    with contextlib.suppress(Exception):
         for _ in range(count):
             producer.send(topic, value=b"x" * size, partition=0)
         producer.flush(20)
-    with contextlib.suppress(Exception):
-        producer.close(timeout=2)
+    producer.close(timeout=5)
 
 
 async def test_offline_log_dir_on_screen_and_in_snapshot(cluster: Any, admin: KafkaAdminClient, make_app: Any,
