@@ -63,6 +63,29 @@ def split_denied(lines: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]
     return tuple(errors), tuple(denied)
 
 
+# The ACL a broker checks for each broker-scoped part of the refresh (AclAuthorizer and
+# StandardAuthorizer alike): DescribeLogDirs needs DESCRIBE on the cluster, a broker's
+# DescribeConfigs needs DESCRIBE_CONFIGS on the cluster. Named where the part is shown denied.
+BROKER_PART_ACL = {"log dirs": "Describe on CLUSTER", "configs": "DescribeConfigs on CLUSTER"}
+
+
+def broker_part_line(part: str, node: int, what: str) -> str:
+    """The error or denied line of a broker-scoped part (a `BROKER_PART_ACL` key), as
+    `cluster.errors` / `cluster.denied` and `snapshot --json` list it."""
+    return f"{part} of broker {node}: {what}"
+
+
+def broker_part_denied(denied: Iterable[str], part: str, node: int) -> str | None:
+    """"not authorized: needs <ACL> (<error>)" when the broker denied this principal that part,
+    read from the same `denied` lines `snapshot --json` reports (so the screen and the document
+    cannot disagree); None when it was not denied."""
+    prefix = broker_part_line(part, node, "")
+    for line in denied:
+        if line.startswith(prefix):
+            return f"{NOT_AUTHORIZED}: needs {BROKER_PART_ACL[part]} ({line[len(prefix):]})"
+    return None
+
+
 def describe_error(exc: BaseException) -> str:
     """One line naming what went wrong: the kafka-python error class and its message."""
     name = type(exc).__name__

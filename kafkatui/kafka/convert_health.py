@@ -12,7 +12,7 @@ from typing import Any
 
 import kafka.errors as Errors
 
-from kafkatui.kafka.convert import TopicPartitionKey, config_entries
+from kafkatui.kafka.convert import TopicPartitionKey, broker_part_line, config_entries
 from kafkatui.model import MIN_ISR_KEY, Reassignment
 
 
@@ -46,9 +46,9 @@ def broker_configs_from_response(response: Any, node: int) -> tuple[dict[str, st
         if result.resource_name != str(node):
             continue
         if result.error_code:
-            return {}, [f"configs of broker {node}: {Errors.for_code(result.error_code).__name__}"]
+            return {}, [broker_part_line("configs", node, Errors.for_code(result.error_code).__name__)]
         return {e.name: e.value for e in config_entries(result, "broker")}, []
-    return {}, [f"configs of broker {node}: not in the answer"]
+    return {}, [broker_part_line("configs", node, "not in the answer")]
 
 
 def reassignments_from_response(

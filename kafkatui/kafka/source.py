@@ -58,6 +58,7 @@ from kafkatui.kafka.clients import BootstrapUnreachable, bootstrap_kwargs, clien
 from kafkatui.kafka.convert import (
     NOT_AUTHORIZED,
     TopicPartitionKey,
+    broker_part_line,
     brokers_from_metadata,
     config_entries,
     controller_of,
@@ -168,6 +169,8 @@ class KafkaSource:
         self._configs: ClusterConfigs | None = None  # the last config round, kept between rounds
         self._configs_at = 0.0  # time.monotonic() of the last full config round
         self._configs_denied: frozenset[str] = frozenset()  # topics whose configs this principal may not read
+        # the last config round's denied broker configs: still denied between rounds, so still said
+        self._broker_configs_denied: tuple[str, ...] = ()
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
         self._groups: dict[str, Group] = {}  # the last poll's groups, touched by groups() only
         # the encoded ListOffsets requests, kept while each leader's partitions stay the same
@@ -291,6 +294,7 @@ class KafkaSource:
         reassignment_answer: Any = None
         topic_min_isr: dict[str, int] | None = None
         broker_configs: dict[int, dict[str, str | None]] = {}
+        configs_denied: list[str] = []  # this round's denied broker configs
         now_ms = int(time.time() * 1000)
         for kind, node, response, _tag in fetched.results:
             if kind in ("earliest_offsets", "latest_offsets"):
@@ -301,7 +305,7 @@ class KafkaSource:
                     bucket[name] = bucket.get(name, 0) + count
             elif kind == "log_dirs" and node is not None and getattr(response, "error_code", 0):
                 # v3+: the whole request failed, e.g. CLUSTER_AUTHORIZATION_FAILED (no Describe on the cluster)
-                errors.append(f"log dirs of broker {node}: {Errors.for_code(response.error_code).__name__}")
+                errors.append(broker_part_line("log dirs", node, Errors.for_code(response.error_code).__name__))
             elif kind == "log_dirs" and node is not None:
                 dirs, replica_sizes = log_dirs_from_response(node, response)
                 log_dirs.extend(dirs)
@@ -322,6 +326,7 @@ class KafkaSource:
             elif kind == "broker_configs" and node is not None:
                 values, lines = broker_configs_from_response(response, node)
                 errors.extend(lines)
+                configs_denied.extend(split_denied(lines)[1])
                 if values:
                     broker_configs[node] = values
         for what, errs in offset_errors.items():
@@ -347,6 +352,10 @@ class KafkaSource:
         self._topics = {t.name: t for t in topics}
         log_dirs.sort(key=lambda d: (d.broker_id, d.path))
         errors, denied = split_denied(errors)
+        if configs_due:
+            self._broker_configs_denied = tuple(configs_denied)
+        else:
+            denied += self._broker_configs_denied
         timing["build"] = time.monotonic() - build_started
         return ClusterSnapshot(
             fetched_at=fetched_at,

@@ -193,6 +193,34 @@ def test_cluster_and_config_denials_are_marked_and_the_rest_shown(secure_cluster
     assert all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])
 
 
+async def test_broker_detail_says_which_acl_its_denied_parts_need(secure_cluster: Secure) -> None:
+    """`narrow` may not DescribeConfigs or DescribeLogDirs: the broker detail (Enter on the overview's
+    broker row) says "not authorized" and the ACL each needs where the configs and log dirs would be."""
+    from kafkatui.ui.app import KafkaTuiApp
+    from kafkatui.ui.screens.broker_detail import BrokerDetailScreen
+    from kafkatui.ui.widgets.header import header_errors
+    from tests.ui.fixtures import screen_text
+    from tests.ui.fixtures import wait_for as wait_ui
+
+    app = KafkaTuiApp(settings_from({**narrow(secure_cluster), "KAFKATUI_REFRESH": "2"}))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ui(pilot, lambda: app.state.cluster is not None and app.state.cluster.configs is not None, 120,
+                      "the first config round")
+        await pilot.press("enter")  # the overview's broker table has the focus, on broker 1
+        await wait_ui(pilot, lambda: isinstance(app.screen, BrokerDetailScreen), 20, "the broker detail")
+        await wait_ui(pilot, lambda: "Log dirs not authorized" in screen_text(app), 10, "the log dirs title")
+        text = screen_text(app)
+        assert "Configs not authorized: needs DescribeConfigs on CLUSTER (ClusterAuthorizationFailedError)" in text
+        assert "Log dirs not authorized: needs Describe on CLUSTER (ClusterAuthorizationFailedError)" in text
+        assert "open-orders" in text and "were not answered" not in text  # the partitions it may see are listed
+        assert "Full in" not in text and "Other brokers" not in text  # no empty tables in their place
+        refreshed = app.state.cluster.fetched_at
+        await wait_ui(pilot, lambda: app.state.cluster.fetched_at > refreshed, 60, "a refresh without configs")
+        await pilot.pause()
+        assert "Configs not authorized: needs DescribeConfigs on CLUSTER" in screen_text(app)  # between rounds
+        assert header_errors(app.state) == ""
+
+
 def test_denied_requests_are_not_retried(secure_cluster: Secure) -> None:
     """As many requests as a principal allowed everything: a denial is answered once, not retried."""
     from kafkatui.kafka.source import KafkaSource

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from kafkatui.decode import escape_text
 from kafkatui.fmt import MISSING, human_bytes, human_duration
 from kafkatui.health.rules import balance, drift_text, drifted, imbalance_threshold, time_to_full
+from kafkatui.kafka.convert import broker_part_denied
 from kafkatui.model import Broker, ClusterSnapshot, JvmProcess, LogDir, Partition
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.ui.screens.base import TABLE_BINDINGS, TableScreen
@@ -141,7 +142,10 @@ class BrokerDetailScreen(TableScreen):
         self.query_one("#broker-partitions", FilterTable).set_rows(
             [(f"{p.topic}\x00{p.partition}", self._partition_row(p)) for p in parts])
         dirs = [d for d in cluster.log_dirs if d.broker_id == self.broker_id]
-        self.query_one("#broker-dirs", FilterTable).set_rows([(d.path, self._dir_row(d)) for d in dirs])
+        dirs_table = self.query_one("#broker-dirs", FilterTable)
+        dirs_table.set_rows([(d.path, self._dir_row(d)) for d in dirs])
+        update_static(self.query_one("#broker-dirs-title", Static), self._denied("log dirs", cluster, dirs_table)
+                      or "Log dirs")
         self._title(cluster, broker, parts)
         self._process(local_process(state, broker, self.broker_id), state)
         self._configs(cluster)
@@ -224,8 +228,19 @@ class BrokerDetailScreen(TableScreen):
                 text.append(f" · up {human_duration(state.processes.fetched_at - proc.create_time)}")
         update_static(self.query_one("#broker-process", Static), text)
 
+    def _denied(self, part: str, cluster: ClusterSnapshot, table: FilterTable) -> Text | None:
+        """The title of a part this principal may not read, from the same `denied` lines
+        `snapshot --json` lists: "not authorized" and the ACL it needs, its empty table hidden.
+        None (and the table shown) when it was not denied."""
+        denied = broker_part_denied(cluster.denied, part, self.broker_id)
+        table.display = denied is None
+        return None if denied is None else Text.assemble((f"{part.capitalize()} ", "bold"), (denied, self._c("muted")))
+
     def _configs(self, cluster: ClusterSnapshot) -> None:
         title = self.query_one("#broker-configs-title", Static)
+        if (denied := self._denied("configs", cluster, self.query_one("#broker-configs", FilterTable))) is not None:
+            update_static(title, denied)
+            return
         all_configs = cluster.configs.broker_configs if cluster.configs is not None else {}
         mine = all_configs.get(self.broker_id)
         if not mine:
