@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkatui.config import Settings, load_settings
+from kafkatui.config import Settings, ZkSecurity, load_settings
 from kafkatui.model import NotAuthorizedError
 from kafkatui.tail.reader import TailReader
 from kafkatui.tail.start import parse_start
@@ -342,6 +342,42 @@ def test_zookeeper_hidden_znode_is_no_permission_without_digest(secure_cluster: 
     with ZooKeeperSource(zk_hosts, 8.0, without) as zk:
         assert zk.node("/kafkatui-secure/visible").data == b"anyone may read this"
         assert "hidden" in zk.children("/kafkatui-secure")
+        with pytest.raises(NotAuthorizedError, match="no permission"):
+            zk.node("/kafkatui-secure/hidden")
+
+
+def zookeeper_flags(secure_cluster: Secure, digest: bool = True) -> list[str]:
+    """ZooKeeper's address, TLS and digest as command-line flags (the env file's KAFKATUI_ZOOKEEPER_* values)."""
+    env = secure_cluster.env("mtls")
+    flags = ["--zookeeper", env["KAFKATUI_ZOOKEEPER"]]
+    for part in ("cafile", "certfile", "keyfile"):
+        flags += [f"--zookeeper-ssl-{part}", env[f"KAFKATUI_ZOOKEEPER_SSL_{part.upper()}"]]
+    return flags + (["--zookeeper-digest-file", env["KAFKATUI_ZOOKEEPER_DIGEST_FILE"]] if digest else [])
+
+
+def test_zookeeper_tls_and_digest_from_the_command_line_flags(secure_cluster: Secure, tmp_path: Path) -> None:
+    """The flags alone (no KAFKATUI_ZOOKEEPER_* variable) reach ZooKeeper's TLS port and kazoo's digest
+    auth: `snapshot --json` reads the zookeeper part, and settings parsed from the same argv read the
+    hidden znode with --zookeeper-digest-file and get "no permission" without it."""
+    from kafkatui.cli import build_parser
+
+    env = {k: v for k, v in secure_cluster.env("mtls").items() if not k.startswith("KAFKATUI_ZOOKEEPER")}
+    done = kafkatui(["snapshot", "--json", "--no-processes", *zookeeper_flags(secure_cluster)], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    zookeeper = json.loads(done.stdout)["zookeeper"]
+    assert zookeeper["connected"] is True and zookeeper["server"]["version"] and zookeeper["controller"] == 1
+    done = kafkatui(["info", *zookeeper_flags(secure_cluster)], env, tmp_path)
+    assert "ZooKeeper TLS, ZooKeeper digest credentials set" in done.stdout, done.stdout + done.stderr
+
+    def zk_security(digest: bool) -> ZkSecurity:  # as main() builds it from the argv
+        args = build_parser().parse_args([*zookeeper_flags(secure_cluster, digest), "info"])
+        return load_settings(vars(args), env=env, path=tmp_path / "none.toml").zk_security
+
+    zk_hosts = secure_cluster.env("mtls")["KAFKATUI_ZOOKEEPER"]
+    with ZooKeeperSource(zk_hosts, 8.0, zk_security(True)) as zk:
+        assert zk.node("/kafkatui-secure/hidden").data == b"only the digest user reads this"
+    with ZooKeeperSource(zk_hosts, 8.0, zk_security(False)) as zk:
+        assert zk.node("/kafkatui-secure/visible").data == b"anyone may read this"
         with pytest.raises(NotAuthorizedError, match="no permission"):
             zk.node("/kafkatui-secure/hidden")
 
