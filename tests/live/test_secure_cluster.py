@@ -462,3 +462,58 @@ def test_info_and_process_list_never_show_the_password(secure_cluster: Secure, t
     assert password not in done.stdout + done.stderr
     done = kafkatui(["--sasl-password", password, "info"], env, tmp_path)
     assert "visible to every user in `ps`" in done.stderr
+
+
+def test_secrets_never_reach_output_logs_or_the_settings_repr(secure_cluster: Secure, tmp_path: Path,
+                                                             tmux_server) -> None:
+    """The SCRAM password (env var, not a file), the token its command prints, the registry password
+    and the ZooKeeper digest: not in `snapshot --json`'s stdout or stderr, not in the log file the
+    monitor writes (it logs a denied tail as `monitor`), not in `repr()` of the Settings."""
+    from localcluster.mint_jwt import mint
+    from tests.conftest import installed_command_for_tmux
+
+    token_file = tmp_path / "token"
+    token_file.write_text(mint("kafkatui-oauth", 3600) + "\n")
+    digest = (secure_cluster.state / "secrets" / "zk.digest").read_text().strip()
+    secret = {
+        "SCRAM password": (secure_cluster.state / "secrets" / "monitor.password").read_text().strip(),
+        "token": token_file.read_text().strip(),
+        "registry password": "registry-pw-" + os.urandom(6).hex(),
+        "ZooKeeper digest password": digest.split(":", 1)[1],
+    }
+    given = {"KAFKATUI_SCHEMA_REGISTRY": "http://127.0.0.1:9/apis/ccompat/v7",  # framed records only would ask it
+             "KAFKATUI_SCHEMA_REGISTRY_USERNAME": "reader",
+             "KAFKATUI_SCHEMA_REGISTRY_PASSWORD": secret["registry password"],
+             "KAFKATUI_ZOOKEEPER_DIGEST": digest}
+    files = ("KAFKATUI_SASL_PASSWORD_FILE", "KAFKATUI_ZOOKEEPER_DIGEST_FILE")  # the secrets given as values instead
+    scram = {**{k: v for k, v in secure_cluster.env("scram").items() if k not in files}, **given,
+             "KAFKATUI_SASL_PASSWORD": secret["SCRAM password"]}
+    oauth = {**{k: v for k, v in secure_cluster.env("oauth").items() if k not in files}, **given,
+             "KAFKATUI_SASL_OAUTH_TOKEN_COMMAND": f"cat {shlex.quote(str(token_file))}"}
+    seen = {}
+    for mode, env in (("scram", scram), ("oauth", oauth)):
+        done = kafkatui(["snapshot", "--json", "--no-processes"], env, tmp_path)
+        assert done.returncode == 0 and json.loads(done.stdout)["zookeeper"]["connected"], done.stderr
+        seen[f"{mode} snapshot stdout"], seen[f"{mode} snapshot stderr"] = done.stdout, done.stderr
+        settings = settings_from(env)
+        assert settings.security.sasl_password or settings.security.sasl_oauth_token_command  # they were given
+        assert settings.schema_registry.password and settings.zk_security.digest
+        seen[f"{mode} repr(Settings)"] = repr(settings)
+
+    # the monitor as `monitor`, opened on a tail it may not Read: the denial goes to its log file
+    state = tmp_path / "state"
+    pane = tmux_server.launch(
+        [installed_command_for_tmux(), "--refresh", "2", "--tail", "open-orders"],
+        {**scram, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_STATE_HOME": str(state), "TERM": "xterm-256color"},
+        (120, 30), exit_file=tmp_path / "exit", name="kafkatui-secrets")
+    log = state / "kafkatui" / "kafkatui.log"
+    try:
+        wait_for("the denied tail in the log", lambda: log.is_file() and "tail open-orders" in log.read_text(), 90)
+        pane.keys("Q")
+        assert pane.exit_code() == 0
+    finally:
+        pane.close()
+    seen.update({f"{path.name} (the monitor's log)": path.read_text() for path in state.rglob("*") if path.is_file()})
+    assert "authoriz" in seen["kafkatui.log (the monitor's log)"].lower()
+    leaks = [(what, where) for what, value in secret.items() for where, text in seen.items() if value in text]
+    assert leaks == [], leaks
