@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 STATE := .localcluster
 KRAFT_STATE := .localcluster-kraft
 SECURE_STATE := .localcluster-secure
+SECURE_KRAFT_STATE := .localcluster-secure-kraft
 PYTEST_ARGS ?=
 
-.PHONY: secure secure-down soak bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
+.PHONY: secure secure-down secure-kraft secure-kraft-down soak bench-tools help venv tools jars cluster cluster-down cluster-status kraft kraft-down demo test unit lint bench screenshots clean cluster-wipe kraft-status
 
 help:
 	@echo "make demo | make test | cluster | cluster-down | cluster-status | kraft | kraft-down | lint | bench | screenshots"
@@ -54,6 +55,13 @@ secure: venv
 
 secure-down:
 	$(PYTHON) localcluster/secure.py --state-dir $(SECURE_STATE) down
+
+# The same, in KRaft (Kafka 4, StandardAuthorizer, no ZooKeeper): writes env.scram, env.mtls, env.oauth.
+secure-kraft: venv
+	$(VPY) localcluster/secure.py --kraft --state-dir $(SECURE_KRAFT_STATE) up
+
+secure-kraft-down:
+	$(PYTHON) localcluster/secure.py --kraft --state-dir $(SECURE_KRAFT_STATE) down
 
 kraft-down:
 	$(PYTHON) localcluster/cluster.py --kraft --state-dir $(KRAFT_STATE) down

@@ -630,6 +630,10 @@ class Cluster:
         path.write_text(cid + "\n")
         return cid
 
+    def format_args(self, n: Node) -> list[str]:
+        """More `kafka-storage format` arguments for node `n` (a variant's SCRAM users); none here."""
+        return []
+
     def format_storage(self, libs: Path) -> None:
         """KRaft: format each node's log dir once (kafka.tools.StorageTool, as kafka-storage.sh does)."""
         todo = [n for n in self.nodes if not (self.state / n.name / "data" / "meta.properties").is_file()]
@@ -653,6 +657,7 @@ class Cluster:
                 cid,
                 "-c",
                 str(n.config),
+                *self.format_args(n),
             ]
             return subprocess.run(
                 cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, timeout=120

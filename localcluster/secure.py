@@ -29,6 +29,12 @@ ZooKeeper: the harness makes ``/kafkatui-secure/hidden`` readable only with the 
 credentials in ``secrets/zk.digest``.
 
 The state dir gets ``env.scram``, ``env.mtls`` and ``env.oauth`` (shell syntax, like ``env``).
+
+``--kraft`` (state ``.localcluster-secure-kraft``): a controller (``controller-1``, node 101, its
+PLAINTEXT controller listener at base+10190, where the broker is ANONYMOUS, a super user there) and
+ONE broker (Kafka 4.1.1) with the same listeners KRAFT_OFFSET (10000) up, StandardAuthorizer on
+both and the same principals and ACLs. The SCRAM users are formatted into the metadata log
+(``kafka-storage format --add-scram``); no ZooKeeper, so no ZooKeeper part in the env files.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from localcluster.cluster import (
     HOST,
+    KRAFT_OFFSET,
     REPO,
     START_TIMEOUT,
     Cluster,
@@ -74,6 +81,7 @@ OPEN_TOPICS = ("open-orders", "open-events")
 SECRET_TOPICS = ("secret-payroll",)
 OPEN_GROUP, SECRET_GROUP = "open-readers", "secret-readers"
 ZK_ROOT = "/kafkatui-secure"
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"  # KRaft's
 
 
 def _run(cmd: list[str], what: str) -> None:
@@ -142,26 +150,30 @@ def _write_secret(path: Path, text: str) -> None:
 
 
 class SecureCluster(Cluster):
-    """ZooKeeper + one broker with SSL/SASL listeners, AclAuthorizer and a TLS ZooKeeper port."""
+    """ZooKeeper + one broker with SSL/SASL listeners, AclAuthorizer and a TLS ZooKeeper port; or,
+    with `kraft`, one controller + one broker (Kafka 4) with the same listeners and StandardAuthorizer."""
 
     port_base_env = SECURE_PORT_BASE_ENV
     default_port_base = DEFAULT_SECURE_PORT_BASE
 
-    def __init__(self, state_dir: str | os.PathLike | None = None, port_base: int | None = None):
-        super().__init__(kraft=False, state_dir=state_dir or REPO / ".localcluster-secure", port_base=port_base)
+    def __init__(self, state_dir: str | os.PathLike | None = None, port_base: int | None = None,
+                 kraft: bool = False):
+        default = REPO / (".localcluster-secure-kraft" if kraft else ".localcluster-secure")
+        super().__init__(kraft=kraft, state_dir=state_dir or default, port_base=port_base)
         self.certs = Certs(self.state)
         self.secrets_dir = self.state / "secrets"
 
     # ---- layout and addresses -----------------------------------------------------------------
     def _layout(self) -> list[Node]:
-        return [n for n in super()._layout() if n.name in ("zookeeper", "broker-1")]
+        return [n for n in super()._layout() if n.name in ("zookeeper", "controller-1", "broker-1")]
 
     @property
     def broker(self) -> Node:
         return self.node("broker-1")
 
     def listener(self, offset: int) -> str:
-        return f"{HOST}:{self.port_base + offset}"
+        """KRaft's listeners are KRAFT_OFFSET up, like its broker's port, so both variants may run at once."""
+        return f"{HOST}:{self.port_base + (KRAFT_OFFSET if self.kraft else 0) + offset}"
 
     @property
     def zookeeper_tls(self) -> str:
@@ -194,18 +206,42 @@ class SecureCluster(Cluster):
         return [one.get(line, line) for line in super()._common_broker_lines(n)]
 
     def _zk_broker_properties(self, n: Node) -> str:
+        return super()._zk_broker_properties(n) + self._secure_broker_lines(n)
+
+    def _kraft_properties(self, n: Node) -> str:
+        if n.role == "broker":
+            return super()._kraft_properties(n) + self._secure_broker_lines(n)
+        # the brokers reach the controller on its PLAINTEXT listener as ANONYMOUS: a super user there
+        return super()._kraft_properties(n) + "\n".join([
+            "# ---- secured variant (localcluster/secure.py)",
+            f"authorizer.class.name={STANDARD_AUTHORIZER}",
+            f"super.users=User:broker;User:{ADMIN};User:ANONYMOUS",
+            "allow.everyone.if.no.acl.found=false",
+            "",
+        ])
+
+    def format_args(self, n: Node) -> list[str]:
+        """KRaft: the SCRAM users go into the metadata log when the controller's storage is formatted."""
+        if n.role != "controller":
+            return []
+        return [arg for user in (ADMIN, MONITOR, NARROW)
+                for arg in ("--add-scram", f"SCRAM-SHA-512=[name={user},password={self.secret(f'{user}.password')}]")]
+
+    def _secure_broker_lines(self, n: Node) -> str:
         c, pw = self.certs, self.certs.password
         scram_jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         oauth_jaas = ("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
                       'unsecuredLoginStringClaim_sub="broker";')
+        controller = ",CONTROLLER:PLAINTEXT" if self.kraft else ""
+        authorizer = STANDARD_AUTHORIZER if self.kraft else "kafka.security.authorizer.AclAuthorizer"
         # Java Properties: a later key wins, so these override the plaintext listener lines above
-        return super()._zk_broker_properties(n) + "\n".join([
+        return "\n".join([
             "# ---- secured variant (localcluster/secure.py)",
             f"listeners=INTERNAL://{HOST}:{n.port},SCRAM://{self.listener(SCRAM_OFFSET)},"
             f"OAUTH://{self.listener(OAUTH_OFFSET)},WRONG://{self.listener(WRONG_OFFSET)}",
             f"advertised.listeners=INTERNAL://{HOST}:{n.port},SCRAM://{self.listener(SCRAM_OFFSET)},"
             f"OAUTH://{self.listener(OAUTH_OFFSET)},WRONG://{self.listener(WRONG_OFFSET)}",
-            "listener.security.protocol.map=INTERNAL:SSL,SCRAM:SASL_SSL,OAUTH:SASL_PLAINTEXT,WRONG:SSL",
+            f"listener.security.protocol.map=INTERNAL:SSL,SCRAM:SASL_SSL,OAUTH:SASL_PLAINTEXT,WRONG:SSL{controller}",
             "inter.broker.listener.name=INTERNAL",
             f"ssl.keystore.location={c.path('broker.p12')}",
             "ssl.keystore.type=PKCS12",
@@ -225,7 +261,7 @@ class SecureCluster(Cluster):
             f"listener.name.scram.scram-sha-512.sasl.jaas.config={scram_jaas}",
             "listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER",
             f"listener.name.oauth.oauthbearer.sasl.jaas.config={oauth_jaas}",
-            "authorizer.class.name=kafka.security.authorizer.AclAuthorizer",
+            f"authorizer.class.name={authorizer}",
             f"super.users=User:broker;User:{ADMIN}",
             "allow.everyone.if.no.acl.found=false",
             "",
@@ -261,7 +297,7 @@ class SecureCluster(Cluster):
     def env_files(self) -> dict[str, dict[str, str]]:
         """Every KAFKATUI_* variable for each mode; secrets by file, never inline."""
         c = self.certs
-        zk = {
+        zk = {} if self.kraft else {
             "KAFKATUI_ZOOKEEPER": self.zookeeper_tls,
             "KAFKATUI_ZOOKEEPER_SSL_CAFILE": str(c.path("ca.pem")),
             "KAFKATUI_ZOOKEEPER_SSL_CERTFILE": str(c.path(f"{MTLS_PRINCIPAL}.pem")),
@@ -297,9 +333,10 @@ class SecureCluster(Cluster):
         }
 
     def env_text(self) -> str:
-        return (f"# written by localcluster/secure.py (secured ZooKeeper mode, Kafka {self.version}); "
+        mode = "kraft" if self.kraft else "zookeeper"
+        return (f"# written by localcluster/secure.py (secured {mode} mode, Kafka {self.version}); "
                 "the harness listener (mTLS as the super user `broker`)\n"
-                f"KAFKATUI_CLUSTER_MODE=zookeeper\nKAFKATUI_BOOTSTRAP={HOST}:{self.broker.port}\n"
+                f"KAFKATUI_CLUSTER_MODE={mode}\nKAFKATUI_BOOTSTRAP={HOST}:{self.broker.port}\n"
                 f"KAFKATUI_ZOOKEEPER={self.zookeeper_connect}\n")
 
     def write_env(self) -> None:
@@ -349,7 +386,8 @@ class SecureCluster(Cluster):
                     raise ClusterError(f"kafkatui localcluster: secured set-up failed: {exc}") from None
                 log(f"secured set-up: {exc}; trying again")
                 time.sleep(3)
-        self._setup_zookeeper()
+        if not self.kraft:
+            self._setup_zookeeper()
         log(f"secured set-up (SCRAM users, ACLs, topics, groups, znodes) in {time.monotonic() - t0:.1f}s")
 
     def _setup_kafka(self) -> None:
@@ -468,7 +506,9 @@ class SecureCluster(Cluster):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="secure.py", description="The secured local cluster (see the module doc).")
-    p.add_argument("--state-dir", help="state dir (default: <repo>/.localcluster-secure)")
+    p.add_argument("--kraft", action="store_true",
+                   help="KRaft (Kafka 4, one controller + one broker, StandardAuthorizer, no ZooKeeper)")
+    p.add_argument("--state-dir", help="state dir (default: <repo>/.localcluster-secure, -secure-kraft with --kraft)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("up", help="start (idempotent), set up users/ACLs/znodes, write env.scram/env.mtls/env.oauth")
     sub.add_parser("down", help="stop every recorded process")
@@ -480,7 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        cluster = SecureCluster(state_dir=args.state_dir)
+        cluster = SecureCluster(state_dir=args.state_dir, kraft=args.kraft)
         if args.command == "up":
             cluster.up()
             if not (cluster.state / "env.scram").is_file():

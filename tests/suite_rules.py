@@ -22,8 +22,8 @@ from collections.abc import Generator, Mapping
 import pytest
 
 DERIVED_MARKERS: Mapping[str, frozenset[str]] = {
-    "live": frozenset({"cluster", "kraft_cluster", "secure_cluster"}),
-    "kraft": frozenset({"kraft_cluster"}),
+    "live": frozenset({"cluster", "kraft_cluster", "secure_cluster", "secure_kraft"}),
+    "kraft": frozenset({"kraft_cluster", "secure_kraft"}),
 }
 ALLOWED_SKIP = "allowed_skip"
 
@@ -36,8 +36,8 @@ def ci_enabled(environ: Mapping[str, str] = os.environ) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "live: uses the real local cluster (derived from the cluster fixtures; "
                                        "never set by hand)")
-    config.addinivalue_line("markers", "kraft: uses the KRaft variant of the local cluster (derived from the "
-                                       "kraft_cluster fixture; never set by hand)")
+    config.addinivalue_line("markers", "kraft: uses a KRaft variant of the local cluster (derived from the "
+                                       "kraft_cluster and secure_kraft fixtures; never set by hand)")
     config.addinivalue_line("markers", f"{ALLOWED_SKIP}(reason): may skip even under CI, for the stated reason")
 
 

@@ -3,7 +3,8 @@ SCRAM-SHA-512 as the least-privilege `monitor`, mTLS, OAUTHBEARER with a token c
 ZooKeeper over TLS with digest credentials. Nothing is mocked.
 
 One session fixture starts the secured cluster (ZooKeeper + ONE broker, to keep this file's
-start-up short) only when these tests run, and stops it afterwards unless it was already up.
+start-up short) only when these tests run, and stops it afterwards unless it was already up; a
+second one does the same for its KRaft variant (`secure.py --kraft`), used by one test.
 """
 
 from __future__ import annotations
@@ -59,23 +60,36 @@ def settings_from(env: dict[str, str]) -> Settings:
     return load_settings({}, env=env, path=Path(__file__).with_name("secure-test-config.toml"))
 
 
-@pytest.fixture(scope="session")
-def secure_cluster() -> Iterator[Secure]:
-    state = Path(os.environ.get("KAFKATUI_SECURE_STATE_DIR") or REPO / ".localcluster-secure").resolve()
+def started(state_env: str, default: str, *flags: str) -> Iterator[Secure]:
+    """`secure.py [flags] up` in the state dir $state_env (or <repo>/default), then `down` afterwards
+    unless it was already up (or KAFKATUI_KEEP_SECURE is set); a failed start leaves nothing running."""
+    state = Path(os.environ.get(state_env) or REPO / default).resolve()
     was_up = (state / "env.scram").is_file()
+    tool = [sys.executable, str(SECURE_TOOL), *flags, "--state-dir", str(state)]
 
     def down() -> None:
         if not was_up and not os.environ.get("KAFKATUI_KEEP_SECURE"):
-            subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "down"], check=False,
-                           timeout=120)
+            subprocess.run([*tool, "down"], check=False, timeout=120)
 
     try:
-        subprocess.run([sys.executable, str(SECURE_TOOL), "--state-dir", str(state), "up"], check=True, timeout=900)
+        subprocess.run([*tool, "up"], check=True, timeout=900)
     except BaseException:
-        down()  # a failed start leaves nothing running
+        down()
         raise
     yield Secure(state)
     down()
+
+
+@pytest.fixture(scope="session")
+def secure_cluster() -> Iterator[Secure]:
+    yield from started("KAFKATUI_SECURE_STATE_DIR", ".localcluster-secure")
+
+
+@pytest.fixture(scope="session")
+def secure_kraft() -> Iterator[Secure]:
+    """The KRaft variant (`secure.py --kraft`: a controller and a broker, StandardAuthorizer, SCRAM
+    users formatted into the metadata log), started only for the test that uses it."""
+    yield from started("KAFKATUI_SECURE_KRAFT_STATE_DIR", ".localcluster-secure-kraft", "--kraft")
 
 
 def kafkatui(args: list[str], env: dict[str, str], tmp_path: Path, timeout: float = 120,
@@ -517,3 +531,30 @@ def test_secrets_never_reach_output_logs_or_the_settings_repr(secure_cluster: Se
     assert "authoriz" in seen["kafkatui.log (the monitor's log)"].lower()
     leaks = [(what, where) for what, value in secret.items() for where, text in seen.items() if value in text]
     assert leaks == [], leaks
+
+
+# --------------------------------------------------------------------------- KRaft (StandardAuthorizer)
+
+
+def test_kraft_snapshot_as_the_monitor_over_sasl_ssl_reports_denied_parts(secure_kraft: Secure,
+                                                                          tmp_path: Path) -> None:
+    """The same least-privilege `monitor` on KRaft: SCRAM users made at format time, ACLs enforced by
+    StandardAuthorizer. What it may read is read (the quorum too); what it may not is under `denied`."""
+    doc = snapshot(secure_kraft, "scram", tmp_path)
+    assert doc["cluster"]["mode"] == "kraft" and doc["cluster"]["quorum"]["leader_id"] == doc["cluster"]["controller"]
+    assert doc["zookeeper"] is None and doc["cluster"]["errors"] == []
+    topics = {t["name"]: t for t in doc["topics"]}
+    assert "secret-payroll" not in topics and all(p["latest"] == 10 for p in topics["open-orders"]["partitions"])
+    groups = {g["id"]: g for g in doc["groups"]}
+    assert [p["committed"] for p in groups["open-readers"]["partitions"]] == [5, 5, 5]
+    assert groups["secret-readers"]["state"] == "not authorized"
+    assert "groups: describe group secret-readers: GroupAuthorizationFailedError" in doc["cluster"]["denied"]
+    assert doc["brokers"][0]["log_dirs"] and doc["security"]["unavailable"] == {}  # Describe on the cluster
+
+    env = {**secure_kraft.env("scram"), "KAFKATUI_SASL_USERNAME": "narrow",
+           "KAFKATUI_SASL_PASSWORD_FILE": str(secure_kraft.state / "secrets" / "narrow.password")}
+    done = kafkatui(["snapshot", "--json", "--no-processes"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    denied = json.loads(done.stdout)["cluster"]["denied"]
+    assert "log dirs of broker 1: ClusterAuthorizationFailedError" in denied
+    assert "configs of broker 1: ClusterAuthorizationFailedError" in denied
