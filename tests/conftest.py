@@ -197,6 +197,32 @@ def no_leaked_producer() -> Iterator[None]:
     assert not leaked, f"producer sender thread(s) left running: {[t.name for t in leaked]}; close them"
 
 
+def delete_topics_after_faults(cluster: LocalCluster, names: Collection[str], timeout: float = 60) -> None:
+    """Delete a fault test's topics with a fresh admin client, retrying.
+
+    A long-lived admin client that watched a broker die and come back may still have it missing
+    from its metadata and fail the delete with UnknownBrokerIdError (seen in a full run)."""
+    from kafka import KafkaAdminClient
+
+    def deleted() -> bool | None:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap, client_id="kafkatui-test-cleanup",
+                                     request_timeout_ms=10000)
+        except Errors.KafkaError:
+            return None
+        try:
+            admin.delete_topics(list(names))
+            return True
+        except Errors.UnknownTopicOrPartitionError:
+            return True
+        except Errors.KafkaError:
+            return None
+        finally:
+            admin.close()
+
+    wait_for(f"topics {sorted(names)} deleted", deleted, timeout, interval=1)
+
+
 SEEDED_GROUPS = frozenset({"billing", "analytics"})
 
 

@@ -24,7 +24,7 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.health.rules import Finding, balance, findings
 from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import SourceError
-from tests.conftest import no_autocreate, wait_for
+from tests.conftest import delete_topics_after_faults, no_autocreate, wait_for
 
 pytestmark = pytest.mark.live
 
@@ -210,9 +210,9 @@ def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_nam
         assert doc["severity"] == "critical"
         assert doc["detail"].startswith("ISR 1 < min.insync.replicas 2, producers with acks=all fail")
     finally:
-        for name in reversed(down):
-            cluster.restart(name)
-        admin.delete_topics([unique_name])
+        if down:
+            cluster.ensure_up()  # both back in one start and one settle
+        delete_topics_after_faults(cluster, [unique_name])
 
 
 @pytest.mark.faults

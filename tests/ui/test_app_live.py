@@ -241,10 +241,15 @@ async def test_unreachable_cluster_reads_as_down_and_retrying(tmp_path, wait_unt
     app = KafkaTuiApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.state.health[Source.CLUSTER].failures >= 1, 30, "first failure")
-        text = screen_text(app)
-        # the hint counts down to the retry, then says "retrying now" while it runs (one refused connect)
-        assert "Kafka DOWN" in text and ("retrying in" in text or "retrying now" in text)
-        assert "Kafka: connecting" in text and "cannot reach" in text
+
+        def down_and_why() -> bool:
+            # the hint counts down to the retry, then says "retrying now" while it runs (one refused
+            # connect); the reason line is drawn with the next render, so wait for it, not one frame
+            text = screen_text(app)
+            return ("Kafka DOWN" in text and ("retrying in" in text or "retrying now" in text)
+                    and "Kafka: connecting" in text and "cannot reach" in text)
+
+        await wait_until(pilot, down_and_why, 15, "Kafka DOWN, the retry and the reason on screen")
         health = app.state.health[Source.CLUSTER]
         assert health.next_attempt_at is not None
         await pilot.press("3")

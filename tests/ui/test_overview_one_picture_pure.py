@@ -8,6 +8,7 @@ while the process list is still the one from before it came back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -29,15 +30,21 @@ def processes(at: float, *, without: int | None = None) -> ProcessesSnapshot:
     return replace(snap, fetched_at=at, processes=tuple(p for p in snap.processes if p.broker_id != without))
 
 
-async def shown(pilot: Any, state: Any, what: str) -> dict[str, Any]:
-    """Render `state` and return the settled screen's broker picture, checked for contradictions."""
+async def shown(pilot: Any, state: Any, what: str, expect: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Render `state`; return the screen's broker picture once `expect` holds, checked for contradictions.
+
+    Waiting for the expected picture, not for any rows: the previous state's rows are on screen
+    until the new state is drawn, and on a loaded machine a pause was not always long enough."""
     app = pilot.app
     app.set_state(state)
-    await wait_for(pilot, lambda: picture(screen_text(app))["rows"], what=what)
-    await pilot.pause()
+    try:
+        await wait_for(pilot, lambda: expect(picture(screen_text(app))), timeout=15, what=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the screen's picture: {picture(screen_text(app))}") from None
+    await pilot.pause()  # the rest of the same state (the "behind" line) lands with the rows
     screen = screen_text(app)
     p = picture(screen)
-    assert disagreements(p) == [], f"{what}: {disagreements(p)}\n{screen}"
+    assert expect(p) and disagreements(p) == [], f"{what}: {disagreements(p)}\n{screen}"
     return p
 
 
@@ -45,33 +52,35 @@ async def test_kill_then_metadata_drops_it_then_restart() -> None:
     base = frozen_state(cluster=metadata(NOW), processes=processes(NOW))
     app = frozen_app(base)
     async with app.run_test(size=SIZE) as pilot:
-        p = await shown(pilot, base, "all up")
-        assert (p["brokers"], p["gone"], p["behind"]) == (3, 0, set())
+        await shown(pilot, base, "all up",
+                        lambda p: (p["brokers"], p["gone"], p["behind"]) == (3, 0, set()))
 
         # broker 3 (the controller) killed: the process list sees it first, the metadata still lists it
         killed = replace(base, processes=processes(NOW + 5, without=3))
-        p = await shown(pilot, killed, "process gone, metadata behind")
-        assert p["rows"][3] == ("GONE", True) and (p["brokers"], p["gone"]) == (2, 1)
+        p = await shown(pilot, killed, "process gone, metadata behind",
+                        lambda p: p["rows"][3] == ("GONE", True) and (p["brokers"], p["gone"]) == (2, 1))
         assert p["behind"] == {3}
         assert "⚠ Kafka metadata of" in screen_text(app) and "controller and counts are behind" in screen_text(app)
 
         # a newer metadata that still lists it (its ZooKeeper session has not expired): still behind
-        p = await shown(pilot, replace(killed, cluster=metadata(NOW + 6)), "newer metadata, still listing it")
-        assert p["rows"][3] == ("GONE", True) and p["behind"] == {3}
+        await shown(pilot, replace(killed, cluster=metadata(NOW + 6)), "newer metadata, still listing it",
+                        lambda p: p["rows"][3] == ("GONE", True) and p["behind"] == {3})
 
         # the session expired: the metadata drops it and a new controller takes over; nothing is behind
         dropped = replace(killed, cluster=metadata(NOW + 15, without=3, controller=1))
-        p = await shown(pilot, dropped, "metadata without broker 3")
-        assert p["rows"][3] == ("GONE", False) and (p["brokers"], p["gone"], p["behind"]) == (2, 1, set())
+        await shown(pilot, dropped, "metadata without broker 3",
+                        lambda p: p["rows"][3] == ("GONE", False)
+                    and (p["brokers"], p["gone"], p["behind"]) == (2, 1, set()))
 
         # restarted: back in the metadata, while the process list is older than its return
         back = replace(dropped, cluster=metadata(NOW + 30, controller=1))
-        p = await shown(pilot, back, "metadata lists it again, process list older")
-        assert p["rows"][3] == ("up", False) and (p["brokers"], p["gone"], p["behind"]) == (3, 0, set())
+        await shown(pilot, back, "metadata lists it again, process list older",
+                        lambda p: p["rows"][3] == ("up", False)
+                    and (p["brokers"], p["gone"], p["behind"]) == (3, 0, set()))
 
         # and the next process list has its new JVM
-        p = await shown(pilot, replace(back, processes=processes(NOW + 31)), "new process seen")
-        assert p["rows"][3] == ("up", False) and (p["brokers"], p["gone"]) == (3, 0)
+        await shown(pilot, replace(back, processes=processes(NOW + 31)), "new process seen",
+                        lambda p: p["rows"][3] == ("up", False) and (p["brokers"], p["gone"]) == (3, 0))
 
 
 async def test_restarted_broker_whose_process_list_is_newer_and_empty_is_gone() -> None:
@@ -80,10 +89,11 @@ async def test_restarted_broker_whose_process_list_is_newer_and_empty_is_gone() 
     state = frozen_state(cluster=metadata(NOW), processes=processes(NOW))
     app = frozen_app(state)
     async with app.run_test(size=SIZE) as pilot:
-        await shown(pilot, state, "all up")
-        await shown(pilot, replace(state, cluster=metadata(NOW + 10, without=2)), "broker 2 dropped")
+        await shown(pilot, state, "all up", lambda p: bool(p["rows"]))
+        await shown(pilot, replace(state, cluster=metadata(NOW + 10, without=2)), "broker 2 dropped",
+                    lambda p: p["brokers"] == 2)
         back = replace(state, cluster=metadata(NOW + 20), processes=processes(NOW + 10, without=2))
-        p = await shown(pilot, back, "broker 2 back, older process list")
-        assert p["rows"][2] == ("up", False)
-        p = await shown(pilot, replace(back, processes=processes(NOW + 25, without=2)), "died again")
-        assert p["rows"][2] == ("GONE", False) and p["behind"] == {2} and (p["brokers"], p["gone"]) == (2, 1)
+        await shown(pilot, back, "broker 2 back, older process list", lambda p: p["rows"][2] == ("up", False))
+        await shown(pilot, replace(back, processes=processes(NOW + 25, without=2)), "died again",
+                        lambda p: p["rows"][2] == ("GONE", False) and p["behind"] == {2}
+                    and (p["brokers"], p["gone"]) == (2, 1))
