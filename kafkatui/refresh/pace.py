@@ -13,9 +13,10 @@ into AppState and the app only turns the interval into its next `set_timer`.
 The rule, with `PacePolicy`'s defaults:
 - **Stretch** when a poll's wall time is over `share` (25 %) of the interval in use (and over
   `min_cost_s`, 0.5 s, so a 1 s interval does not react to the noise of a busy machine), or when
-  it ran into the request timeout. The interval doubles until the poll fits within the share
-  (5 s -> 10 -> 20 -> 40: few distinct values, so the header's note stays put), in one step;
-  a timeout is only a lower bound of the cost, so it always at least doubles. Never past the cap.
+  it ran into the request timeout. The interval grows in one step by the factor that makes the
+  poll fit in its share (a 3.2 s poll: 5 s -> 13 s), in whole seconds so the header's note does
+  not jitter; a timeout is only a lower bound of the cost, so it at least doubles the interval
+  (4 s timeouts at 5 s: 16 s, then 32, then the cap). Never past the cap.
 - **Cap**: `max_factor` (8x) the set interval, and no more than `cap_s` (60 s) unless the set
   interval is longer: data must not get older than the operator would still call live.
 - **Recover** gradually with hysteresis: halve the interval (never below the set one) only after
@@ -109,9 +110,9 @@ def next_pace(pace: Pace, set_interval: float, cost: PollCost | None, policy: Pa
         return Pace(pace.interval_s, pace.reason) if pace.calm else pace
     cap = policy.cap(set_interval)
     if cost.timed_out or cost.wall_s > policy.limit(current):
-        target = current * 2
-        while target < cap and cost.wall_s > policy.limit(target):
-            target *= 2
+        target = cost.wall_s / policy.share  # the interval at which this cost is the share
+        if cost.timed_out:
+            target = max(target, 2 * current)
         target = min(float(math.ceil(target)), cap)  # whole seconds: the header's note does not jitter
         if target <= set_interval:  # the cap is the set interval itself (a set interval over cap_s)
             return NORMAL
@@ -127,7 +128,7 @@ def next_pace(pace: Pace, set_interval: float, cost: PollCost | None, policy: Pa
 
 
 def pace_note(set_interval: float, pace: Pace) -> str:
-    """ "refresh 5s→20s (kafka took 3.2s)" while stretched, else "" (short: the header has 80 columns)."""
+    """ "refresh 5s→13s (kafka took 3.2s)" while stretched, else "" (short: the header has 80 columns)."""
     if pace.interval_s is None:
         return ""
     return f"refresh {set_interval:g}s→{pace.interval_s:g}s ({pace.reason})"
