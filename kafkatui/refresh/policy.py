@@ -132,6 +132,7 @@ def wanted_sources(view_sources: Iterable[Source], state: AppState, zookeeper_co
     if cluster is None and state.health[Source.CLUSTER].last_ok_at is None:
         wanted.discard(Source.GROUPS)  # the security poll shares that client too
         wanted.discard(Source.SECURITY)
+        wanted.discard(Source.QUORUM)
     if not zookeeper_configured or (cluster is not None and cluster.kraft):
         wanted.discard(Source.ZOOKEEPER)
     return frozenset(wanted)
@@ -209,6 +210,8 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
         return replace(state, zookeeper=snapshot, controller=watch)  # type: ignore[arg-type]
     if source is Source.SECURITY:
         return replace(state, security=snapshot)  # type: ignore[arg-type]
+    if source is Source.QUORUM:
+        return replace(state, quorum=snapshot)  # type: ignore[arg-type]
     return replace(state, processes=snapshot)  # type: ignore[arg-type]
 
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol, runtime_checkable
 
 from kafkatui.health.controller import ControllerWatch
-from kafkatui.model import Broker, ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, SecuritySnapshot, ZkSnapshot
+from kafkatui.model import (
+    Broker,
+    ClusterSnapshot,
+    GroupsSnapshot,
+    ProcessesSnapshot,
+    QuorumSnapshot,
+    SecuritySnapshot,
+    ZkSnapshot,
+)
 from kafkatui.refresh.pace import NORMAL, Pace
 
 
@@ -24,6 +32,7 @@ class Source(enum.Enum):
     ZOOKEEPER = "zookeeper"
     PROCESSES = "processes"
     SECURITY = "security"  # ACLs, quotas, SCRAM users: polled slowly, only while the security view shows
+    QUORUM = "quorum"  # the KRaft metadata quorum alone, for the quorum view (not the full cluster poll)
 
 
 SLOW_INTERVAL_S: dict[Source, float] = {Source.SECURITY: 30.0}
@@ -66,6 +75,7 @@ class AppState:
     zookeeper: ZkSnapshot | None = None
     processes: ProcessesSnapshot | None = None
     security: SecuritySnapshot | None = None
+    quorum: QuorumSnapshot | None = None  # the quorum view's own poll (the full one also carries a quorum)
     health: dict[Source, SourceHealth] = field(default_factory=lambda: {s: SourceHealth() for s in Source})
     paused: bool = False
     refresh_s: float = 5.0

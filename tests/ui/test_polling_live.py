@@ -18,6 +18,8 @@ from kafkatui.ui.screens.overview import OverviewScreen
 from kafkatui.ui.screens.topics import TopicsScreen
 from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.widgets.header import AppHeader
+from kafkatui.ui.zookeeper.quorum import QuorumScreen
+from tests.ui.fixtures import screen_text
 
 pytestmark = pytest.mark.live
 SIZE = (120, 36)
@@ -129,3 +131,25 @@ async def test_polls_that_cost_more_than_their_share_are_spaced_out_and_the_head
         assert len(answers) <= 2, f"{len(answers) - 1} cluster answers in {len(ticks)} ticks"  # the first + 1
         assert app.state.health[Source.CLUSTER].error is None
         assert app.view_errors == []
+
+
+async def test_the_quorum_view_polls_the_quorum_and_only_the_cluster_health(make_app: Any, wait_until: Any) -> None:
+    """The quorum view shows only the metadata quorum, so it polls only that (Source.QUORUM: one
+    DescribeQuorum) and the header's light cluster poll, never every partition's offsets. On this
+    ZooKeeper-mode cluster (no --zookeeper given: view 5 is the quorum view) the quorum poll sends
+    no request at all and says the cluster is not KRaft."""
+    app = make_app(refresh=1.0, zookeeper="")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.cluster is not None, 60, "the first full cluster poll")
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuorumScreen), what="the quorum view")
+        await wait_until(pilot, polls(app, Source.CLUSTER, 2), 30, "two cluster polls after the switch")
+        snapshot = app.state.cluster
+        cluster_moved, quorum_moved = polls(app, Source.CLUSTER, 2), polls(app, Source.QUORUM, 2)
+        await wait_until(pilot, lambda: all([cluster_moved(), quorum_moved()]), 30,
+                         "two more cluster (health) and quorum polls")
+        assert app.state.cluster is snapshot  # light polls only: no partition's offsets asked for
+        quorum = app.state.quorum
+        assert quorum is not None and (quorum.kraft, quorum.quorum, quorum.requests) == (False, None, 0)
+        assert "in ZooKeeper mode" in screen_text(app)
+        assert app.state.health[Source.QUORUM].error is None and app.view_errors == []

@@ -10,7 +10,7 @@ every 5s". Silence means fresh. What does change is shown only when it says some
   stale colour, coarsely (5 s steps under a minute, then minutes), so it rewrites at most every 5 s;
 - a refresh that took a second or more shows "took 2s", in whole seconds, so it does not jitter;
 - a source whose refreshes cost too much of the interval is polled less often, and the header
-  says "refresh 5s→20s (kafka took 3.2s)" (refresh/pace.py), instead of "took";
+  says "refresh 5s→13s (kafka took 3.2s)" (refresh/pace.py), instead of "took";
 - a poll that hangs turns "connected" into STALE (the app's slow-poll watchdog).
 `show` is called on every state change and once a second; each part is written only when its
 text changed.
@@ -81,7 +81,8 @@ def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
     """
     skip = set(covered)
     parts = []
-    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES, Source.SECURITY):
+    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES, Source.SECURITY,
+                   Source.QUORUM):
         health = state.health.get(source, SourceHealth())
         if health.error and source not in skip:
             error = escape_text(health.error.replace("\n", " "))  # may quote cluster strings
@@ -100,7 +101,7 @@ def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
 
 
 def slowed_note(state: AppState) -> str:
-    """ "refresh 5s→20s (kafka took 3.2s)" while the app polls a source less often
+    """ "refresh 5s→13s (kafka took 3.2s)" while the app polls a source less often
     because its refreshes cost too large a share of the interval (the app protects the host):
     the most stretched source, and "+N" for the others; else ""."""
     stretched = sorted(((pace.interval(state.interval(source)) / state.interval(source), source, pace)
