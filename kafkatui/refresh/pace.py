@@ -127,8 +127,10 @@ def next_pace(pace: Pace, set_interval: float, cost: PollCost | None, policy: Pa
     return NORMAL if lower <= set_interval else Pace(lower, pace.reason, 0)
 
 
-def pace_note(set_interval: float, pace: Pace) -> str:
-    """ "refresh 5s→13s (kafka took 3.2s)" while stretched, else "" (short: the header has 80 columns)."""
+def pace_note(set_interval: float, pace: Pace, why: bool = True) -> str:
+    """ "refresh 5s→13s (kafka took 3.2s)" while stretched, else ""; without `why`, only
+    "refresh 5s→13s" (the header at 80 columns)."""
     if pace.interval_s is None:
         return ""
-    return f"refresh {set_interval:g}s→{pace.interval_s:g}s ({pace.reason})"
+    note = f"refresh {set_interval:g}s→{pace.interval_s:g}s"
+    return f"{note} ({pace.reason})" if why else note

@@ -232,3 +232,6 @@ async def test_a_refresh_that_costs_too_much_of_the_interval_slows_that_source_a
             app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2))
         await settle(pilot)
         assert "refresh 5s→7s (kafka took 3.2s)" in header.status_text
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert "refresh 5s→7s" in header.status_text and "took" not in header.status_text  # no room for why

@@ -31,6 +31,7 @@ def test_a_poll_over_the_share_stretches_the_interval_until_it_fits_and_says_why
     pace = next_pace(NORMAL, 5.0, PollCost(3.2), POLICY, "kafka")
     assert pace.interval_s == 13.0 and pace.reason == "kafka took 3.2s"  # 3.2 s is 25 % of 12.8 s
     assert pace_note(5.0, pace) == "refresh 5s→13s (kafka took 3.2s)"
+    assert pace_note(5.0, pace, why=False) == "refresh 5s→13s"  # the header at 80 columns
     assert next_pace(NORMAL, 5.0, PollCost(1.3), POLICY, "kafka").interval_s == 6.0  # whole seconds
 
 

@@ -100,17 +100,18 @@ def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
     return f"updated {human_duration(age, coarse=True)} ago"
 
 
-def slowed_note(state: AppState) -> str:
+def slowed_note(state: AppState, why: bool = True) -> str:
     """ "refresh 5s→13s (kafka took 3.2s)" while the app polls a source less often
     because its refreshes cost too large a share of the interval (the app protects the host):
-    the most stretched source, and "+N" for the others; else ""."""
+    the most stretched source, and "+N" for the others; else "". Without `why`, no reason (the
+    header below AppHeader.WIDE columns, where it would push READ-ONLY off the line)."""
     stretched = sorted(((pace.interval(state.interval(source)) / state.interval(source), source, pace)
                         for source, pace in state.pace.items() if pace.stretched), key=lambda x: -x[0])
     if not stretched:
         return ""
     _, source, pace = stretched[0]
     more = f" +{len(stretched) - 1}" if len(stretched) > 1 else ""
-    return pace_note(state.interval(source), pace) + more
+    return pace_note(state.interval(source), pace, why) + more
 
 
 def took_note(health: SourceHealth) -> str:
@@ -187,7 +188,7 @@ class AppHeader(Widget):
         age = age_note(health, state.poll_interval(Source.CLUSTER), now)  # a stretched source is not late
         if age:
             pairs.append(Pair("", age, semantic(app, "stale")))
-        slowed = slowed_note(state)
+        slowed = slowed_note(state, why=wide)
         took = "" if slowed else took_note(health)  # the stretch says how long a refresh took
         if took:
             pairs.append(Pair("", took, semantic(app, "warning")))
