@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kafkatui.refresh.pace import DEFAULT_SHARE
+
 T = TypeVar("T")
 MIN_REFRESH_S = 1.0
 DEFAULT_REFRESH_S = 5.0
@@ -112,6 +114,7 @@ class Settings:
     cluster_name: str = "default"
     refresh_s: float = DEFAULT_REFRESH_S
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
+    refresh_share: float = DEFAULT_SHARE  # a poll may take this share of its interval (refresh/pace.py)
     theme: str = DEFAULT_THEME
     color: str = "auto"
     mouse: bool = True
@@ -222,7 +225,8 @@ def parse_color(value: str) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {"default_cluster", "refresh", "theme", "color", "mouse", "tail_buffer", "connect_timeout", "clusters"}
+_TOP_KEYS = {"default_cluster", "refresh", "theme", "color", "mouse", "tail_buffer", "connect_timeout",
+             "refresh_share", "clusters"}
 _PROFILE_KEYS = {
     "bootstrap",
     "zookeeper",
@@ -285,6 +289,7 @@ _BOOL = ("true or false", (bool,))
 _TOP_TYPES = {
     "default_cluster": _STR, "refresh": _NUMBER, "theme": _STR, "color": _STR, "mouse": _BOOL,
     "tail_buffer": ("an integer", (int,)), "connect_timeout": _NUMBER,
+    "refresh_share": _NUMBER,
 }
 _PROFILE_TYPES = {
     **{key: _STR for key in _PROFILE_KEYS},
@@ -502,6 +507,9 @@ def load_settings(
     timeout = data.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT_S)
     if not isinstance(timeout, int | float) or not 0.5 <= timeout <= 60:
         raise ConfigError(f"bad config file {path}: connect_timeout must be 0.5-60 seconds, got {timeout!r}")
+    share = data.get("refresh_share", DEFAULT_SHARE)
+    if not 0.05 <= share <= 1:
+        raise ConfigError(f"bad config file {path}: refresh_share must be 0.05-1, got {share!r}")
     refresh_s = _checked(path, refresh_where, lambda: parse_refresh(refresh_raw))
     color_where = None if args.get("color") or env.get("NO_COLOR") or env.get("KAFKATUI_COLOR") else "color"
     color = _checked(path, color_where, lambda: parse_color(str(color)))
@@ -511,6 +519,7 @@ def load_settings(
         cluster_name=name or (bootstrap[0] if bootstrap else "default"),
         refresh_s=refresh_s,
         connect_timeout_s=float(timeout),
+        refresh_share=float(share),
         theme=args.get("theme") or env.get("KAFKATUI_THEME") or data.get("theme", DEFAULT_THEME),
         color=color,
         mouse=bool(mouse),

@@ -287,6 +287,22 @@ class ClusterSnapshot:
 
 
 @dataclass(frozen=True)
+class QuorumSnapshot:
+    """The quorum view's own poll: whether the cluster is KRaft and, if so, its metadata quorum.
+
+    Why (issue 14): the view shows only this, so it needs one DescribeQuorum (none on a ZooKeeper
+    cluster), not the full refresh with every partition's offsets. `errors`: what was lost.
+    """
+
+    fetched_at: float
+    duration_s: float
+    kraft: bool
+    quorum: Quorum | None
+    requests: int = 0
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClusterHealth:
     """A light cluster poll: one Metadata request for no topics, so the brokers and nothing else.
 

@@ -135,6 +135,18 @@ async def fetch_cluster(
     return ClusterFetch(md, results, errors, kraft, timing)
 
 
+async def fetch_quorum(call: Call) -> tuple[bool, Any, list[str]]:
+    """Whether the cluster is KRaft (the brokers' ApiVersions offer DescribeQuorum, as in
+    fetch_cluster) and, if it is, the DescribeQuorum answer (None if it failed) and what failed:
+    one request, none on a ZooKeeper cluster (see QuorumSnapshot)."""
+    if API_DESCRIBE_QUORUM not in call.api_versions:
+        return False, None, []
+    phase = Phase(time.monotonic())
+    phase.add("quorum", None, call.send(quorum_request()))
+    results, errors = await gather(call, phase)
+    return True, (results[0][2] if results else None), errors
+
+
 async def fetch_health(call: Call) -> Any:
     """Metadata for no topics: the brokers and the cluster id, one request (see ClusterHealth)."""
     return await metadata(call, [], lean=True)

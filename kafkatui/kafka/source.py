@@ -84,7 +84,7 @@ from kafkatui.kafka.convert_health import (
     reassignments_from_response,
 )
 from kafkatui.kafka.disks import DiskFillTracker
-from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health
+from kafkatui.kafka.fetch import fetch_cluster, fetch_config, fetch_groups, fetch_health, fetch_quorum
 from kafkatui.kafka.lag import LagTracker
 from kafkatui.kafka.lag_time import LagTimeTracker, fetch_round, with_lag_time
 from kafkatui.kafka.oauth import command_error
@@ -103,6 +103,7 @@ from kafkatui.model import (
     LagStatus,
     LogDir,
     Quorum,
+    QuorumSnapshot,
     Reassignment,
     SecuritySnapshot,
     SourceError,
@@ -409,6 +410,21 @@ class KafkaSource:
         started = time.monotonic()
         md, requests = self._call("health", fetch_health, {})
         return ClusterHealth(fetched_at, time.monotonic() - started, md.cluster_id, brokers_from_metadata(md), requests)
+
+    def quorum(self) -> QuorumSnapshot:
+        """The KRaft metadata quorum only (one DescribeQuorum; none on a ZooKeeper cluster): what
+        the quorum view shows, without the full refresh's offsets of every partition."""
+        fetched_at = time.time()
+        started = time.monotonic()
+        (kraft, response, errors), requests = self._call("quorum", fetch_quorum, {})
+        quorum = None
+        if response is not None:
+            error = Errors.for_code(response.error_code)
+            if error is not Errors.NoError:
+                errors.append(f"quorum: {error.__name__}")
+            quorum = quorum_from_response(response, int(time.time() * 1000))
+        errors, _denied = split_denied(errors)  # not allowed is what the view says, not a failure
+        return QuorumSnapshot(fetched_at, time.monotonic() - started, kraft, quorum, requests, tuple(errors))
 
     # ------------------------------------------------------------------ groups
 

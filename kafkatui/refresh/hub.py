@@ -118,6 +118,8 @@ def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = ()
         return warm(hub.call("kafka", lambda s: s.groups()))
     if source is Source.SECURITY:
         return hub.call("kafka", lambda s: s.security())
+    if source is Source.QUORUM:
+        return hub.call("kafka", lambda s: s.quorum())
     if source is Source.ZOOKEEPER:
         return hub.call("zookeeper", lambda s: s.refresh())
     return hub.call("processes", lambda s: s.refresh(brokers))

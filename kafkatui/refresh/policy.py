@@ -9,13 +9,12 @@ calls and thread workers:
     wanted_sources(...)        which sources to keep armed for the visible view
     delay_on_activate(...)     when to poll a source a new view needs
     apply_poll(...)            fold one poll result into AppState -> (new state, delay to next poll)
-    protect_host(...)          stretch a source's interval when its refreshes cost too much
+                               (and pace the source: refresh/pace.py, the app protects the host)
     mark_slow(...)             mark a source stale while its poll hangs
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ from typing import Any
 
 from kafkatui.health.controller import observe_metadata, observe_zookeeper
 from kafkatui.model import ClusterHealth, ClusterSnapshot, GroupsSnapshot, SourceError, ZkSnapshot
+from kafkatui.refresh.pace import DEFAULT_POLICY, NORMAL, PacePolicy, PollCost, next_pace
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 
 MAX_BACKOFF_S = 30.0
@@ -32,11 +32,6 @@ ZOOKEEPER_BACKOFF_CAP_S = 5.0
 5 s (zookeeper/source.py RETRY_MAX_DELAY_S): back off no further, so a restarted ZooKeeper shows
 as connected within seconds instead of after the general 30 s cap."""
 PARTIAL_ERRORS_SHOWN = 3
-HOST_SHARE = 0.2
-MIN_COST_S = 0.5
-"""A refresh under this much CPU never stretches the interval: at a short interval (1 s) the share
-rule would fire on the noise of a loaded machine and slow the polls it should not."""
-"""One refresh of a source may cost at most this share of its interval (see protective_interval)."""
 
 
 # --------------------------------------------------------------------------- timing policy
@@ -66,32 +61,18 @@ def next_delay(
     return max(0.0, delay)
 
 
-def protective_interval(refresh_s: float, cost_s: float, share: float = HOST_SHARE) -> float | None:
-    """The longer interval a source must use when one refresh cost more than `share` of `refresh_s`,
-    or None when the set interval is fine.
-
-    Why (the app protects the host): kafkatui runs on a broker host; a refresh that costs a large
-    share of its interval would keep a core busy instead of leaving it to Kafka, and polls would
-    queue up. The interval grows so that the cost stays within `share` of it, in whole seconds so
-    the header's note does not jitter, and goes back once refreshes are cheap again.
-    """
-    if refresh_s <= 0 or cost_s <= max(share * refresh_s, MIN_COST_S):
-        return None
-    return float(math.ceil(cost_s / share))
-
-
-def delay_on_activate(health: SourceHealth, refresh_s: float, now: float) -> float:
+def delay_on_activate(health: SourceHealth, interval_s: float, now: float) -> float:
     """When a view that needs a source appears: poll now if its data is due, else when it is due.
 
-    A failing source keeps its backoff (switching views must not hammer a dead broker), and a
-    source whose interval was stretched keeps that interval.
+    A failing source keeps its backoff (switching views must not hammer a dead broker), and
+    `interval_s` is the one the source is polled at now (`AppState.poll_interval`), so a source
+    whose interval was stretched keeps that interval.
     """
     if health.stale and health.next_attempt_at is not None:
         return max(0.0, health.next_attempt_at - now)
     if health.last_ok_at is None:
         return 0.0
-    interval = health.stretched_s or refresh_s
-    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + interval - now)
+    return max(0.0, health.last_ok_at + (health.last_duration_s or 0.0) + interval_s - now)
 
 
 def slow_after(refresh_s: float) -> float:
@@ -151,6 +132,7 @@ def wanted_sources(view_sources: Iterable[Source], state: AppState, zookeeper_co
     if cluster is None and state.health[Source.CLUSTER].last_ok_at is None:
         wanted.discard(Source.GROUPS)  # the security poll shares that client too
         wanted.discard(Source.SECURITY)
+        wanted.discard(Source.QUORUM)
     if not zookeeper_configured or (cluster is not None and cluster.kraft):
         wanted.discard(Source.ZOOKEEPER)
     return frozenset(wanted)
@@ -170,6 +152,7 @@ class PollResult:
     started_at: float
     finished_at: float
     ahead: Ahead | None = None
+    timed_out: bool = False  # it ran into the request timeout (the app knows the timeout)
 
 
 def partial_error(errors: tuple[str, ...]) -> str:
@@ -227,11 +210,24 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
         return replace(state, zookeeper=snapshot, controller=watch)  # type: ignore[arg-type]
     if source is Source.SECURITY:
         return replace(state, security=snapshot)  # type: ignore[arg-type]
+    if source is Source.QUORUM:
+        return replace(state, quorum=snapshot)  # type: ignore[arg-type]
     return replace(state, processes=snapshot)  # type: ignore[arg-type]
 
 
+def poll_cost(result: PollResult) -> PollCost | None:
+    """What a poll cost, for pacing: its worker's wall time (on a loaded host that is what stacks
+    up, whether the wait is CPU or queueing), or None for a failure that did not time out (a
+    refused connection says nothing about what a poll costs)."""
+    failed = result.error is not None or result.snapshot is None
+    if failed and not result.timed_out:
+        return None
+    return PollCost(max(0.0, result.finished_at - result.started_at), result.timed_out)
+
+
 def apply_poll(state: AppState, result: PollResult, now: float,
-               rand: Callable[[], float] = random.random) -> tuple[AppState, float]:
+               rand: Callable[[], float] = random.random,
+               pace: PacePolicy = DEFAULT_POLICY) -> tuple[AppState, float]:
     """Fold one poll result into the state: (the new state, seconds until this source's next poll).
 
     Success: the snapshot replaces the old one and the source is healthy, unless the snapshot
@@ -240,36 +236,36 @@ def apply_poll(state: AppState, result: PollResult, now: float,
     marked stale since its first failure, and the next poll backs off (with jitter, so sources
     that failed together do not retry in lock-step). A failed ZooKeeper poll still carries the
     live session state, which replaces the old one so the header does not say CONNECTED.
+
+    Either way the poll's cost paces the source (`pace`, refresh/pace.py): the next poll is no
+    sooner than the paced interval, so a poll that timed out or took too much of its interval
+    makes the next one come later instead of stacking work on a loaded host.
     """
-    source, health = result.source, state.health[result.source]
+    source = result.source
+    paced = next_pace(state.pace.get(source, NORMAL), state.interval(source), poll_cost(result), pace,
+                      source.value)
+    if paced != state.pace.get(source, NORMAL):
+        state = replace(state, pace={**state.pace, source: paced})
+    health = state.health[source]
     if result.error is None and result.snapshot is not None:
         state = fold(state, source, result.snapshot, result.ahead)
         duration = getattr(result.snapshot, "duration_s", result.finished_at - result.started_at)
-        new_health = health.succeeded(result.finished_at, duration, health.stretched_s)
+        new_health = health.succeeded(result.finished_at, duration)
         lost = tuple(getattr(result.snapshot, "errors", ()) or ())
         if lost:
             new_health = replace(new_health, error=partial_error(lost),
                                  stale_since=health.stale_since or result.finished_at)
-        return state.with_health(source, new_health), new_health.stretched_s or state.interval(source)
+        return state.with_health(source, new_health), state.poll_interval(source)
     error = result.error or SourceError(source.value, "no data")
     cap = ZOOKEEPER_BACKOFF_CAP_S if source is Source.ZOOKEEPER else MAX_BACKOFF_S
     delay = next_delay(state.refresh_s, health.failures + 1, cap=cap, jitter=0.1, rand=rand)
+    if paced.stretched:
+        delay = max(delay, state.poll_interval(source))
     new_health = health.failed(result.finished_at, str(error), now + delay)
     session = getattr(error, "session_state", None)
     if source is Source.ZOOKEEPER and session is not None and state.zookeeper is not None:
         state = replace(state, zookeeper=replace(state.zookeeper, state=session))  # last stats, live state
     return state.with_health(source, new_health), delay
-
-
-def protect_host(state: AppState, source: Source, cost_s: float) -> tuple[AppState, float | None]:
-    """Stretch a source's interval when one refresh (the poll's wall time plus the UI thread's
-    work on it) cost more than its share of the set interval, or put it back once cheap again.
-    Returns the state and the delay to the next poll when the interval changed, else None."""
-    health = state.health[source]
-    stretched = protective_interval(state.refresh_s, cost_s)
-    if stretched == health.stretched_s:
-        return state, None
-    return state.with_health(source, replace(health, stretched_s=stretched)), stretched or state.interval(source)
 
 
 def mark_slow(state: AppState, in_flight: Mapping[Source, float], already: Iterable[Source],

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol, runtime_checkable
 
 from kafkatui.health.controller import ControllerWatch
-from kafkatui.model import Broker, ClusterSnapshot, GroupsSnapshot, ProcessesSnapshot, SecuritySnapshot, ZkSnapshot
+from kafkatui.model import (
+    Broker,
+    ClusterSnapshot,
+    GroupsSnapshot,
+    ProcessesSnapshot,
+    QuorumSnapshot,
+    SecuritySnapshot,
+    ZkSnapshot,
+)
+from kafkatui.refresh.pace import NORMAL, Pace
 
 
 class Source(enum.Enum):
@@ -23,6 +32,7 @@ class Source(enum.Enum):
     ZOOKEEPER = "zookeeper"
     PROCESSES = "processes"
     SECURITY = "security"  # ACLs, quotas, SCRAM users: polled slowly, only while the security view shows
+    QUORUM = "quorum"  # the KRaft metadata quorum alone, for the quorum view (not the full cluster poll)
 
 
 SLOW_INTERVAL_S: dict[Source, float] = {Source.SECURITY: 30.0}
@@ -40,16 +50,13 @@ class SourceHealth:
     stale_since: float | None = None
     failures: int = 0  # consecutive failures, drives the backoff
     next_attempt_at: float | None = None
-    # The interval the app uses instead of the set one, because one refresh of this source cost more
-    # than its share of the interval (refresh.hub.protective_interval); None: the set interval.
-    stretched_s: float | None = None
 
     @property
     def stale(self) -> bool:
         return self.error is not None
 
-    def succeeded(self, at: float, duration_s: float, stretched_s: float | None = None) -> SourceHealth:
-        return SourceHealth(last_ok_at=at, last_duration_s=duration_s, stretched_s=stretched_s)
+    def succeeded(self, at: float, duration_s: float) -> SourceHealth:
+        return SourceHealth(last_ok_at=at, last_duration_s=duration_s)
 
     def failed(self, at: float, error: str, next_attempt_at: float | None) -> SourceHealth:
         return replace(
@@ -68,6 +75,7 @@ class AppState:
     zookeeper: ZkSnapshot | None = None
     processes: ProcessesSnapshot | None = None
     security: SecuritySnapshot | None = None
+    quorum: QuorumSnapshot | None = None  # the quorum view's own poll (the full one also carries a quorum)
     health: dict[Source, SourceHealth] = field(default_factory=lambda: {s: SourceHealth() for s in Source})
     paused: bool = False
     refresh_s: float = 5.0
@@ -79,10 +87,17 @@ class AppState:
     # The brokers of the last cluster answer, the full poll's or the header's light one: what the
     # processes are matched to, so the processes view needs no full cluster poll (issue 14).
     brokers: tuple[Broker, ...] = ()
+    # How each source is paced: a source whose polls cost too much of its interval is polled less
+    # often (refresh/pace.py, the app protects the host); a source not in it, at its set interval.
+    pace: dict[Source, Pace] = field(default_factory=dict)
 
     def interval(self, source: Source) -> float:
         """The set interval of one source: the refresh interval, or longer for a slow source."""
         return max(self.refresh_s, SLOW_INTERVAL_S.get(source, 0.0))
+
+    def poll_interval(self, source: Source) -> float:
+        """The interval a source is polled at now: its set one, or longer while stretched."""
+        return self.pace.get(source, NORMAL).interval(self.interval(source))
 
     def with_health(self, source: Source, health: SourceHealth) -> AppState:
         return replace(self, health={**self.health, source: health})

@@ -30,6 +30,7 @@ from textual.timer import Timer
 from kafkatui.config import Settings
 from kafkatui.decode import escape_text
 from kafkatui.refresh.hub import source_hub
+from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.state import AppState, DataView, Source
 from kafkatui.tail.gcfreeze import freeze_gc
 from kafkatui.ui import commands, palette
@@ -104,6 +105,9 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._in_flight: dict[Source, float] = {}  # source -> when its poll started
         self._slow_marked: set[Source] = set()
         self._cluster_behind = False  # see PollingMixin._rearm_all
+        # when a source is polled less often because its polls cost too much (refresh/pace.py);
+        # public so a test can lower the thresholds instead of loading the host
+        self.pace_policy = PacePolicy(share=settings.refresh_share)
         self.view_errors: list[str] = []  # show_state failures, logged and kept for tests
         self._heap_frozen = False
         self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze

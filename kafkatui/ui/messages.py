@@ -28,6 +28,7 @@ class SourcePolled(Message):
     finished_at: float
     cpu_s: float = 0.0  # CPU the worker thread used for the poll: its cost to the host (not the wait)
     ahead: Ahead | None = None  # its history, folded in the worker thread (refresh.policy.fold_ahead)
+    timed_out: bool = False  # it ran into the request timeout (paces the source: refresh/pace.py)
 
 
 @dataclass

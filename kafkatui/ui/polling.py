@@ -27,13 +27,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kafkatui.model import ClusterHealth, SourceError
 from kafkatui.refresh.hub import SourceHub, poll_source
+from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.policy import (
     PollResult,
     apply_poll,
     delay_on_activate,
     fold_ahead,
     mark_slow,
-    protect_host,
     wanted_sources,
 )
 from kafkatui.refresh.state import AppState, Source
@@ -65,6 +65,7 @@ class PollingMixin:
     _in_flight: dict[Source, float]
     _slow_marked: set[Source]
     _cluster_behind: bool  # a light cluster poll landed after the last full one
+    pace_policy: PacePolicy  # when a source's polls cost so much that it is polled less often (refresh/pace.py)
 
     if TYPE_CHECKING:
         def _set_state(self, state: AppState) -> None: ...
@@ -107,7 +108,7 @@ class PollingMixin:
             if source is Source.CLUSTER and self._cluster_behind and self._shows_cluster_data():
                 self._arm(source, 0.0)  # only light polls since the data was fetched: it is old
                 continue
-            self._arm(source, delay_on_activate(self._state.health[source], self._state.interval(source), now))
+            self._arm(source, delay_on_activate(self._state.health[source], self._state.poll_interval(source), now))
 
     def _arm(self, source: Source, delay: float) -> None:
         old = self._poll_timers.pop(source, None)
@@ -140,8 +141,12 @@ class PollingMixin:
             ahead = fold_ahead(self._state, source, snapshot)
         except SourceError as exc:
             error = exc
-        self.post_message(SourcePolled(source, snapshot, error, started, time.time(), time.thread_time() - cpu,
-                                       ahead))
+        finished = time.time()
+        # ran into the request timeout: the poll failed, or lost parts, after waiting it out
+        timed_out = (finished - started >= self.settings.connect_timeout_s
+                     and (error is not None or bool(getattr(snapshot, "errors", ()))))
+        self.post_message(SourcePolled(source, snapshot, error, started, finished, time.thread_time() - cpu,
+                                       ahead, timed_out))
 
     def on_source_polled(self, message: SourcePolled) -> None:
         began = time.thread_time()
@@ -152,8 +157,13 @@ class PollingMixin:
         self._slow_marked.discard(source)
         first_answer = source is Source.CLUSTER and self._state.cluster is None
         result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at,
-                            message.ahead)
-        state, delay = apply_poll(self._state, result, time.time())
+                            message.ahead, message.timed_out)
+        before = self._state.pace.get(source)
+        state, delay = apply_poll(self._state, result, time.time(), pace=self.pace_policy)
+        paced = state.pace.get(source)
+        if paced is not None and paced.interval_s != (before.interval_s if before else None):
+            log.warning("polling %s every %gs (set: %gs): %s", source.value, state.poll_interval(source),
+                        state.interval(source), paced.reason if paced.stretched else "cheap again")
         ok = message.error is None and message.snapshot is not None
         if not ok:
             log.info("poll %s failed (%d in a row): %s", source.value, state.health[source].failures,
@@ -163,19 +173,6 @@ class PollingMixin:
             if self._cluster_behind and self._shows_cluster_data():
                 delay = 0.0  # the view changed while a light poll ran: fetch its data now
         self._set_state(state)
-        if ok:
-            # CPU, not wall time: a refresh that waits out a hung broker's timeout costs the host
-            # nothing, and stretching the interval then would only hide the broker's trouble longer.
-            cost = message.cpu_s + (time.thread_time() - began)
-            protected, stretched = protect_host(self._state, source, cost)
-            if stretched is not None:
-                if protected.health[source].stretched_s:
-                    log.warning("%s refresh cost %.2fs: polling it every %gs instead of %gs", source.value, cost,
-                                stretched, self._state.refresh_s)
-                self._state = protected
-                self._render_header()
-                if delay > 0:
-                    delay = stretched
         self._arm(source, delay)
         if first_answer and self._state.cluster is not None:
             self._rearm_all()  # the first answer makes GROUPS wanted (see wanted_sources)

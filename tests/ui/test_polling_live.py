@@ -12,10 +12,14 @@ from typing import Any
 
 import pytest
 
+from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.state import Source
 from kafkatui.ui.screens.overview import OverviewScreen
 from kafkatui.ui.screens.topics import TopicsScreen
 from kafkatui.ui.tail.screen import TailScreen
+from kafkatui.ui.widgets.header import AppHeader
+from kafkatui.ui.zookeeper.quorum import QuorumScreen
+from tests.ui.fixtures import screen_text
 
 pytestmark = pytest.mark.live
 SIZE = (120, 36)
@@ -97,3 +101,55 @@ async def test_the_processes_view_matches_brokers_with_only_the_cluster_health(m
         assert procs is not None
         assert {p.broker_id for p in procs.processes if p.role != "zookeeper"} >= {1, 2, 3}
         assert app.view_errors == []
+
+
+async def test_polls_that_cost_more_than_their_share_are_spaced_out_and_the_header_says_so(
+        make_app: Any, wait_until: Any) -> None:
+    """The app protects the host (issue 14, refresh/pace.py), with real polls of the real cluster:
+    with the share lowered to 0.1 % of a 1 s interval (and no minimum cost), every poll costs too
+    much, so each source is polled every 8 s (the cap, 8x) and the header says so. Counted, not
+    timed: over ten ticks of a 0.5 s timer of the app's own scheduler (at least 5 s, as Textual
+    skips late ticks) the cluster answers at most once, where at the set 1 s it would answer
+    about five times."""
+    app = make_app(refresh=1.0)
+    app.pace_policy = PacePolicy(share=0.001, min_cost_s=0.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.poll_interval(Source.CLUSTER) == 8.0, 60,
+                         "the cluster polled at the stretched interval")
+        header = app.screen.query_one(AppHeader)
+        await wait_until(pilot, lambda: "refresh 1s→8s (" in header.status_text, what="the header's note")
+        ticks: list[float | None] = []
+        answers: set[float | None] = set()
+
+        def tick() -> None:
+            ticks.append(app.state.health[Source.CLUSTER].last_ok_at)
+            answers.add(ticks[-1])
+
+        timer = app.set_interval(0.5, tick, name="test-ticks")
+        await wait_until(pilot, lambda: len(ticks) >= 10, 60, "ten scheduler ticks")
+        timer.stop()
+        assert len(answers) <= 2, f"{len(answers) - 1} cluster answers in {len(ticks)} ticks"  # the first + 1
+        assert app.state.health[Source.CLUSTER].error is None
+        assert app.view_errors == []
+
+
+async def test_the_quorum_view_polls_the_quorum_and_only_the_cluster_health(make_app: Any, wait_until: Any) -> None:
+    """The quorum view shows only the metadata quorum, so it polls only that (Source.QUORUM: one
+    DescribeQuorum) and the header's light cluster poll, never every partition's offsets. On this
+    ZooKeeper-mode cluster (no --zookeeper given: view 5 is the quorum view) the quorum poll sends
+    no request at all and says the cluster is not KRaft."""
+    app = make_app(refresh=1.0, zookeeper="")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.cluster is not None, 60, "the first full cluster poll")
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuorumScreen), what="the quorum view")
+        await wait_until(pilot, polls(app, Source.CLUSTER, 2), 30, "two cluster polls after the switch")
+        snapshot = app.state.cluster
+        cluster_moved, quorum_moved = polls(app, Source.CLUSTER, 2), polls(app, Source.QUORUM, 2)
+        await wait_until(pilot, lambda: all([cluster_moved(), quorum_moved()]), 30,
+                         "two more cluster (health) and quorum polls")
+        assert app.state.cluster is snapshot  # light polls only: no partition's offsets asked for
+        quorum = app.state.quorum
+        assert quorum is not None and (quorum.kraft, quorum.quorum, quorum.requests) == (False, None, 0)
+        assert "in ZooKeeper mode" in screen_text(app)
+        assert app.state.health[Source.QUORUM].error is None and app.view_errors == []

@@ -15,7 +15,16 @@ from rich.text import Text
 from textual._compositor import CompositorUpdate
 from textual.app import App
 
-from kafkatui.model import Group, GroupMember, GroupPartition, LagStatus, NotFoundError, SourceError, Topic
+from kafkatui.model import (
+    Group,
+    GroupMember,
+    GroupPartition,
+    LagStatus,
+    NotFoundError,
+    QuorumSnapshot,
+    SourceError,
+    Topic,
+)
 from kafkatui.refresh.state import Source
 from kafkatui.ui.screens.group_detail import GroupDetailScreen
 from kafkatui.ui.screens.groups import GroupsScreen
@@ -358,6 +367,22 @@ async def test_quorum_view_on_kraft_and_note_in_zk_mode() -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(QuorumScreen())
         await wait_for(pilot, lambda: "ZooKeeper mode" in screen_text(app))
+
+
+async def test_quorum_view_shows_its_own_poll_when_it_is_newer_than_the_full_one() -> None:
+    """The quorum view polls only the quorum (Source.QUORUM, issue 14): its answer is what it shows
+    once it is newer than the full cluster poll's quorum."""
+    state = kraft_state()
+    cluster = state.cluster
+    assert cluster is not None and cluster.quorum is not None
+    newer = replace(cluster.quorum, leader_id=2, leader_epoch=8)
+    app = frozen_app(replace(state, quorum=QuorumSnapshot(cluster.fetched_at + 1, 0.01, True, newer, 1)),
+                     zookeeper=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await show(pilot, "5", QuorumScreen)
+        assert "leader 2 · epoch 8" in screen_text(app)
+        app.set_state(replace(app.state, quorum=replace(app.state.quorum, fetched_at=cluster.fetched_at - 1)))
+        await wait_for(pilot, lambda: "leader 1 · epoch 7" in screen_text(app), what="the newer, full poll's quorum")
 
 
 # --------------------------------------------------------------------------- terminal safety

@@ -108,6 +108,7 @@ def test_zookeeper_chroot() -> None:
         ("connect_timeout = true\n", "connect_timeout", "must be a number"),
         ('connect_timeout = "4"\n', "connect_timeout", "must be a number"),
         ('refresh = "5"\n', "refresh", "must be a number"),
+        ('refresh_share = "25%"\n', "refresh_share", "must be a number"),
         ("theme = 5\n", "theme", "must be a string"),
         ('mouse = "no"\n', "mouse", "true or false"),
         ("tail_buffer = true\n", "tail_buffer", "an integer"),
@@ -149,3 +150,17 @@ def test_right_types_still_load(tmp_path: Path) -> None:
     s = load_settings({"cluster": "p"}, env={}, path=path)
     assert (s.connect_timeout_s, s.refresh_s, s.mouse, s.tail_buffer) == (2.0, 3.0, False, 200)
     assert s.bootstrap == ("a:1", "b:2") and s.security.ssl_check_hostname is False
+
+
+@pytest.mark.parametrize("text", ["refresh_share = 0\n", "refresh_share = 25\n", "refresh_share = nan\n"])
+def test_refresh_share_out_of_range_names_the_file(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"refresh_share must be 0\.05-1") as info:
+        load_settings({"bootstrap": "k:9092"}, env={}, path=path)
+    assert str(path) in str(info.value)
+
+
+def test_refresh_share_defaults_to_a_quarter_and_can_be_set(tmp_path: Path) -> None:
+    assert load_settings({"bootstrap": "k:9092"}, env={}, path=tmp_path / "none.toml").refresh_share == 0.25
+    path = write(tmp_path, "refresh_share = 0.5\n")
+    assert load_settings({"bootstrap": "k:9092"}, env={}, path=path).refresh_share == 0.5

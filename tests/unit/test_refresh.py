@@ -24,7 +24,6 @@ from kafkatui.refresh.policy import (
     delay_on_activate,
     lag_trends,
     next_delay,
-    protective_interval,
     push_history,
     slow_after,
     topic_rate_history,
@@ -69,20 +68,6 @@ def test_activate_waits_for_fresh_data_to_become_due() -> None:
 def test_activate_keeps_the_backoff_of_a_failing_source() -> None:
     health = SourceHealth(last_ok_at=50.0).failed(90.0, "kafka: down", next_attempt_at=120.0)
     assert delay_on_activate(health, 5.0, now=100.0) == 20.0
-
-
-def test_a_refresh_costing_more_than_its_share_stretches_the_interval() -> None:
-    assert protective_interval(5.0, 0.4) is None
-    assert protective_interval(5.0, 1.0) is None  # exactly the share (20 %): still fine
-    assert protective_interval(5.0, 1.7) == 9.0  # 1.7 s is 20 % of 8.5 s, in whole seconds
-    assert protective_interval(1.0, 0.5) is None  # under MIN_COST_S: never worth stretching for
-    assert protective_interval(1.0, 0.7) == 4.0
-    assert protective_interval(5.0, 1.7, share=0.5) is None
-
-
-def test_activate_keeps_a_stretched_interval() -> None:
-    health = SourceHealth(last_ok_at=98.0, last_duration_s=0.5, stretched_s=15.0)
-    assert delay_on_activate(health, 5.0, now=100.0) == pytest.approx(13.5)
 
 
 def test_slow_poll_threshold() -> None:

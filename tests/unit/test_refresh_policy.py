@@ -100,6 +100,9 @@ def test_groups_wait_for_the_first_cluster_answer_and_zookeeper_only_when_it_app
     assert wanted_sources(view, zk_mode, False) == {Source.CLUSTER, Source.GROUPS}
     kraft = replace(AppState(), cluster=cluster(kraft=True))
     assert wanted_sources(view, kraft, True) == {Source.CLUSTER, Source.GROUPS}
+    # the quorum view's poll shares the Kafka client too: after the cluster's first answer
+    assert wanted_sources({Source.QUORUM}, AppState(), False) == {Source.CLUSTER}
+    assert wanted_sources({Source.QUORUM}, kraft, False) == {Source.CLUSTER, Source.QUORUM}
     assert wanted_sources((), AppState(), True) == {Source.CLUSTER}  # the header always needs the cluster
 
 

@@ -10,7 +10,7 @@ every 5s". Silence means fresh. What does change is shown only when it says some
   stale colour, coarsely (5 s steps under a minute, then minutes), so it rewrites at most every 5 s;
 - a refresh that took a second or more shows "took 2s", in whole seconds, so it does not jitter;
 - a source whose refreshes cost too much of the interval is polled less often, and the header
-  says "slowed: kafka every 15s" (PollingMixin._protect_host);
+  says "refresh 5s→13s (kafka took 3.2s)" (refresh/pace.py), instead of "took";
 - a poll that hangs turns "connected" into STALE (the app's slow-poll watchdog).
 `show` is called on every state change and once a second; each part is written only when its
 text changed.
@@ -30,6 +30,7 @@ from textual.widgets import Static
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_duration
 from kafkatui.model import ZkState
+from kafkatui.refresh.pace import pace_note
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.pairs import Pair, append_gap, pairs_text
@@ -80,7 +81,8 @@ def header_errors(state: AppState, covered: Iterable[Source] = ()) -> str:
     """
     skip = set(covered)
     parts = []
-    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES, Source.SECURITY):
+    for source in (Source.CLUSTER, Source.ZOOKEEPER, Source.GROUPS, Source.PROCESSES, Source.SECURITY,
+                   Source.QUORUM):
         health = state.health.get(source, SourceHealth())
         if health.error and source not in skip:
             error = escape_text(health.error.replace("\n", " "))  # may quote cluster strings
@@ -98,12 +100,18 @@ def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
     return f"updated {human_duration(age, coarse=True)} ago"
 
 
-def slowed_note(state: AppState) -> str:
-    """ "slowed: kafka every 15s" for the sources whose interval the app stretched because one of
-    their refreshes cost too large a share of it (the app protects the host); else ""."""
-    parts = [f"{source.value} every {health.stretched_s:g}s"
-             for source, health in state.health.items() if health.stretched_s]
-    return "slowed: " + ", ".join(parts) if parts else ""
+def slowed_note(state: AppState, why: bool = True) -> str:
+    """ "refresh 5s→13s (kafka took 3.2s)" while the app polls a source less often
+    because its refreshes cost too large a share of the interval (the app protects the host):
+    the most stretched source, and "+N" for the others; else "". Without `why`, no reason (the
+    header below AppHeader.WIDE columns, where it would push READ-ONLY off the line)."""
+    stretched = sorted(((pace.interval(state.interval(source)) / state.interval(source), source, pace)
+                        for source, pace in state.pace.items() if pace.stretched), key=lambda x: -x[0])
+    if not stretched:
+        return ""
+    _, source, pace = stretched[0]
+    more = f" +{len(stretched) - 1}" if len(stretched) > 1 else ""
+    return pace_note(state.interval(source), pace, why) + more
 
 
 def took_note(health: SourceHealth) -> str:
@@ -177,16 +185,16 @@ class AppHeader(Widget):
             Pair("Kafka", label, f"bold {semantic(app, colour)}"),
             Pair("ZK", zk_label, f"bold {semantic(app, zk_colour)}"),
         ]
-        age = age_note(health, state.refresh_s, now)
+        age = age_note(health, state.poll_interval(Source.CLUSTER), now)  # a stretched source is not late
         if age:
             pairs.append(Pair("", age, semantic(app, "stale")))
-        took = took_note(health)
+        slowed = slowed_note(state, why=wide)
+        took = "" if slowed else took_note(health)  # the stretch says how long a refresh took
         if took:
             pairs.append(Pair("", took, semantic(app, "warning")))
-        slowed = slowed_note(state)
         if slowed:
             pairs.append(Pair("", slowed, semantic(app, "warning")))
-        if wide:
+        if wide and not slowed:  # the stretch note names the set interval itself
             pairs.append(Pair("", f"every {state.refresh_s:g}s", muted))
         self._set("hdr-status", pairs_text(pairs, muted))
 

@@ -29,6 +29,7 @@ SOURCE_LABELS = {
     Source.ZOOKEEPER: "ZooKeeper",
     Source.PROCESSES: "Processes",
     Source.SECURITY: "Security",
+    Source.QUORUM: "Metadata quorum",
 }
 
 

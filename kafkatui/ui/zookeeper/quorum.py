@@ -46,9 +46,10 @@ COLUMNS = (
 
 
 class QuorumScreen(TableScreen):
-    """KRaft controllers and observers, from ClusterSnapshot.quorum."""
+    """KRaft controllers and observers, from the quorum view's own poll (AppState.quorum: one
+    DescribeQuorum, issue 14), or from the full cluster poll's when that is newer."""
 
-    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.CLUSTER})
+    SOURCES: ClassVar[frozenset[Source]] = frozenset({Source.QUORUM})
     BINDINGS: ClassVar[list[BindingType]] = [*TABLE_BINDINGS]
 
     DEFAULT_CSS = """
@@ -59,7 +60,7 @@ class QuorumScreen(TableScreen):
         super().__init__(id="quorum")
 
     def compose(self) -> ComposeResult:
-        yield StaleBanner(Source.CLUSTER, id="quorum-stale")
+        yield StaleBanner(Source.QUORUM, id="quorum-stale")
         yield Static("Waiting for the first refresh…", id="quorum-title", classes="view-title", markup=False)
         yield Static("", id="quorum-note", markup=False)
         yield FilterTable(COLUMNS, id="quorum-table")
@@ -69,7 +70,8 @@ class QuorumScreen(TableScreen):
         self.query_one(FilterTable).focus()
 
     def _show(self, state: AppState) -> None:
-        snap = state.cluster
+        polled = [s for s in (state.quorum, state.cluster) if s is not None]
+        snap = max(polled, key=lambda s: s.fetched_at) if polled else None
         note = self.query_one("#quorum-note", Static)
         table = self.query_one(FilterTable)
         if snap is None:

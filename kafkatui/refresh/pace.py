@@ -1,0 +1,137 @@
+"""The app protects the host (issue 14): how often to poll a source, given what its polls cost.
+
+kafkatui runs on a broker host. When one poll of a source takes a large share of its interval
+(a big cluster, a loaded machine, six monitors at once), polling at the set interval would keep
+work stacked back to back, taking CPU from Kafka and making the next polls slower still: at
+3,000 topics under load 40, six apps made every refresh time out at the 4 s request timeout.
+So the source is polled less often until its polls are cheap again, and the header says so.
+
+Pure and plain (no Textual, no clock): `next_pace(pace, set_interval, cost, policy)` is the
+whole decision, unit-tested in tests/unit/test_pace.py; `refresh/policy.apply_poll` folds it
+into AppState and the app only turns the interval into its next `set_timer`.
+
+The rule, with `PacePolicy`'s defaults:
+- **Stretch** when a poll's wall time is over `share` (25 %) of the interval in use (and over
+  `min_cost_s`, 0.5 s, so a 1 s interval does not react to the noise of a busy machine), or when
+  it ran into the request timeout. The interval grows in one step by the factor that makes the
+  poll fit in its share (a 3.2 s poll: 5 s -> 13 s), in whole seconds so the header's note does
+  not jitter; a timeout is only a lower bound of the cost, so it at least doubles the interval
+  (4 s timeouts at 5 s: 16 s, then 32, then the cap). Never past the cap.
+- **Cap**: `max_factor` (8x) the set interval, and no more than `cap_s` (60 s) unless the set
+  interval is longer: data must not get older than the operator would still call live.
+- **Recover** gradually with hysteresis: halve the interval (never below the set one) only after
+  `calm_polls` (3) polls in a row that would cost at most half the share at that halved
+  interval. A poll between the two thresholds keeps the interval and restarts the count, so an
+  interval near a threshold does not flap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+DEFAULT_SHARE = 0.25
+"""Why 25 %: one source's polls then keep a thread busy at most a quarter of the time, so the
+four sources a view can need (cluster, groups, ZooKeeper, processes) together stay within one
+core of the broker's host, while a healthy refresh (1.25 s is far above what a 2,050-
+partition refresh took in bench_refresh: 78 ms) never comes near it at the default 5 s. At
+50 % two sources could fill a core."""
+
+
+@dataclass(frozen=True)
+class PacePolicy:
+    """The thresholds of `next_pace` (see the module docstring for why each default)."""
+
+    share: float = DEFAULT_SHARE  # a poll may take at most this share of its interval
+    min_cost_s: float = 0.5  # a poll shorter than this never stretches the interval
+    max_factor: float = 8.0  # the interval grows to at most this many times the set one ...
+    cap_s: float = 60.0  # ... and to at most this many seconds (unless the set interval is longer)
+    calm_polls: int = 3  # cheap polls in a row before the interval is halved back
+
+    def cap(self, set_interval: float) -> float:
+        """The longest interval a source with this set interval is ever stretched to."""
+        return max(set_interval, min(set_interval * self.max_factor, self.cap_s))
+
+    def limit(self, interval: float) -> float:
+        """The longest a poll may take at `interval` before the interval is stretched."""
+        return max(self.share * interval, self.min_cost_s)
+
+
+DEFAULT_POLICY = PacePolicy()
+
+
+@dataclass(frozen=True)
+class PollCost:
+    """What one poll cost: the wall time of its worker, and whether it ran into the request
+    timeout (it then says only that the real cost was at least `wall_s`)."""
+
+    wall_s: float
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How one source is being paced. `interval_s` None: the set interval. `reason` says why it
+    was last stretched ("kafka took 3.2s"); `calm` counts cheap polls towards a shrink."""
+
+    interval_s: float | None = None
+    reason: str = ""
+    calm: int = 0
+
+    @property
+    def stretched(self) -> bool:
+        return self.interval_s is not None
+
+    def interval(self, set_interval: float) -> float:
+        """The interval to poll at: the stretched one, or the set one."""
+        return self.interval_s if self.interval_s is not None else set_interval
+
+
+NORMAL = Pace()
+
+
+def _why(label: str, cost: PollCost) -> str:
+    if cost.timed_out:
+        return f"{label} timed out at {cost.wall_s:.0f}s"
+    return f"{label} took {cost.wall_s:.1f}s"
+
+
+def next_pace(pace: Pace, set_interval: float, cost: PollCost | None, policy: PacePolicy = DEFAULT_POLICY,
+              label: str = "") -> Pace:
+    """The pace after one more poll of a source polled at `set_interval` (its configured one).
+
+    `cost` None: the poll failed without running into the timeout (a refused connection), which
+    says nothing about its cost; the interval stays and the count of cheap polls restarts.
+    `label` names the source in the reason.
+    """
+    if set_interval <= 0:
+        return NORMAL
+    current = pace.interval(set_interval)
+    if cost is None:
+        return Pace(pace.interval_s, pace.reason) if pace.calm else pace
+    cap = policy.cap(set_interval)
+    if cost.timed_out or cost.wall_s > policy.limit(current):
+        target = cost.wall_s / policy.share  # the interval at which this cost is the share
+        if cost.timed_out:
+            target = max(target, 2 * current)
+        target = min(float(math.ceil(target)), cap)  # whole seconds: the header's note does not jitter
+        if target <= set_interval:  # the cap is the set interval itself (a set interval over cap_s)
+            return NORMAL
+        return Pace(max(target, current), _why(label or "source", cost), 0)
+    if pace.interval_s is None:
+        return pace
+    lower = max(set_interval, float(math.ceil(current / 2)))
+    if cost.wall_s > policy.limit(lower) / 2:
+        return Pace(pace.interval_s, pace.reason) if pace.calm else pace
+    if pace.calm + 1 < policy.calm_polls:
+        return Pace(pace.interval_s, pace.reason, pace.calm + 1)
+    return NORMAL if lower <= set_interval else Pace(lower, pace.reason, 0)
+
+
+def pace_note(set_interval: float, pace: Pace, why: bool = True) -> str:
+    """ "refresh 5s→13s (kafka took 3.2s)" while stretched, else ""; without `why`, only
+    "refresh 5s→13s" (the header at 80 columns)."""
+    if pace.interval_s is None:
+        return ""
+    note = f"refresh {set_interval:g}s→{pace.interval_s:g}s"
+    return f"{note} ({pace.reason})" if why else note
