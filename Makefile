@@ -76,7 +76,7 @@ unit: venv
 	$(VPY) -m pytest tests/unit -q
 
 test: venv tools lint cluster
-	$(VPY) -m pytest --durations=15 $(PYTEST_ARGS)
+	$(VPY) -m pytest -n 2 --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # kcat is the metadata floor the scale benchmark compares against.
 bench-tools: tools

@@ -223,6 +223,19 @@ def delete_topics_after_faults(cluster: LocalCluster, names: Collection[str], ti
     wait_for(f"topics {sorted(names)} deleted", deleted, timeout, interval=1)
 
 
+def unpaced(app: C) -> C:
+    """Turn the app's host-protecting pacing (kafkatui/refresh/pace.py) off: a cap of 1x the set
+    interval never stretches it. The live and fault tests drive the real app at a 1 s refresh and
+    wait for what a few polls show (a hung broker's timeout before its ZooKeeper session expires);
+    on a loaded test machine pacing would stretch those polls to 8 s and the moment would pass.
+    Pacing has its own tests (tests/unit/test_pace.py, tests/ui/test_polling_live.py), which set
+    their own policy. Returns `app` for chaining."""
+    from kafkatui.refresh.pace import PacePolicy
+
+    app.pace_policy = PacePolicy(max_factor=1.0)  # type: ignore[attr-defined]
+    return app
+
+
 SEEDED_GROUPS = frozenset({"billing", "analytics"})
 
 

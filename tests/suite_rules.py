@@ -12,6 +12,11 @@ skip reads as "fine" in a green run. So:
   skipped test fails the run: CI is where everything the suite claims must run. The only way
   out is `@pytest.mark.allowed_skip(reason=...)` on the test, with the reason stated; keep
   that list tiny and honest. A module skipped at collection fails the run too.
+- `make test` runs on two pytest-xdist workers (`-n 2 --dist loadgroup`), and each real cluster
+  is one lane: every test that uses a cluster fixture gets that cluster's `xdist_group`, so all
+  of them run on one worker, in order, and a fault test never kills a broker under another
+  test. Tests that use no cluster (pure code, frozen snapshots) fill the other worker, next to
+  the lanes of the KRaft and the secured clusters, which are separate processes on other ports.
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ DERIVED_MARKERS: Mapping[str, frozenset[str]] = {
     "kraft": frozenset({"kraft_cluster", "secure_kraft"}),
 }
 ALLOWED_SKIP = "allowed_skip"
+# the xdist_group of the tests that share one real cluster (the first match wins)
+LANES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("cluster", frozenset({"cluster"})),
+    ("kraft-cluster", frozenset({"kraft_cluster"})),
+    ("secure-cluster", frozenset({"secure_cluster", "secure_kraft"})),
+)
 
 
 def ci_enabled(environ: Mapping[str, str] = os.environ) -> bool:
@@ -51,6 +62,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(marker)
             elif item.get_closest_marker(marker) is not None:
                 wrong.append(f"{item.nodeid}: marked `{marker}` by hand but uses none of {sorted(fixtures)}")
+        lane = next((name for name, fixtures in LANES if used & fixtures), None)
+        if lane is not None:
+            item.add_marker(pytest.mark.xdist_group(lane))
         allowed = item.get_closest_marker(ALLOWED_SKIP)
         reason = allowed and allowed.kwargs.get("reason", allowed.args[0] if allowed.args else "")
         if allowed is not None and not str(reason or "").strip():

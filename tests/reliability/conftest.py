@@ -19,6 +19,7 @@ from kazoo.client import KazooClient
 
 from kafkatui.config import load_settings
 from kafkatui.ui.app import KafkaTuiApp
+from tests.conftest import unpaced
 from tests.reliability.helpers import CLIENT_LIMITS, KeyProbe
 
 
@@ -31,7 +32,7 @@ def app_factory(cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     def make(refresh: float = 1.0, **args: Any) -> KafkaTuiApp:
         values = {"bootstrap": cluster.bootstrap, "zookeeper": cluster.zookeeper, "refresh": refresh, **args}
         settings = load_settings(values, env={}, path=tmp_path / "no-config.toml")
-        return KafkaTuiApp(settings)
+        return unpaced(KafkaTuiApp(settings))
 
     return make
 

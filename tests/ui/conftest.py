@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from kafkatui.config import load_settings
 from kafkatui.ui.app import KafkaTuiApp
+from tests.conftest import unpaced
 from tests.ui.fixtures import wait_for
 
 KEY_NAMES = {
@@ -73,6 +74,6 @@ def make_app(cluster: Any, tmp_path: Path) -> Callable[..., KafkaTuiApp]:
             env={},
             path=tmp_path / "no-config.toml",
         )
-        return KafkaTuiApp(settings)
+        return unpaced(KafkaTuiApp(settings))
 
     return make
