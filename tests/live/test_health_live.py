@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import kafka.errors as Errors
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
@@ -211,8 +212,17 @@ def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_nam
         assert doc["detail"].startswith("ISR 1 < min.insync.replicas 2, producers with acks=all fail")
     finally:
         for name in reversed(down):
-            cluster.restart(name)
-        admin.delete_topics([unique_name])
+            cluster.tool("restart", name)  # both back before settling: settled needs every ISR full
+        cluster.wait_settled()
+
+        def deleted() -> bool:
+            try:
+                admin.delete_topics([unique_name])
+            except (Errors.UnknownBrokerIdError, Errors.NodeNotReadyError, Errors.NotControllerError):
+                return False  # the admin still names a controller its metadata lost while it was down
+            return True
+
+        wait_for(f"{unique_name} deleted", deleted, 30, interval=1)
 
 
 @pytest.mark.faults
