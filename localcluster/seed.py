@@ -35,8 +35,10 @@ from kafka.structs import OffsetAndMetadata
 
 if __package__:
     from localcluster import seed_schemas
+    from localcluster.leaders import restore_preferred_leaders
 else:  # run as a script: localcluster/ is sys.path[0]
     import seed_schemas  # type: ignore[no-redef]
+    from leaders import restore_preferred_leaders  # type: ignore[no-redef]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -361,6 +363,10 @@ def start_daemon(state: Path, name: str, subcommand: str) -> None:
 def seed(state: Path) -> int:
     t0 = time.monotonic()
     boot = bootstrap_of(state)
+    # brokers restarted by `up` one after another leave their partitions led by the first one back
+    # (for up to Kafka's 300 s imbalance check): give the demo its preferred leaders now
+    if not restore_preferred_leaders(boot):
+        log.warning("preferred leaders not restored within 60 s (a broker not back?); going on")
     admin = KafkaAdminClient(bootstrap_servers=boot, client_id="kafkatui-seed-admin", **CLIENT_LIMITS)
     consumer = KafkaConsumer(
         bootstrap_servers=boot, fetch_max_wait_ms=100, client_id="kafkatui-seed-probe", **CLIENT_LIMITS

@@ -31,9 +31,10 @@ The rules, and why each is as strict as it is:
   that share is above `leader.imbalance.per.broker.percentage` (10 % by default), so a broker is
   listed only above the threshold the broker itself is configured with (from the broker configs
   kafkatui already fetches). Misses below it are normal (they stay for ever) and only the broker
-  detail shows them. Above it with auto.leader.rebalance.enable=true the controller should act
-  within leader.imbalance.check.interval.seconds; still listed means it cannot (a reassignment in
-  progress blocks it in ZooKeeper mode) or it is off. A partition whose preferred replica is out
+  detail shows them. Above it with auto.leader.rebalance.enable=true the controller acts at its
+  next check, every leader.imbalance.check.interval.seconds (300 s by default, so a restarted
+  broker's leaders stay elsewhere for up to five minutes); listed longer means it cannot (a
+  reassignment in progress blocks it in ZooKeeper mode) or it is off. A partition whose preferred replica is out
   of the ISR is an outage (listed above), not an imbalance.
 * quorum_follower_lag (KRaft): a follower of the metadata quorum behind the high watermark and
   not caught up for QUORUM_BEHIND_S: a voter (controller) that could not take over as leader,
@@ -107,6 +108,8 @@ HOUR_S = 3_600.0
 IMBALANCE_KEY = "leader.imbalance.per.broker.percentage"
 IMBALANCE_PERCENT = 10.0  # Kafka's default of IMBALANCE_KEY: above it, the controller acts
 AUTO_REBALANCE_KEY = "auto.leader.rebalance.enable"
+CHECK_INTERVAL_KEY = "leader.imbalance.check.interval.seconds"
+CHECK_INTERVAL_S = 300.0  # Kafka's default of CHECK_INTERVAL_KEY
 SAME_FS_SLACK = 0.001  # usable bytes within 0.1 % of the total (at least SAME_FS_MIN_BYTES): one filesystem
 SAME_FS_MIN_BYTES = 64 * 1024 * 1024
 QUORUM_BEHIND_S = 10.0  # a voter behind the high watermark and not caught up for this long lags
@@ -337,6 +340,17 @@ def imbalance_threshold(cluster: ClusterSnapshot, broker: int) -> tuple[float, b
     return percent, (auto.lower() == "true") if auto is not None else None
 
 
+def check_interval(cluster: ClusterSnapshot, broker: int) -> float:
+    """The broker's leader.imbalance.check.interval.seconds (Kafka's default without configs). In
+    ZooKeeper mode the controller broker's own value counts, in KRaft the controllers' (not
+    readable here): the broker's value is what it would use as controller."""
+    configs = cluster.configs.broker_configs.get(broker, {}) if cluster.configs is not None else {}
+    try:
+        return float(configs.get(CHECK_INTERVAL_KEY) or CHECK_INTERVAL_S)
+    except ValueError:
+        return CHECK_INTERVAL_S
+
+
 def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
     """Brokers whose share of preferred-leader misses is above their configured threshold."""
     counts = balance(cluster)
@@ -350,8 +364,9 @@ def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
         if not c.misses or c.misses * 100 <= percent * c.preferred:
             continue
         why = ("auto.leader.rebalance.enable=false, so they stay" if auto is False
-               else "the controller should move them back; still here means it cannot (a reassignment in "
-                    "progress blocks it in ZooKeeper mode)" if auto else "")
+               else f"the controller moves them back at its next check (every {check_interval(cluster, b):g} s, "
+                    f"{CHECK_INTERVAL_KEY}); listed longer means it cannot (a reassignment in progress "
+                    "blocks it in ZooKeeper mode)" if auto else "")
         detail = (f"not the leader of {c.misses} of the {c.preferred} partitions it is preferred for "
                   f"({c.misses / c.preferred:.0%} > {IMBALANCE_KEY} {percent:g}%)"
                   + (f"; {why}" if why else "")

@@ -137,7 +137,7 @@ def test_leader_misses_below_the_threshold_are_not_attention(cluster: Any, admin
     """Partition 10 led by broker 2 has its replicas reordered so broker 1 becomes preferred: a
     reorder moves no data and keeps the leader. Broker 1 is preferred for 11+ partitions, so one
     miss is under the 10 % (leader.imbalance.per.broker.percentage) at which the controller
-    (checking every 5 s here) would move it back: it stays, as such misses do on a real cluster,
+    would move it back at its next imbalance check: it stays, as such misses do on a real cluster,
     and Kafka's rule says it is no imbalance. The data layer counts it (the broker detail shows
     it); the attention list does not. Above the threshold: tests/ui/test_broker_health_live.py."""
     assignment = {p: [1, 2, 3] for p in range(10)}

@@ -157,6 +157,11 @@ def test_leader_imbalance_counts_preferred_misses_in_the_isr() -> None:
     imbalance = [f for f in findings(cluster) if f.kind == "leader_imbalance"]
     assert [f.subject for f in imbalance] == ["broker 2"]
     assert "not the leader of 3 of the 3 partitions" in imbalance[0].detail and "skew" in imbalance[0].detail
+    auto = {b: {"auto.leader.rebalance.enable": "true", "leader.imbalance.check.interval.seconds": "30"}
+            for b in (1, 2, 3)}
+    [found] = [f for f in findings(snap(Topic("orders", False, moved + own + down), broker_configs=auto))
+               if f.kind == "leader_imbalance"]
+    assert "moves them back at its next check (every 30 s, leader.imbalance.check.interval.seconds)" in found.detail
 
 
 def test_leader_imbalance_follows_the_brokers_threshold() -> None:
