@@ -1,6 +1,7 @@
 """The health rules on the real cluster: each condition is made to happen by this harness (never by
-kafkatui), then seen by the data layer (KafkaSource + health.rules) and in the `attention` list of
-the real `kafkatui snapshot --json`.
+kafkatui), then seen by the data layer (KafkaSource + health.rules), in the `attention` list of
+the real `kafkatui snapshot --json`, and on screen: a row of the real app's Needs attention panel
+with the same reason (`everywhere`).
 
 These change the cluster (topic and broker configs, reassignments, deleted records, stopped
 brokers) and undo it in `finally`; run them on a private cluster (KAFKATUI_TEST_STATE_DIR with
@@ -9,10 +10,12 @@ KAFKATUI_CLUSTER_PORT_BASE), never on a shared one. The broker-stopping test is 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,11 +23,12 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.structs import OffsetAndMetadata
 
-from kafkatui.config import Settings, parse_bootstrap
+from kafkatui.config import Settings, load_settings, parse_bootstrap
+from kafkatui.health.attention import AttentionRow
 from kafkatui.health.rules import Finding, balance, findings
 from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import SourceError
-from tests.conftest import delete_topics_after_faults, no_autocreate, wait_for
+from tests.conftest import delete_topics_after_faults, no_autocreate, unpaced, wait_for
 
 pytestmark = pytest.mark.live
 
@@ -67,10 +71,52 @@ def seen_by_cli(cluster: Any, kind: str, subject: str) -> dict | None:
     return next((a for a in doc["attention"] if a["kind"] == kind and a["subject"] == subject), None)
 
 
-def both(cluster: Any, kind: str, subject: str, groups: bool = False) -> tuple[Finding, dict]:
+def seen_on_screen(cluster: Any, kind: str, subject: str, tmp: Path) -> AttentionRow:
+    """The finding as the operator sees it: a row of the real app's Needs attention panel, on
+    screen (in the panel's visible rows), read headless from a fresh app at a 1 s refresh. A
+    partition's finding may be told on the partition's own row (min-ISR on an under-replicated
+    partition: one row per partition, its `check` naming the rule)."""
+    from kafkatui.ui.app import KafkaTuiApp
+    from kafkatui.ui.screens.overview import OverviewScreen
+    from kafkatui.ui.widgets.attention import AttentionPanel
+    from tests.ui.fixtures import wait_for as wait_on_screen
+
+    key = f"f\x00{kind}\x00{subject}"
+    settings = load_settings({"bootstrap": cluster.bootstrap, "zookeeper": cluster.zookeeper, "refresh": 1},
+                             env={}, path=tmp / "no-config.toml")
+
+    async def run() -> AttentionRow:
+        app = unpaced(KafkaTuiApp(settings))
+
+        def row() -> AttentionRow | None:
+            if not isinstance(app.screen, OverviewScreen):
+                return None
+            panel = app.screen.query_one(AttentionPanel)
+            for shown in panel.table.visible_keys():
+                found = panel.row(shown)
+                # a partition's min-ISR finding is told on that partition's row, with its reason first
+                if found is not None and (shown == key or (found.check == kind
+                                                           and f"{found.target} {found.partition}" == subject)):
+                    return found
+            return None
+
+        async with app.run_test(size=(200, 120)) as pilot:
+            await wait_on_screen(pilot, row, TIMEOUT, f"{kind} {subject} in the Needs attention panel")
+            found = row()
+            assert found is not None
+            return found
+
+    return asyncio.run(run())
+
+
+def everywhere(cluster: Any, kind: str, subject: str, tmp: Path, groups: bool = False) -> tuple[Finding, dict]:
+    """Seen by the data layer, in `snapshot --json` and on screen, with the same words."""
     finding = wait_for(f"{kind} {subject} in the data layer",
                        lambda: seen_by_source(cluster, kind, subject, groups), TIMEOUT, interval=1)
     doc = wait_for(f"{kind} {subject} in snapshot --json", lambda: seen_by_cli(cluster, kind, subject), TIMEOUT)
+    row = seen_on_screen(cluster, kind, subject, tmp)
+    reason = doc["detail"].split(" · ")[0].split(" (missing")[0]  # a partition row lists the missing ISR itself
+    assert reason in row.detail, (doc["detail"], row.detail)
     return finding, doc
 
 
@@ -89,17 +135,18 @@ def produce(cluster: Any, topic: str, count: int, size: int = 100) -> None:
         producer.close()
 
 
-def test_rf_below_min_isr(cluster: Any, admin: KafkaAdminClient, unique_name: str) -> None:
+def test_rf_below_min_isr(cluster: Any, admin: KafkaAdminClient, unique_name: str, tmp_path: Path) -> None:
     create(admin, unique_name, {0: [1]}, {"min.insync.replicas": "2"})
     try:
-        finding, doc = both(cluster, "rf_below_min_isr", unique_name)
+        finding, doc = everywhere(cluster, "rf_below_min_isr", unique_name, tmp_path)
         assert finding.severity == "critical" and doc["severity"] == "critical"
         assert doc["detail"] == "replication factor 1 < min.insync.replicas 2, producers with acks=all can never write"
     finally:
         admin.delete_topics([unique_name])
 
 
-def test_committed_below_log_start(cluster: Any, admin: KafkaAdminClient, unique_name: str) -> None:
+def test_committed_below_log_start(cluster: Any, admin: KafkaAdminClient, unique_name: str,
+                                   tmp_path: Path) -> None:
     create(admin, unique_name, {0: [1]}, {})
     group = f"{unique_name}-g"
     tp = TopicPartition(unique_name, 0)
@@ -113,7 +160,7 @@ def test_committed_below_log_start(cluster: Any, admin: KafkaAdminClient, unique
         finally:
             consumer.close()
         admin.delete_records({tp: 8})  # then retention (here: the harness) deletes past it
-        finding, doc = both(cluster, "committed_below_log_start", f"group {group}", groups=True)
+        finding, doc = everywhere(cluster, "committed_below_log_start", f"group {group}", tmp_path, groups=True)
         assert finding.severity == "critical" and doc["severity"] == "critical"
         assert doc["detail"].startswith(f"{unique_name} 0: committed 3 < log start 8; 5 records were deleted")
     finally:
@@ -121,11 +168,11 @@ def test_committed_below_log_start(cluster: Any, admin: KafkaAdminClient, unique
         admin.delete_topics([unique_name])
 
 
-def test_config_drift(cluster: Any, admin: KafkaAdminClient) -> None:
+def test_config_drift(cluster: Any, admin: KafkaAdminClient, tmp_path: Path) -> None:
     key = "log.cleaner.backoff.ms"  # dynamic, harmless: how long an idle cleaner sleeps
     admin.alter_configs([ConfigResource(ConfigResourceType.BROKER, "2", configs={key: "15001"})])
     try:
-        finding, doc = both(cluster, "config_drift", key)
+        finding, doc = everywhere(cluster, "config_drift", key, tmp_path)
         assert finding.severity == "warning"
         assert doc["detail"] == "differs between brokers: brokers 1,3: 15000 · broker 2: 15001"
     finally:
@@ -164,7 +211,8 @@ def test_leader_misses_below_the_threshold_are_not_attention(cluster: Any, admin
         admin.delete_topics([unique_name])
 
 
-def test_reassignment_in_progress(cluster: Any, admin: KafkaAdminClient, unique_name: str) -> None:
+def test_reassignment_in_progress(cluster: Any, admin: KafkaAdminClient, unique_name: str,
+                                  tmp_path: Path) -> None:
     """A partition on broker 1 is moved to broker 2 with replication throttled to 1 KiB/s, so it
     stays in progress; the harness cancels it and removes the throttle at the end."""
     create(admin, unique_name, {0: [1]}, {})
@@ -177,7 +225,7 @@ def test_reassignment_in_progress(cluster: Any, admin: KafkaAdminClient, unique_
         admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, unique_name, configs={
             "leader.replication.throttled.replicas": "0:1", "follower.replication.throttled.replicas": "0:2"})])
         admin.alter_partition_reassignments({tp: [2]})
-        finding, doc = both(cluster, "reassignment_in_progress", f"{unique_name} 0")
+        finding, doc = everywhere(cluster, "reassignment_in_progress", f"{unique_name} 0", tmp_path)
         assert finding.severity == "warning" and finding.topic == unique_name
         assert "adding 2" in doc["detail"] and "removing 1" in doc["detail"]
         assert "copied " in doc["detail"], doc["detail"]  # the new replica's size against the leader's
@@ -191,7 +239,7 @@ def test_reassignment_in_progress(cluster: Any, admin: KafkaAdminClient, unique_
 
 
 @pytest.mark.faults
-def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_name: str) -> None:
+def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_name: str, tmp_path: Path) -> None:
     """RF 3, min.insync.replicas 2, led by broker 1: stop broker 3 (ISR 2 = min ISR: at_min_isr),
     then broker 2 (ISR 1 < 2: under_min_isr). Both come back in `finally`."""
     cluster.ensure_up()  # an earlier fault test may have left a broker down or still registering
@@ -201,12 +249,12 @@ def test_at_then_under_min_isr(cluster: Any, admin: KafkaAdminClient, unique_nam
     try:
         cluster.kill("broker-3")
         down.append("broker-3")
-        finding, doc = both(cluster, "at_min_isr", subject)
+        finding, doc = everywhere(cluster, "at_min_isr", subject, tmp_path)
         assert finding.severity == "warning" and doc["detail"].startswith(
             "ISR 2 = min.insync.replicas 2, one more replica lost and acks=all writes stop")
         cluster.kill("broker-2")
         down.append("broker-2")
-        finding, doc = both(cluster, "under_min_isr", subject)
+        finding, doc = everywhere(cluster, "under_min_isr", subject, tmp_path)
         assert doc["severity"] == "critical"
         assert doc["detail"].startswith("ISR 1 < min.insync.replicas 2, producers with acks=all fail")
     finally:
