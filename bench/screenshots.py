@@ -33,7 +33,8 @@ from kafkatui.model import LagStatus
 from kafkatui.tail.start import parse_start
 
 ROOT = Path(__file__).resolve().parents[1]
-VIEWS = ("overview", "processes", "topics", "topic", "groups", "group", "zookeeper", "tail", "help", "schema")
+VIEWS = ("overview", "processes", "topics", "topic", "groups", "group", "broker", "zookeeper", "tail", "help",
+         "schema")
 DEFAULT_THEMES = ("kafkatui-dark", "kafkatui-light")
 TIMEOUT_S = 60.0
 
@@ -156,6 +157,21 @@ async def shot_group(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
+async def shot_broker(pilot: Any) -> None:
+    """Broker 1's detail (Enter on a broker row): its partitions, log dirs with fill rate, configs, process."""
+    from kafkatui.ui.widgets.table import FilterTable
+
+    app = pilot.app
+    await _root(pilot, "1", "OverviewScreen")
+    await wait(pilot, lambda: app.state.cluster is not None and app.state.processes is not None, "cluster + processes")
+    app.open_broker(1)
+    await wait(pilot, lambda: type(app.screen).__name__ == "BrokerDetailScreen", "BrokerDetailScreen")
+    await wait(pilot, lambda: all(t.total_count > 0 for t in app.screen.query(FilterTable)),
+               "partitions, log dirs and configs")
+    await wait(pilot, lambda: _cpu_known(app), "CPU% (a second process sample)")
+    await pilot.pause(0.3)
+
+
 async def shot_zookeeper(pilot: Any) -> None:
     app = pilot.app
     await _root(pilot, "5", "ZooKeeperScreen")
@@ -221,6 +237,7 @@ SHOTS: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "topic": shot_topic,
     "groups": shot_groups,
     "group": shot_group,
+    "broker": shot_broker,
     "zookeeper": shot_zookeeper,
     "tail": shot_tail,
     "help": shot_help,
