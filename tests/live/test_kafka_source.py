@@ -192,12 +192,23 @@ def test_rates_appear_on_the_second_refresh(source, admin, producer, unique_name
 
 
 def test_seeded_topics_being_written_have_rates(source) -> None:
-    """The demo producer writes orders/logs continuously, so two refreshes give a rate."""
+    """The demo producer writes orders/logs continuously (~10 msg/s in all), so successive
+    refreshes give each a rate above 0. Over a few refreshes, not two: in one 1.5 s window the
+    producer's batching left `logs` (12 partitions) without a new record once, in a full run."""
     source.refresh()
-    time.sleep(1.5)
-    snap = source.refresh()
-    rates = {name: snap.topic(name).msgs_per_s for name in ("orders", "logs")}  # type: ignore[union-attr]
-    assert all(r is not None and r > 0 for r in rates.values()), rates
+    seen: dict[str, float] = {}
+
+    def both_rated() -> dict[str, float] | None:
+        time.sleep(1)
+        snap = source.refresh()
+        for name in ("orders", "logs"):
+            rate = snap.topic(name).msgs_per_s  # type: ignore[union-attr]
+            if rate is not None and rate > 0:
+                seen[name] = rate
+        return seen if len(seen) == 2 else None
+
+    rates = wait_for("a rate for orders and for logs", both_rated, 30, interval=0)
+    assert all(r > 0 for r in rates.values()), rates
 
 
 # --------------------------------------------------------------------------- groups
