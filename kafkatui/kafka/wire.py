@@ -114,8 +114,12 @@ class Call:
         self.sent = 0
 
     def send(self, request: Any, node_id: int | None = None) -> Any:
+        """Send with what is left of the call's deadline as the request's own timeout: else
+        kafka-python times it out at the client's `request_timeout_ms` (the set timeout) and
+        closes the connection, whatever longer deadline this call was given."""
         self.sent += 1
-        return self.manager.send(request, node_id=node_id)
+        left_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
+        return self.manager.send(request, node_id=node_id, request_timeout_ms=left_ms)
 
     @property
     def cluster(self) -> Any:
