@@ -239,3 +239,28 @@ async def test_a_refresh_that_costs_too_much_of_the_interval_slows_that_source_a
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert "refresh 5s→7s" in header.status_text and "used" not in header.status_text  # no room for why
+
+
+async def test_a_poll_that_ran_into_its_deadline_gets_a_longer_one_and_the_header_says_so() -> None:
+    """The adaptive request deadline (issue 14, refresh/deadline.py): a cluster poll that lost parts
+    after waiting out its 4 s deadline is reported at once (stale) and the next one gets 8 s,
+    which the header says ("timeout 4s→8s", also at 80 columns); three quick polls bring it back."""
+    app = make(frozen_state())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(AppHeader)
+        assert "timeout" not in header.status_text
+        cluster, t = app.state.cluster, app.now()
+        lost = replace(cluster, errors=("latest offsets from broker 2: KafkaTimeoutError",))
+        app.post_message(SourcePolled(Source.CLUSTER, lost, None, t, t + 4.0, timed_out=True, process_cpu_s=0.05))
+        await settle(pilot)
+        assert app.state.request_timeout(Source.CLUSTER) == 8.0
+        assert app.state.health[Source.CLUSTER].stale and app.state.poll_interval(Source.CLUSTER) == 5.0
+        assert "timeout 4s→8s" in header.status_text and "timeout 4s→8s" in screen_text(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert "timeout 4s→8s" in header.status_text
+        for start in (t + 10, t + 20, t + 30):
+            app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2, process_cpu_s=0.05))
+        await settle(pilot)
+        assert app.state.request_timeout(Source.CLUSTER) == 4.0 and "timeout" not in header.status_text
