@@ -243,6 +243,21 @@ class KafkaSource:
         """Close the client; a later call reconnects."""
         self._drop()
 
+    def io_cpu_s(self) -> float:
+        """The CPU seconds the client's IO thread has used so far (0.0 without a client): that
+        thread, not the calling one, encodes the requests and decodes the answers, so what a poll
+        costs the host is mostly there (pacing counts it: refresh/pace.py). A reconnect starts a
+        new thread, and the count with it."""
+        admin = self._admin
+        thread = getattr(getattr(getattr(admin, "_manager", None), "_net", None), "_io_thread", None)
+        ident = getattr(thread, "ident", None)
+        if ident is None:
+            return 0.0
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(ident))
+        except (OSError, AttributeError):  # the thread has ended (the client was dropped meanwhile)
+            return 0.0
+
     # ------------------------------------------------------------------ running coroutines
 
     def _call(self, what: str, coro: Callable[[Call], Any], timing: dict[str, float],

@@ -66,6 +66,11 @@ class SourceHub:
             log.exception("unexpected error from source %s", name)
             raise SourceError(name, f"{type(exc).__name__}: {exc}") from exc
 
+    def io_cpu_s(self) -> float:
+        """The CPU seconds the built sources' own IO threads have used so far (the Kafka client's:
+        `KafkaSource.io_cpu_s`), for what a poll costs; a poll's worker thread counts its own."""
+        return sum(obj.io_cpu_s() for obj in list(self._objects.values()) if hasattr(obj, "io_cpu_s"))
+
     def close(self) -> None:
         """Close every built source; errors are logged, never raised (we are exiting)."""
         self._closed = True

@@ -155,7 +155,7 @@ class PollResult:
     finished_at: float
     ahead: Ahead | None = None
     timed_out: bool = False  # it ran into its request deadline (the app knows the deadline it gave)
-    cpu_s: float | None = None  # the CPU this process used while it ran (None: not known)
+    cpu_s: float | None = None  # the CPU the poll used (its worker's and the Kafka IO thread's; None: not known)
 
 
 def partial_error(errors: tuple[str, ...]) -> str:
@@ -219,8 +219,8 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
 
 
 def poll_cost(result: PollResult) -> PollCost | None:
-    """What a poll cost the host, for pacing: the CPU this process used while it ran (pace.py says
-    why not its wall time), or None when that is not known."""
+    """What a poll cost the host, for pacing: the CPU it used (pace.py says why not its wall
+    time), or None when that is not known."""
     return PollCost(max(0.0, result.cpu_s)) if result.cpu_s is not None else None
 
 

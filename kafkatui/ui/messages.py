@@ -29,7 +29,7 @@ class SourcePolled(Message):
     cpu_s: float = 0.0  # CPU the worker thread itself used (the benchmark's trace; not the IO thread's)
     ahead: Ahead | None = None  # its history, folded in the worker thread (refresh.policy.fold_ahead)
     timed_out: bool = False  # it ran into its request deadline (grows it: refresh/deadline.py)
-    process_cpu_s: float | None = None  # CPU the whole process used meanwhile (paces it: refresh/pace.py)
+    poll_cpu_s: float | None = None  # CPU of its worker and of the Kafka client's IO thread (paces it: refresh/pace.py)
 
 
 @dataclass

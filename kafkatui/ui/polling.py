@@ -138,7 +138,7 @@ class PollingMixin:
         reads the (immutable) state of the moment to fold the snapshot's history ahead, off the
         UI thread (refresh.policy.fold_ahead). `timeout_s`: the deadline of this poll's requests."""
         started, cpu = time.time(), time.thread_time()  # this worker thread's CPU only
-        process_cpu = time.process_time()  # what pacing counts: kafka-python's IO thread does most of the work
+        io_cpu = self._hub.io_cpu_s()  # pacing counts both: kafka-python's IO thread does most of the work
         snapshot, error, ahead = None, None, None
         try:
             snapshot = poll_source(self._hub, source, brokers, light, timeout_s)
@@ -149,8 +149,10 @@ class PollingMixin:
         # ran into its deadline: the poll failed, or lost parts, after waiting it out
         timed_out = (finished - started >= (timeout_s or self.settings.connect_timeout_s)
                      and (error is not None or bool(getattr(snapshot, "errors", ()))))
-        self.post_message(SourcePolled(source, snapshot, error, started, finished, time.thread_time() - cpu,
-                                       ahead, timed_out, time.process_time() - process_cpu))
+        worker_cpu = time.thread_time() - cpu
+        poll_cpu = worker_cpu + max(0.0, self._hub.io_cpu_s() - io_cpu)  # a reconnect restarts the IO thread's count
+        self.post_message(SourcePolled(source, snapshot, error, started, finished, worker_cpu, ahead, timed_out,
+                                       poll_cpu))
 
     def on_source_polled(self, message: SourcePolled) -> None:
         began = time.thread_time()
@@ -161,7 +163,7 @@ class PollingMixin:
         self._slow_marked.discard(source)
         first_answer = source is Source.CLUSTER and self._state.cluster is None
         result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at,
-                            message.ahead, message.timed_out, message.process_cpu_s)
+                            message.ahead, message.timed_out, message.poll_cpu_s)
         before, timeout = self._state.pace.get(source), self._state.request_timeout(source)
         state, delay = apply_poll(self._state, result, time.time(), pace=self.pace_policy,
                                   deadline=self.deadline_policy)

@@ -220,20 +220,20 @@ async def test_a_refresh_that_costs_too_much_of_the_interval_slows_that_source_a
         header = app.screen.query_one(AppHeader)
         assert "refresh 5s" not in header.status_text
         cluster, t = app.state.cluster, app.now()  # the data's own time: no "updated … ago" note
-        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, t, t + 1.0, process_cpu_s=1.0))  # fine
+        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, t, t + 1.0, poll_cpu_s=1.0))  # fine
         await settle(pilot)
         assert app.state.poll_interval(Source.CLUSTER) == 5.0
-        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, t + 2, t + 5.2, process_cpu_s=0.01))  # a wait
+        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, t + 2, t + 5.2, poll_cpu_s=0.01))  # a wait
         await settle(pilot)
         assert app.state.poll_interval(Source.CLUSTER) == 5.0
-        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, t + 5, t + 8.2, process_cpu_s=3.2))
+        app.post_message(SourcePolled(Source.CLUSTER, cluster, None, t + 5, t + 8.2, poll_cpu_s=3.2))
         await settle(pilot)
         assert app.state.poll_interval(Source.CLUSTER) == 13.0
         note = "refresh 5s→13s (kafka used 3.2s CPU)"
         assert note in header.status_text and note in screen_text(app)
         assert "took 3s" not in header.status_text
         for start in (t + 20, t + 40, t + 60):
-            app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2, process_cpu_s=0.2))
+            app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2, poll_cpu_s=0.2))
         await settle(pilot)
         assert "refresh 5s→7s (kafka used 3.2s CPU)" in header.status_text
         await pilot.resize_terminal(80, 24)
@@ -252,7 +252,7 @@ async def test_a_poll_that_ran_into_its_deadline_gets_a_longer_one_and_the_heade
         assert "timeout" not in header.status_text
         cluster, t = app.state.cluster, app.now()
         lost = replace(cluster, errors=("latest offsets from broker 2: KafkaTimeoutError",))
-        app.post_message(SourcePolled(Source.CLUSTER, lost, None, t, t + 4.0, timed_out=True, process_cpu_s=0.05))
+        app.post_message(SourcePolled(Source.CLUSTER, lost, None, t, t + 4.0, timed_out=True, poll_cpu_s=0.05))
         await settle(pilot)
         assert app.state.request_timeout(Source.CLUSTER) == 8.0
         assert app.state.health[Source.CLUSTER].stale and app.state.poll_interval(Source.CLUSTER) == 5.0
@@ -261,6 +261,6 @@ async def test_a_poll_that_ran_into_its_deadline_gets_a_longer_one_and_the_heade
         await settle(pilot)
         assert "timeout 4s→8s" in header.status_text
         for start in (t + 10, t + 20, t + 30):
-            app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2, process_cpu_s=0.05))
+            app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2, poll_cpu_s=0.05))
         await settle(pilot)
         assert app.state.request_timeout(Source.CLUSTER) == 4.0 and "timeout" not in header.status_text
