@@ -29,8 +29,14 @@ How an outage stays visible although the deadline grows: the deadline only grows
 that already timed out, and that poll has already reported its loss (the source turns stale,
 "since" its first failure, and stays so); a dead broker refuses connections at once, so it
 never grows the deadline; connecting (bootstrap) keeps the set timeout ("cannot reach ... within
-4 s"); and while a poll waits out a long deadline, the app's slow-poll watchdog
-(policy.mark_slow) marks the source STALE after max(10 s, 3 refreshes), whatever the deadline.
+4 s"), and so does a connection's own handshake: a broker that hangs (SIGSTOP) drops its
+connection at the first timeout, and every later poll's handshake to it times out at the set
+timeout, so its parts are reported lost that soon on every poll whatever the deadline (measured
+on the KRaft test cluster with one broker stopped, 5 s refresh: the deadline grew 4 -> 8 s once,
+every later poll still lost that broker's parts after 4.0 s, and it was back at 4 s three quick
+polls after the controller had fenced the broker); and while a poll waits out a long deadline,
+the app's slow-poll watchdog (policy.mark_slow) marks the source STALE after max(10 s,
+3 refreshes), whatever the deadline.
 """
 
 from __future__ import annotations
