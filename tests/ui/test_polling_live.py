@@ -189,6 +189,9 @@ async def test_on_kraft_the_quorum_view_sends_describe_quorum_and_not_the_full_c
             await pilot.press("5")
             await wait_until(pilot, lambda: isinstance(app.screen, QuorumScreen), what="the quorum view")
             await wait_until(pilot, polls(app, Source.CLUSTER, 2), 30, "two cluster polls after the switch")
+            # a groups poll of the overview still in flight would send ListOffsets too: let it land
+            await wait_until(pilot, lambda: not any(w.name == "poll-groups" and not w.is_finished
+                                                    for w in app.workers), 30, "no groups poll in flight")
             snapshot, before = app.state.cluster, sent.counts()
             cluster_moved, quorum_moved = polls(app, Source.CLUSTER, 2), polls(app, Source.QUORUM, 2)
             await wait_until(pilot, lambda: all([cluster_moved(), quorum_moved()]), 30,
