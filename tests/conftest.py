@@ -205,7 +205,8 @@ def unpaced(app: C) -> C:
     """Turn the app's host-protecting pacing (kafkatui/refresh/pace.py) off: a cap of 1x the set
     interval never stretches it. The live and fault tests drive the real app at a 1 s refresh and
     wait for what a few polls show (a hung broker's timeout before its ZooKeeper session expires);
-    on a loaded test machine pacing would stretch those polls to 8 s and the moment would pass.
+    on a loaded test machine a poll's CPU could cross the share and pacing would stretch those
+    polls to 8 s, and the moment would pass.
     Pacing has its own tests (tests/unit/test_pace.py, tests/ui/test_polling_live.py), which set
     their own policy. Returns `app` for chaining."""
     from kafkatui.refresh.pace import PacePolicy

@@ -22,9 +22,11 @@ to `SourceError`, and the assembly of snapshots (with the rate and lag trackers)
 
 How it stays bounded and recovers:
 
-* Every wait has a deadline derived from `Settings.connect_timeout_s`; the calling thread
-  also waits on the whole coroutine with that deadline, so no kafka-python default (30 s)
-  can hold a refresh.
+* Every wait has a deadline: `Settings.connect_timeout_s`, or the longer one the app gives a
+  poll after its last poll ran into it (`timeout_s`, refresh/deadline.py); every request of
+  the call is sent with what is left of it as its own request timeout, and the calling thread
+  also waits on the whole coroutine with that deadline, so no kafka-python default (30 s) can
+  hold a refresh. Connecting (bootstrap) keeps the set timeout.
 * A failure of the whole call (no metadata, bootstrap failed) raises `SourceError` and
   drops the client, so the next call reconnects. A failure of one part (one broker's log
   dirs, one leader's offsets) keeps the rest and is listed in the snapshot's `errors`.
@@ -241,19 +243,36 @@ class KafkaSource:
         """Close the client; a later call reconnects."""
         self._drop()
 
+    def io_cpu_s(self) -> float:
+        """The CPU seconds the client's IO thread has used so far (0.0 without a client): that
+        thread, not the calling one, encodes the requests and decodes the answers, so what a poll
+        costs the host is mostly there (pacing counts it: refresh/pace.py). A reconnect starts a
+        new thread, and the count with it."""
+        admin = self._admin
+        thread = getattr(getattr(getattr(admin, "_manager", None), "_net", None), "_io_thread", None)
+        ident = getattr(thread, "ident", None)
+        if ident is None:
+            return 0.0
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(ident))
+        except (OSError, AttributeError):  # the thread has ended (the client was dropped meanwhile)
+            return 0.0
+
     # ------------------------------------------------------------------ running coroutines
 
-    def _call(self, what: str, coro: Callable[[Call], Any], timing: dict[str, float]) -> tuple[Any, int]:
-        """Run `coro(call)` on the client's IO thread, never longer than the timeout; returns
-        its value and the number of requests it sent."""
+    def _call(self, what: str, coro: Callable[[Call], Any], timing: dict[str, float],
+              timeout_s: float | None = None) -> tuple[Any, int]:
+        """Run `coro(call)` on the client's IO thread, never longer than `timeout_s` (None: the
+        set timeout); returns its value and the number of requests it sent."""
         admin = self._client(timing)
+        timeout = timeout_s or self.timeout_s
         try:
-            call = Call(admin._manager, self.timeout_s)
+            call = Call(admin._manager, timeout)
             future = admin._manager.call_soon(coro, call)
             done = threading.Event()
             future.add_both(lambda _: done.set())
-            if not done.wait(self.timeout_s + 0.5):
-                raise Fatal(f"no answer within {self.timeout_s:g} s")
+            if not done.wait(timeout + 0.5):
+                raise Fatal(f"no answer within {timeout:g} s")
             if future.exception is not None:
                 raise future.exception
             return future.value, call.sent
@@ -268,8 +287,9 @@ class KafkaSource:
 
     # ------------------------------------------------------------------ refresh
 
-    def refresh(self) -> ClusterSnapshot:
-        """Brokers, topics, partitions with offsets and sizes, rates and (KRaft) the quorum."""
+    def refresh(self, timeout_s: float | None = None) -> ClusterSnapshot:
+        """Brokers, topics, partitions with offsets and sizes, rates and (KRaft) the quorum.
+        `timeout_s` (here and in every poll below): this call's deadline, None for the set one."""
         fetched_at = time.time()
         started = time.monotonic()
         timing: dict[str, float] = {}
@@ -280,7 +300,7 @@ class KafkaSource:
         async def fetch(call: Call) -> Any:
             return await fetch_cluster(call, configs_due, known, self._offset_requests)
 
-        fetched, requests = self._call("refresh", fetch, timing)
+        fetched, requests = self._call("refresh", fetch, timing, timeout_s)
         build_started = time.monotonic()
         timing.update(fetched.timing)
         md, errors = fetched.metadata, list(fetched.errors)
@@ -404,19 +424,19 @@ class KafkaSource:
             self._configs_at = time.monotonic()
         return self._configs
 
-    def health(self) -> ClusterHealth:
+    def health(self, timeout_s: float | None = None) -> ClusterHealth:
         """The brokers only, in one Metadata request: what the header needs when no view shows cluster data."""
         fetched_at = time.time()
         started = time.monotonic()
-        md, requests = self._call("health", fetch_health, {})
+        md, requests = self._call("health", fetch_health, {}, timeout_s)
         return ClusterHealth(fetched_at, time.monotonic() - started, md.cluster_id, brokers_from_metadata(md), requests)
 
-    def quorum(self) -> QuorumSnapshot:
+    def quorum(self, timeout_s: float | None = None) -> QuorumSnapshot:
         """The KRaft metadata quorum only (one DescribeQuorum; none on a ZooKeeper cluster): what
         the quorum view shows, without the full refresh's offsets of every partition."""
         fetched_at = time.time()
         started = time.monotonic()
-        (kraft, response, errors), requests = self._call("quorum", fetch_quorum, {})
+        (kraft, response, errors), requests = self._call("quorum", fetch_quorum, {}, timeout_s)
         quorum = None
         if response is not None:
             error = Errors.for_code(response.error_code)
@@ -428,7 +448,7 @@ class KafkaSource:
 
     # ------------------------------------------------------------------ groups
 
-    def groups(self) -> GroupsSnapshot:
+    def groups(self, timeout_s: float | None = None) -> GroupsSnapshot:
         """Consumer groups with members, committed offsets, lag and a Burrow-style status."""
         fetched_at = time.time()
         started = time.monotonic()
@@ -436,7 +456,7 @@ class KafkaSource:
         async def fetch(call: Call) -> Any:
             return await fetch_groups(call, self._group_offset_requests)
 
-        fetched, requests = self._call("consumer groups", fetch, timing)
+        fetched, requests = self._call("consumer groups", fetch, timing, timeout_s)
         timing.update(fetched.timing)
         build_started = time.monotonic()
         now = time.monotonic()
@@ -447,7 +467,7 @@ class KafkaSource:
             members = members_from_description(desc) if desc is not None else ()
             parts_of[group_id] = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
         errors = list(fetched.errors)
-        lag_time_requests = self._lag_time_round(parts_of, now, timing, errors)
+        lag_time_requests = self._lag_time_round(parts_of, now, timing, errors, timeout_s)
         now_ms = int(time.time() * 1000)
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
@@ -500,7 +520,7 @@ class KafkaSource:
         )
 
     def _lag_time_round(self, parts_of: dict[str, tuple[GroupPartition, ...]], now: float, timing: dict[str, float],
-                        errors: list[str]) -> int:
+                        errors: list[str], timeout_s: float | None = None) -> int:
         """Fetch the timestamps at committed offsets when a round is due (kafka_lag_time): its own
         deadline, and a failure only costs the lag in time (an error line), never the groups.
         Returns the round's request count (0 when none was due)."""
@@ -513,7 +533,7 @@ class KafkaSource:
             return await fetch_round(call, plan.fetch, plan.check)
 
         try:
-            result, sent = self._call("lag in time", fetch, timing)
+            result, sent = self._call("lag in time", fetch, timing, timeout_s)
         except SourceError as exc:
             errors.append(str(exc))
             self._lag_time.failed(now)
@@ -526,9 +546,9 @@ class KafkaSource:
 
     # ------------------------------------------------------------------ configs
 
-    def security(self) -> SecuritySnapshot:
+    def security(self, timeout_s: float | None = None) -> SecuritySnapshot:
         """ACLs, client quotas and SCRAM users, each part with why it is unavailable if it is."""
-        snapshot, _sent = self._call("security", fetch_security, {})
+        snapshot, _sent = self._call("security", fetch_security, {}, timeout_s)
         return snapshot
 
     def configs(self, resource_type: str, name: str) -> ConfigSnapshot:

@@ -114,8 +114,14 @@ class Call:
         self.sent = 0
 
     def send(self, request: Any, node_id: int | None = None) -> Any:
+        """Send with the call's timeout as the request's own: else kafka-python times it out at
+        the client's `request_timeout_ms` (the set timeout) and closes the connection, whatever
+        longer deadline this call was given (refresh/deadline.py). The whole timeout from the
+        send, not what is left of the call's: the call's own wait ends first, at its deadline,
+        with KafkaTimeoutError (what the stale banner names), and the request is dropped just
+        after, as with the set timeout."""
         self.sent += 1
-        return self.manager.send(request, node_id=node_id)
+        return self.manager.send(request, node_id=node_id, request_timeout_ms=int(self.timeout_s * 1000))
 
     @property
     def cluster(self) -> Any:

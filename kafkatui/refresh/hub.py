@@ -66,6 +66,11 @@ class SourceHub:
             log.exception("unexpected error from source %s", name)
             raise SourceError(name, f"{type(exc).__name__}: {exc}") from exc
 
+    def io_cpu_s(self) -> float:
+        """The CPU seconds the built sources' own IO threads have used so far (the Kafka client's:
+        `KafkaSource.io_cpu_s`), for what a poll costs; a poll's worker thread counts its own."""
+        return sum(obj.io_cpu_s() for obj in list(self._objects.values()) if hasattr(obj, "io_cpu_s"))
+
     def close(self) -> None:
         """Close every built source; errors are logged, never raised (we are exiting)."""
         self._closed = True
@@ -105,21 +110,23 @@ def source_hub(settings: Settings, kafka: Any = None) -> SourceHub:
                      built={"kafka": kafka} if kafka is not None else None)
 
 
-def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = (), light: bool = False) -> object:
+def poll_source(hub: SourceHub, source: Source, brokers: tuple[Broker, ...] = (), light: bool = False,
+                timeout_s: float | None = None) -> object:
     """One refresh of one polled source (blocking: call it from a worker thread). The processes
     are matched to `brokers`, the cluster's last known brokers, by listening port. `light`: the
     cluster's health only (the brokers, one Metadata request), for a view that shows no cluster
-    data (the tail) while the header still needs to know the cluster is up."""
+    data (the tail) while the header still needs to know the cluster is up. `timeout_s`: the
+    deadline of every Kafka request of this poll (refresh/deadline.py; None: the set timeout)."""
     if source is Source.CLUSTER and light:
-        return hub.call("kafka", lambda s: s.health())
+        return hub.call("kafka", lambda s: s.health(timeout_s))
     if source is Source.CLUSTER:
-        return warm(hub.call("kafka", lambda s: s.refresh()))
+        return warm(hub.call("kafka", lambda s: s.refresh(timeout_s)))
     if source is Source.GROUPS:
-        return warm(hub.call("kafka", lambda s: s.groups()))
+        return warm(hub.call("kafka", lambda s: s.groups(timeout_s)))
     if source is Source.SECURITY:
-        return hub.call("kafka", lambda s: s.security())
+        return hub.call("kafka", lambda s: s.security(timeout_s))
     if source is Source.QUORUM:
-        return hub.call("kafka", lambda s: s.quorum())
+        return hub.call("kafka", lambda s: s.quorum(timeout_s))
     if source is Source.ZOOKEEPER:
         return hub.call("zookeeper", lambda s: s.refresh())
     return hub.call("processes", lambda s: s.refresh(brokers))

@@ -9,7 +9,8 @@ calls and thread workers:
     wanted_sources(...)        which sources to keep armed for the visible view
     delay_on_activate(...)     when to poll a source a new view needs
     apply_poll(...)            fold one poll result into AppState -> (new state, delay to next poll)
-                               (and pace the source: refresh/pace.py, the app protects the host)
+                               (and pace the source: refresh/pace.py, the app protects the host;
+                               and set its request deadline: refresh/deadline.py)
     mark_slow(...)             mark a source stale while its poll hangs
 """
 
@@ -22,8 +23,9 @@ from typing import Any
 
 from kafkatui.health.controller import observe_metadata, observe_zookeeper
 from kafkatui.model import ClusterHealth, ClusterSnapshot, GroupsSnapshot, SourceError, ZkSnapshot
+from kafkatui.refresh.deadline import DEFAULT_DEADLINE_POLICY, SET, DeadlinePolicy, PollWait, next_deadline
 from kafkatui.refresh.pace import DEFAULT_POLICY, NORMAL, PacePolicy, PollCost, next_pace
-from kafkatui.refresh.state import AppState, Source, SourceHealth
+from kafkatui.refresh.state import KAFKA_SOURCES, AppState, Source, SourceHealth
 
 MAX_BACKOFF_S = 30.0
 HISTORY_POINTS = 30
@@ -152,7 +154,8 @@ class PollResult:
     started_at: float
     finished_at: float
     ahead: Ahead | None = None
-    timed_out: bool = False  # it ran into the request timeout (the app knows the timeout)
+    timed_out: bool = False  # it ran into its request deadline (the app knows the deadline it gave)
+    cpu_s: float | None = None  # the CPU the poll used (its worker's and the Kafka IO thread's; None: not known)
 
 
 def partial_error(errors: tuple[str, ...]) -> str:
@@ -216,18 +219,34 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
 
 
 def poll_cost(result: PollResult) -> PollCost | None:
-    """What a poll cost, for pacing: its worker's wall time (on a loaded host that is what stacks
-    up, whether the wait is CPU or queueing), or None for a failure that did not time out (a
-    refused connection says nothing about what a poll costs)."""
+    """What a poll cost the host, for pacing: the CPU it used (pace.py says why not its wall
+    time), or None when that is not known."""
+    return PollCost(max(0.0, result.cpu_s)) if result.cpu_s is not None else None
+
+
+def poll_wait(result: PollResult) -> PollWait | None:
+    """How long a poll waited, for its deadline: None for a failure that did not run into the
+    deadline (a refused connection says nothing about how long an answer takes)."""
     failed = result.error is not None or result.snapshot is None
     if failed and not result.timed_out:
         return None
-    return PollCost(max(0.0, result.finished_at - result.started_at), result.timed_out)
+    return PollWait(max(0.0, result.finished_at - result.started_at), result.timed_out)
+
+
+def with_deadline(state: AppState, source: Source, result: PollResult,
+                  policy: DeadlinePolicy = DEFAULT_DEADLINE_POLICY) -> AppState:
+    """The state with the source's next request deadline (a Kafka source only)."""
+    if source not in KAFKA_SOURCES:
+        return state
+    old = state.deadlines.get(source, SET)
+    new = next_deadline(old, state.timeout_s, poll_wait(result), policy)
+    return state if new == old else replace(state, deadlines={**state.deadlines, source: new})
 
 
 def apply_poll(state: AppState, result: PollResult, now: float,
                rand: Callable[[], float] = random.random,
-               pace: PacePolicy = DEFAULT_POLICY) -> tuple[AppState, float]:
+               pace: PacePolicy = DEFAULT_POLICY,
+               deadline: DeadlinePolicy = DEFAULT_DEADLINE_POLICY) -> tuple[AppState, float]:
     """Fold one poll result into the state: (the new state, seconds until this source's next poll).
 
     Success: the snapshot replaces the old one and the source is healthy, unless the snapshot
@@ -238,10 +257,13 @@ def apply_poll(state: AppState, result: PollResult, now: float,
     live session state, which replaces the old one so the header does not say CONNECTED.
 
     Either way the poll's cost paces the source (`pace`, refresh/pace.py): the next poll is no
-    sooner than the paced interval, so a poll that timed out or took too much of its interval
-    makes the next one come later instead of stacking work on a loaded host.
+    sooner than the paced interval, so a poll that took too much of the host's CPU for its
+    interval makes the next one come later instead of stacking work on a loaded host. And a
+    poll that ran into its request deadline gives the next one a longer deadline (`deadline`,
+    refresh/deadline.py), so a large cluster on a loaded host gets its answers at last.
     """
     source = result.source
+    state = with_deadline(state, source, result, deadline)
     paced = next_pace(state.pace.get(source, NORMAL), state.interval(source), poll_cost(result), pace,
                       source.value)
     if paced != state.pace.get(source, NORMAL):

@@ -21,6 +21,7 @@ from kafkatui.model import (
     SecuritySnapshot,
     ZkSnapshot,
 )
+from kafkatui.refresh.deadline import SET, Deadline
 from kafkatui.refresh.pace import NORMAL, Pace
 
 
@@ -34,6 +35,10 @@ class Source(enum.Enum):
     SECURITY = "security"  # ACLs, quotas, SCRAM users: polled slowly, only while the security view shows
     QUORUM = "quorum"  # the KRaft metadata quorum alone, for the quorum view (not the full cluster poll)
 
+
+KAFKA_SOURCES = frozenset({Source.CLUSTER, Source.GROUPS, Source.SECURITY, Source.QUORUM})
+"""The sources whose polls are Kafka requests: each has its own adaptive request deadline
+(refresh/deadline.py); ZooKeeper and the processes keep their own fixed timeouts."""
 
 SLOW_INTERVAL_S: dict[Source, float] = {Source.SECURITY: 30.0}
 """Sources that change rarely (ACLs are set by hand) are polled at this interval or the refresh
@@ -90,6 +95,10 @@ class AppState:
     # How each source is paced: a source whose polls cost too much of its interval is polled less
     # often (refresh/pace.py, the app protects the host); a source not in it, at its set interval.
     pace: dict[Source, Pace] = field(default_factory=dict)
+    timeout_s: float = 4.0  # the set request timeout (Settings.connect_timeout_s; the app sets it)
+    # Each Kafka source's request deadline, grown after a poll ran into it (refresh/deadline.py);
+    # a source not in it gets the set timeout.
+    deadlines: dict[Source, Deadline] = field(default_factory=dict)
 
     def interval(self, source: Source) -> float:
         """The set interval of one source: the refresh interval, or longer for a slow source."""
@@ -98,6 +107,10 @@ class AppState:
     def poll_interval(self, source: Source) -> float:
         """The interval a source is polled at now: its set one, or longer while stretched."""
         return self.pace.get(source, NORMAL).interval(self.interval(source))
+
+    def request_timeout(self, source: Source) -> float:
+        """The deadline the next poll of a source gives its Kafka requests."""
+        return self.deadlines.get(source, SET).timeout(self.timeout_s)
 
     def with_health(self, source: Source, health: SourceHealth) -> AppState:
         return replace(self, health={**self.health, source: health})

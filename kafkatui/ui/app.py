@@ -29,6 +29,7 @@ from textual.timer import Timer
 
 from kafkatui.config import Settings
 from kafkatui.decode import escape_text
+from kafkatui.refresh.deadline import DeadlinePolicy
 from kafkatui.refresh.hub import source_hub
 from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.state import AppState, DataView, Source
@@ -99,7 +100,8 @@ class KafkaTuiApp(PollingMixin, App[int]):
         self._startup_tail = tail  # (topic, partitions, StartSpec) from --tail, opened once mounted
         base = initial_state or AppState()
         self._state = replace(base, refresh_s=settings.refresh_s, cluster_name=settings.cluster_name,
-                              zookeeper_configured=bool(settings.zookeeper)) if initial_state is None else base
+                              zookeeper_configured=bool(settings.zookeeper),
+                              timeout_s=settings.connect_timeout_s) if initial_state is None else base
         self._view_sources: frozenset[Source] = frozenset()
         self._poll_timers: dict[Source, Timer] = {}
         self._in_flight: dict[Source, float] = {}  # source -> when its poll started
@@ -108,6 +110,7 @@ class KafkaTuiApp(PollingMixin, App[int]):
         # when a source is polled less often because its polls cost too much (refresh/pace.py);
         # public so a test can lower the thresholds instead of loading the host
         self.pace_policy = PacePolicy(share=settings.refresh_share)
+        self.deadline_policy = DeadlinePolicy()  # how far a request deadline grows (refresh/deadline.py)
         self.view_errors: list[str] = []  # show_state failures, logged and kept for tests
         self._heap_frozen = False
         self._closed_down = False  # set in on_unmount: late worker messages must not draw or freeze

@@ -26,9 +26,10 @@ class SourcePolled(Message):
     error: SourceError | None
     started_at: float
     finished_at: float
-    cpu_s: float = 0.0  # CPU the worker thread used for the poll: its cost to the host (not the wait)
+    cpu_s: float = 0.0  # CPU the worker thread itself used (the benchmark's trace; not the IO thread's)
     ahead: Ahead | None = None  # its history, folded in the worker thread (refresh.policy.fold_ahead)
-    timed_out: bool = False  # it ran into the request timeout (paces the source: refresh/pace.py)
+    timed_out: bool = False  # it ran into its request deadline (grows it: refresh/deadline.py)
+    poll_cpu_s: float | None = None  # CPU of its worker and of the Kafka client's IO thread (paces it: refresh/pace.py)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kafkatui.model import ClusterHealth, SourceError
+from kafkatui.refresh.deadline import DeadlinePolicy
 from kafkatui.refresh.hub import SourceHub, poll_source
 from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.policy import (
@@ -66,6 +67,7 @@ class PollingMixin:
     _slow_marked: set[Source]
     _cluster_behind: bool  # a light cluster poll landed after the last full one
     pace_policy: PacePolicy  # when a source's polls cost so much that it is polled less often (refresh/pace.py)
+    deadline_policy: DeadlinePolicy  # how far a Kafka source's request deadline grows (refresh/deadline.py)
 
     if TYPE_CHECKING:
         def _set_state(self, state: AppState) -> None: ...
@@ -127,26 +129,30 @@ class PollingMixin:
         self._in_flight[source] = time.time()
         brokers = self._state.brokers
         light = source is Source.CLUSTER and not self._shows_cluster_data()
-        self.run_worker(partial(self._poll_worker, source, brokers, light), name=f"poll-{source.value}",
+        timeout = self._state.request_timeout(source)  # the deadline in force (refresh/deadline.py)
+        self.run_worker(partial(self._poll_worker, source, brokers, light, timeout), name=f"poll-{source.value}",
                         group=f"poll-{source.value}", thread=True, exclusive=True, exit_on_error=False)
 
-    def _poll_worker(self, source: Source, brokers: tuple, light: bool = False) -> None:
+    def _poll_worker(self, source: Source, brokers: tuple, light: bool = False, timeout_s: float | None = None) -> None:
         """Thread: one source call, one message. Never touches widgets nor changes AppState; it
         reads the (immutable) state of the moment to fold the snapshot's history ahead, off the
-        UI thread (refresh.policy.fold_ahead)."""
+        UI thread (refresh.policy.fold_ahead). `timeout_s`: the deadline of this poll's requests."""
         started, cpu = time.time(), time.thread_time()  # this worker thread's CPU only
+        io_cpu = self._hub.io_cpu_s()  # pacing counts both: kafka-python's IO thread does most of the work
         snapshot, error, ahead = None, None, None
         try:
-            snapshot = poll_source(self._hub, source, brokers, light)
+            snapshot = poll_source(self._hub, source, brokers, light, timeout_s)
             ahead = fold_ahead(self._state, source, snapshot)
         except SourceError as exc:
             error = exc
         finished = time.time()
-        # ran into the request timeout: the poll failed, or lost parts, after waiting it out
-        timed_out = (finished - started >= self.settings.connect_timeout_s
+        # ran into its deadline: the poll failed, or lost parts, after waiting it out
+        timed_out = (finished - started >= (timeout_s or self.settings.connect_timeout_s)
                      and (error is not None or bool(getattr(snapshot, "errors", ()))))
-        self.post_message(SourcePolled(source, snapshot, error, started, finished, time.thread_time() - cpu,
-                                       ahead, timed_out))
+        worker_cpu = time.thread_time() - cpu
+        poll_cpu = worker_cpu + max(0.0, self._hub.io_cpu_s() - io_cpu)  # a reconnect restarts the IO thread's count
+        self.post_message(SourcePolled(source, snapshot, error, started, finished, worker_cpu, ahead, timed_out,
+                                       poll_cpu))
 
     def on_source_polled(self, message: SourcePolled) -> None:
         began = time.thread_time()
@@ -157,13 +163,17 @@ class PollingMixin:
         self._slow_marked.discard(source)
         first_answer = source is Source.CLUSTER and self._state.cluster is None
         result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at,
-                            message.ahead, message.timed_out)
-        before = self._state.pace.get(source)
-        state, delay = apply_poll(self._state, result, time.time(), pace=self.pace_policy)
+                            message.ahead, message.timed_out, message.poll_cpu_s)
+        before, timeout = self._state.pace.get(source), self._state.request_timeout(source)
+        state, delay = apply_poll(self._state, result, time.time(), pace=self.pace_policy,
+                                  deadline=self.deadline_policy)
         paced = state.pace.get(source)
         if paced is not None and paced.interval_s != (before.interval_s if before else None):
             log.warning("polling %s every %gs (set: %gs): %s", source.value, state.poll_interval(source),
                         state.interval(source), paced.reason if paced.stretched else "cheap again")
+        if state.request_timeout(source) != timeout:
+            log.warning("%s requests: timeout %gs (set: %gs)", source.value, state.request_timeout(source),
+                        state.timeout_s)
         ok = message.error is None and message.snapshot is not None
         if not ok:
             log.info("poll %s failed (%d in a row): %s", source.value, state.health[source].failures,

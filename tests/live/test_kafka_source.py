@@ -13,10 +13,11 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 
 from kafkatui.config import Settings, parse_bootstrap
-from kafkatui.kafka.source import KafkaSource
+from kafkatui.kafka.source import CLIENT_ID, KafkaSource
 from kafkatui.model import ClusterSnapshot, LagStatus, SourceError
 from kafkatui.tail.consumer import connect as tail_connect
 from tests.conftest import no_autocreate, wait_for
+from tests.metadata_spy import count_requests
 
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
@@ -110,6 +111,28 @@ def test_health_is_one_metadata_request_for_the_brokers(source: KafkaSource) -> 
     health = source.health()
     assert [b.id for b in health.brokers] == [1, 2, 3]
     assert health.requests == 1 and health.cluster_id == source.refresh().cluster_id
+
+
+def test_a_poll_given_a_longer_deadline_sends_every_request_with_it(source: KafkaSource) -> None:
+    """The adaptive request deadline (refresh/deadline.py) must reach the wire: kafka-python times a
+    request out at the client's request_timeout_ms (the set 4 s) and closes its connection,
+    whatever longer deadline the call waits for, unless each request carries its own. Checked on
+    the timeout each request went out with (kafka-python's own timeout_at), not on a clock; the
+    control, without a deadline, shows the set timeout."""
+    handshake = {17, 18, 36}  # SaslHandshake, ApiVersions, SaslAuthenticate: a new connection's own set-up
+    source.refresh(), source.groups()  # connected to every broker: the polls below send only their requests
+    with count_requests(CLIENT_ID) as sent:
+        source.refresh(timeout_s=20.0)
+        source.groups(timeout_s=20.0)
+        source.quorum(timeout_s=20.0)
+        source.health(timeout_s=20.0)
+    longer = [(key, left) for key, left in sent.timeouts() if key not in handshake]
+    assert len(longer) >= 5, longer  # Metadata, ListOffsets x2, DescribeLogDirs, ListGroups, ...
+    assert all(left is not None and TIMEOUT_S < left <= 20.0 for _key, left in longer), longer
+    with count_requests(CLIENT_ID) as sent:
+        source.refresh()
+    control = [(key, left) for key, left in sent.timeouts() if key not in handshake]
+    assert control and all(left is not None and left <= TIMEOUT_S for _key, left in control), control
 
 
 @pytest.mark.parametrize(

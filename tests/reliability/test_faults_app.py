@@ -24,6 +24,7 @@ import pytest
 from kafka import KafkaProducer
 
 from kafkatui.model import ZkState
+from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.policy import ZOOKEEPER_BACKOFF_CAP_S
 from kafkatui.refresh.state import Source
 from kafkatui.tail.start import parse_start
@@ -166,7 +167,12 @@ async def test_sigkill_broker_gone_leaders_move_process_vanishes_then_recovers(c
 
 
 async def test_sigstop_broker_shows_stale_with_the_timeout_then_recovers(cluster, app_factory, probe) -> None:
+    """Also (issue 14), with the default pacing: the poll that ran into the 4 s timeout gives the
+    next ones 8 s (refresh/deadline.py), which the header says, and does not stretch the 1 s
+    interval, as a hung broker costs the host nothing (refresh/pace.py counts CPU; by wall time
+    that poll stretched it to 8 s)."""
     app = app_factory(refresh=1.0)
+    app.pace_policy = PacePolicy()  # the operator's defaults, not app_factory's unpaced ones
     name = f"broker-{VICTIM}"
     paused = False
     try:
@@ -176,10 +182,18 @@ async def test_sigstop_broker_shows_stale_with_the_timeout_then_recovers(cluster
             paused = True
             # Calls to the stopped broker hang until the 4 s connect timeout; the refresh keeps the
             # rest and must say, in the banner and the header, that part of the data is missing.
+            # Once a poll has run into it, the next gets a longer deadline (refresh/deadline.py), and
+            # then the reconnect's handshake to the hung broker times out first, at the set 4 s:
+            # "RequestTimedOutError: Request timed out after 4000 ms" instead of "KafkaTimeoutError".
             await wait_until(pilot, lambda: "STALE since" in banner_text(app)
-                             and f"broker {VICTIM}" in banner_text(app) and "Timeout" in banner_text(app), 20,
+                             and f"broker {VICTIM}" in banner_text(app)
+                             and ("Timeout" in banner_text(app) or "timed out" in banner_text(app)), 20,
                              "the stale banner naming the timed-out broker", probe=probe)
             assert "Kafka STALE" in text(app)
+            await wait_until(pilot, lambda: "timeout 4s→8s" in text(app), 20, "the header's longer deadline",
+                             probe=probe)
+            assert app.state.request_timeout(Source.CLUSTER) == 8.0
+            assert app.state.poll_interval(Source.CLUSTER) == 1.0  # a wait is not a cost: not paced
             for key, mode in VIEWS:  # every view stays usable while the broker hangs
                 await probe.switch(pilot, key, mode)
             await pilot.pause(2.0)  # let a hung call or two land while on the overview

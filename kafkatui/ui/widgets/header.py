@@ -10,7 +10,9 @@ every 5s". Silence means fresh. What does change is shown only when it says some
   stale colour, coarsely (5 s steps under a minute, then minutes), so it rewrites at most every 5 s;
 - a refresh that took a second or more shows "took 2s", in whole seconds, so it does not jitter;
 - a source whose refreshes cost too much of the interval is polled less often, and the header
-  says "refresh 5s→13s (kafka took 3.2s)" (refresh/pace.py), instead of "took";
+  says "refresh 5s→13s (kafka used 3.2s CPU)" (refresh/pace.py), instead of "took";
+- a Kafka source whose last poll ran into its request deadline gets a longer one, and the
+  header says "timeout 4s→8s" (refresh/deadline.py) until it is back to the set timeout;
 - a poll that hangs turns "connected" into STALE (the app's slow-poll watchdog).
 `show` is called on every state change and once a second; each part is written only when its
 text changed.
@@ -30,6 +32,7 @@ from textual.widgets import Static
 from kafkatui.decode import escape_text
 from kafkatui.fmt import human_duration
 from kafkatui.model import ZkState
+from kafkatui.refresh.deadline import deadline_note
 from kafkatui.refresh.pace import pace_note
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.palette import semantic
@@ -101,7 +104,7 @@ def age_note(health: SourceHealth, refresh_s: float, now: float) -> str:
 
 
 def slowed_note(state: AppState, why: bool = True) -> str:
-    """ "refresh 5s→13s (kafka took 3.2s)" while the app polls a source less often
+    """ "refresh 5s→13s (kafka used 3.2s CPU)" while the app polls a source less often
     because its refreshes cost too large a share of the interval (the app protects the host):
     the most stretched source, and "+N" for the others; else "". Without `why`, no reason (the
     header below AppHeader.WIDE columns, where it would push READ-ONLY off the line)."""
@@ -112,6 +115,18 @@ def slowed_note(state: AppState, why: bool = True) -> str:
     _, source, pace = stretched[0]
     more = f" +{len(stretched) - 1}" if len(stretched) > 1 else ""
     return pace_note(state.interval(source), pace, why) + more
+
+
+def timeout_note(state: AppState) -> str:
+    """ "timeout 4s→8s" while a Kafka source's requests get a longer deadline than the set
+    timeout because its last polls ran into it (refresh/deadline.py): the longest, and "+N" for
+    the other sources with one; else ""."""
+    grown = sorted(((d.timeout(state.timeout_s), source.value, d) for source, d in state.deadlines.items()
+                    if d.grown), key=lambda x: (-x[0], x[1]))
+    if not grown:
+        return ""
+    more = f" +{len(grown) - 1}" if len(grown) > 1 else ""
+    return deadline_note(state.timeout_s, grown[0][2]) + more
 
 
 def took_note(health: SourceHealth) -> str:
@@ -194,6 +209,9 @@ class AppHeader(Widget):
             pairs.append(Pair("", took, semantic(app, "warning")))
         if slowed:
             pairs.append(Pair("", slowed, semantic(app, "warning")))
+        waited = timeout_note(state)
+        if waited:
+            pairs.append(Pair("", waited, semantic(app, "warning")))
         if wide and not slowed:  # the stretch note names the set interval itself
             pairs.append(Pair("", f"every {state.refresh_s:g}s", muted))
         self._set("hdr-status", pairs_text(pairs, muted))
