@@ -89,17 +89,18 @@ class Update:
 @dataclass(frozen=True)
 class Prepared:
     """A row set's change, computed by `TableModel.prepare` (maybe in a thread) for `commit`:
-    the new values and input order, the changed and removed keys, the filter texts and matches
-    made on the way, and the new view (None: the view stays as it is)."""
+    the new values and input order, the changed and removed keys, the new row versions, filter
+    texts and matches, and the new view with each key's position (None: the view stays)."""
 
     generation: int
     values: dict[str, tuple[Any, ...]]
     order: list[str]
-    changed: frozenset[str]
-    removed: tuple[str, ...]
+    changed: frozenset[str]  # removed keys included
+    versions: dict[str, int]
     texts: dict[str, tuple[str, ...]]
     matches: dict[str, bool]
     view: list[str] | None
+    position: dict[str, int] | None
     force: bool
 
 
@@ -219,6 +220,7 @@ class TableModel:
                 if matches[key] != self._matches.get(key):
                     reorder = True
         view: list[str] | None = None
+        position: dict[str, int] | None = None
         if reorder:
             if flt.active:  # unchanged rows keep their match; one never asked for is made here
                 for key in order:
@@ -232,28 +234,30 @@ class TableModel:
             view = self._sorted(keys, values)
             if view == self._view:
                 view = None
-        return Prepared(generation, values, order, frozenset(changed), tuple(removed), texts, matches, view, force)
+            else:
+                position = {k: i for i, k in enumerate(view)}
+        # The caches with the changed and removed keys' entries replaced: new dicts, so the commit
+        # is a swap (a cache entry the UI thread adds meanwhile is lost, and made again if asked).
+        # The UI thread fills the text and match caches lazily: iterate atomic copies (`dict(d)`).
+        stale = changed.union(removed)
+        versions = {k: v for k, v in self._version.items() if k not in stale}
+        versions.update(dict.fromkeys(changed, self._clock + 1))  # the clock `commit` moves to
+        texts = {**{k: v for k, v in dict(self._texts).items() if k not in stale}, **texts}
+        matches = {**{k: v for k, v in dict(self._matches).items() if k not in stale}, **matches}
+        return Prepared(generation, values, order, frozenset(stale), versions, texts, matches, view, position, force)
 
     def commit(self, prepared: Prepared) -> Update | None:
-        """Apply what `prepare` computed: O(changed keys) on top of swapping in the new values and
-        view. None (nothing done) when the model changed since it was prepared: prepare again."""
+        """Apply what `prepare` computed by swapping it in: O(1), whatever changed. None (nothing
+        done) when the model changed since it was prepared: prepare again."""
         if prepared.generation != self._generation:
             return None
         self._generation += 1
-        self._values, self._order = prepared.values, prepared.order
         self._clock += 1
-        for key in prepared.changed:
-            self._version[key] = self._clock
-        for key in prepared.removed:
-            self._version.pop(key, None)
-            self._matches.pop(key, None)
-        for key in (*prepared.changed, *prepared.removed):
-            self._texts.pop(key, None)
-        self._texts.update(prepared.texts)
-        self._matches.update(prepared.matches)
+        self._values, self._order, self._version = prepared.values, prepared.order, prepared.versions
+        self._texts, self._matches = prepared.texts, prepared.matches
         if prepared.view is not None:
-            self._view, self._position = prepared.view, None
-        return Update(prepared.changed | frozenset(prepared.removed), prepared.view is not None)
+            self._view, self._position = prepared.view, prepared.position
+        return Update(prepared.changed, prepared.view is not None)
 
     def set_filter(self, pattern: str) -> bool:
         """Filter rows by case-insensitive regex (a leading `!` inverts it); True if the view changed.
