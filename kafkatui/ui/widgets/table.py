@@ -170,6 +170,7 @@ class FilterTable(ScrollView, can_focus=True):
         self._table_width = 0
         self._repaint_all = False
         self._lines: LRUCache[tuple[str, int, bool], Strip] = LRUCache(512)
+        self._cells: LRUCache[tuple[Any, ...], list[Segment]] = LRUCache(2048)  # see _render_row
         self._header: Strip | None = None
         self._styles: tuple[Style, ...] = ()  # the styles the cached lines were drawn in
         self._preparing = False  # a thread worker is preparing rows (at most one per table)
@@ -607,12 +608,24 @@ class FilterTable(ScrollView, can_focus=True):
     def _render_row(self, key: str, style: Style, cursor: Style | None, width: int) -> Strip:
         # On the cursor row the cursor's foreground wins over the cells' colours (DataTable's "css"
         # foreground priority); the cells' own backgrounds still show.
+        # A refresh that moves one number of a row draws the whole line again; its other cells
+        # are taken from a cache keyed on their plain value (issue 14: at a busy refresh every
+        # visible row changed, and laying out each cell was most of the UI thread's work).
         post = Style.from_color(color=cursor.color) if cursor is not None else None
         values = self._model.values(key)
         segments: list[Segment] = []
         for index, spec, cell_width in self._shown:
-            text = spec.render(values[index] if index < len(values) else None)
-            segments += self._cell_segments(text, cell_width, spec.justify, style, post)
+            value = values[index] if index < len(values) else None
+            plain = _plain_key(value)
+            if plain is None:
+                segments += self._cell_segments(spec.render(value), cell_width, spec.justify, style, post)
+                continue
+            cache_key = (index, cell_width, style, post, plain)
+            cached = self._cells.get(cache_key)
+            if cached is None:
+                cached = self._cells[cache_key] = self._cell_segments(spec.render(value), cell_width, spec.justify,
+                                                                      style, post)
+            segments += cached
         return self._finish(segments, style, width)
 
     def _cell_segments(self, text: Text, width: int, justify: str, style: Style, post: Style | None) -> list[Segment]:
@@ -642,6 +655,20 @@ class FilterTable(ScrollView, can_focus=True):
         if rest > 0:
             segments.append(Segment(" " * rest, style))
         return Strip(segments).simplify()
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_key(value: Any) -> tuple[Any, ...] | None:
+    """A cache key for a cell value made of plain immutable values (typed: 1, 1.0 and True are equal
+    but render differently), or None (a Text, for one, is mutable and unhashable)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return kind, value
+    if kind is tuple and all(type(v) in _PLAIN for v in value):
+        return kind, tuple(type(v) for v in value), value
+    return None
 
 
 def _fixed_width(spec: Col) -> int:
