@@ -59,16 +59,18 @@ def _assignments(member_assignments: tuple[tuple[str, int], ...]) -> str:
 
 
 def _partition_row(p: GroupPartition, muted: str) -> tuple[Any, ...]:
-    """One partition's cells (`muted`: the theme's colour for an unassigned partition)."""
+    """One partition's cells (`muted`: the theme's colour for an unassigned partition). Raw strings
+    where the column renders them (escaped), so a redrawn row takes its unchanged cells from the
+    table's cell cache."""
     return (
-        Text(escape_text(p.topic)),
+        p.topic,
         p.partition,
         p.committed if p.committed is not None and p.committed >= 0 else None,
         p.latest,
         p.lag,
         p.lag_seconds,
-        Text(escape_text(p.member)) if p.member else Text("(unassigned)", style=muted),
-        Text(escape_text(p.lag_time_note)) if p.lag_time_note else None,
+        p.member or Text("(unassigned)", style=muted),
+        p.lag_time_note or None,
     )
 
 

@@ -30,8 +30,23 @@ from kafkatui.ui.widgets.stale import StaleBanner
 from kafkatui.ui.widgets.table import Col, FilterTable, update_static
 
 
-def _first(value: Any) -> Text:
-    return value[1].copy()
+def _leader(value: Any) -> Text:
+    """(leader, label, style, style over the label): plain values, so the table can cache the cell."""
+    _, label, style, over = value
+    text = Text(label, style=style)
+    if over:
+        text.stylize(over)
+    return text
+
+
+def _isr(value: Any) -> Text:
+    """(sort key, the in-sync replicas, the out-of-sync ones, their style), each of those marked ✗."""
+    _, in_sync, out_of_sync, style = value
+    text = Text(in_sync)
+    for r in out_of_sync:
+        text.append(" ")
+        text.append(f"{r}✗", style=style)
+    return text
 
 
 def _bytes(value: Any) -> Text:
@@ -44,9 +59,9 @@ def _rate(value: Any) -> Text:
 
 PARTITION_COLUMNS = (
     Col("partition", "Part", width=4, justify="right"),
-    Col("leader", "Leader", width=6, justify="right", render=_first, sort_key=lambda v: v[0]),
+    Col("leader", "Leader", width=6, justify="right", render=_leader, sort_key=lambda v: v[0]),
     Col("replicas", "Replicas", min_width=8),
-    Col("isr", "ISR", min_width=8, render=_first, sort_key=lambda v: v[0]),
+    Col("isr", "ISR", min_width=8, render=_isr, sort_key=lambda v: v[0]),
     Col("min_isr", "ISR/min", width=9, render=lambda v: Text(v[1], style=v[2]), sort_key=lambda v: v[0]),
     Col("earliest", "Earliest", width=10, justify="right", hide_below=100),
     Col("latest", "Latest", width=10, justify="right"),
@@ -87,20 +102,14 @@ class _Styles:
     def row(self, p: Partition, min_isr: int | None = None) -> tuple[Any, ...]:
         preferred = bool(p.replicas) and p.leader == p.replicas[0]
         if p.leaderless:
-            leader = Text("none ✗", style=self.critical)
+            leader = (p.leader, "none ✗", self.critical, "")
         else:
-            leader = Text(f"{p.leader}{'★' if preferred else ' '}")
-            if not preferred:
-                leader.stylize(self.warning)
-        isr = Text(",".join(str(r) for r in p.isr))
-        for r in p.out_of_sync:
-            isr.append(" ")
-            isr.append(f"{r}✗", style=self.critical)
+            leader = (p.leader, f"{p.leader}{'★' if preferred else ' '}", "", "" if preferred else self.warning)
         return (
             p.partition,
-            (p.leader, leader),
+            leader,
             ",".join(str(r) for r in p.replicas),
-            (len(p.isr) - len(p.replicas), isr),
+            (len(p.isr) - len(p.replicas), ",".join(str(r) for r in p.isr), tuple(p.out_of_sync), self.critical),
             self.min_isr(p, min_isr),
             p.earliest,
             p.latest,

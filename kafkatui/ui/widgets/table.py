@@ -661,13 +661,14 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain_key(value: Any) -> tuple[Any, ...] | None:
-    """A cache key for a cell value made of plain immutable values (typed: 1, 1.0 and True are equal
-    but render differently), or None (a Text, for one, is mutable and unhashable)."""
+    """A cache key for a cell value made of plain immutable values and tuples of them (typed: 1, 1.0
+    and True are equal but render differently), or None (a Text, for one, is mutable and unhashable)."""
     kind = type(value)
     if kind in _PLAIN:
         return kind, value
-    if kind is tuple and all(type(v) in _PLAIN for v in value):
-        return kind, tuple(type(v) for v in value), value
+    if kind is tuple:
+        keys = tuple(_plain_key(v) for v in value)
+        return None if None in keys else (kind, keys)
     return None
 
 
