@@ -198,6 +198,7 @@ async def topics_refresh_renders(n: int, monkeypatch: pytest.MonkeyPatch) -> tup
         for tick in (1.0, 2.0):
             counts.clear()
             app.set_state(frozen_state(cluster=topics_snapshot(n, tick), topic_rate_history={}))
+            await wait_for(pilot, lambda: not table.preparing, what="the rows (prepared in a thread) shown")
             await settle(pilot)
             renders.append(counts["render"])
         return max(renders), (table.size.height - 1) * len(topics_module.COLUMNS)
