@@ -86,6 +86,24 @@ class Update:
     reordered: bool = False
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A row set's change, computed by `TableModel.prepare` (maybe in a thread) for `commit`:
+    the new values and input order, the changed and removed keys, the new row versions, filter
+    texts and matches, and the new view with each key's position (None: the view stays)."""
+
+    generation: int
+    values: dict[str, tuple[Any, ...]]
+    order: list[str]
+    changed: frozenset[str]  # removed keys included
+    versions: dict[str, int]
+    texts: dict[str, tuple[str, ...]]
+    matches: dict[str, bool]
+    view: list[str] | None
+    position: dict[str, int] | None
+    force: bool
+
+
 def cell(values: tuple[Any, ...], index: int) -> Any:
     """A row may be shorter than the columns: the missing cells are unknown (None)."""
     return values[index] if index < len(values) else None
@@ -108,6 +126,7 @@ class TableModel:
         self.sort_reverse = False
         self._view: list[str] = []
         self._position: dict[str, int] | None = {}  # key -> index in the view, made lazily
+        self._generation = 0  # bumped by every change of the rows, the filter or the sort
 
     # ------------------------------------------------------------------ reading
 
@@ -159,9 +178,7 @@ class TableModel:
         """The row as one line plus each cell alone, so `^orders$` can match the name cell."""
         texts = self._texts.get(key)
         if texts is None:
-            values = self._values[key]
-            cells = tuple(col.render(cell(values, i)).plain for i, col in enumerate(self.columns))
-            texts = self._texts[key] = (" ".join(cells), *cells)
+            texts = self._texts[key] = self._texts_of(self._values[key])
         return texts
 
     def plain(self, key: str) -> str:
@@ -172,33 +189,75 @@ class TableModel:
 
     def set_rows(self, rows: Sequence[Row], *, force: bool = False) -> Update:
         """Replace the row set. `force` counts every row as changed (a theme switch recolours all)."""
-        old = self._values
+        update = self.commit(self.prepare(rows, force=force))
+        assert update is not None  # prepared and committed with nothing in between
+        return update
+
+    def prepare(self, rows: Sequence[Row], *, force: bool = False) -> Prepared:
+        """What `set_rows(rows)` would change, computed without changing the model: the O(rows) part
+        (the new values, the changed keys, the filter matches of changed rows, the new view).
+
+        Safe in a thread worker while the UI thread reads the model: it only reads the model's
+        values, order and view (replaced, never mutated, by `commit`) and its match and text caches
+        (plain dict reads). The result is for this model version: `commit` refuses it when the
+        rows, the filter or the sort changed in between."""
+        old, generation = self._values, self._generation
+        flt, idx = self._filter, self._sort_index()
         values: dict[str, tuple[Any, ...]] = {key: tuple(cells) for key, cells in rows}
         changed = set(values) if force else {k for k, v in values.items() if old.get(k) != v}
         added = [k for k in changed if k not in old]
         removed = [k for k in old if k not in values] if len(old) + len(added) != len(values) else []
         order = list(values)
-        self._values = values
-        self._clock += 1
-        for key in changed:
-            self._version[key] = self._clock
-        for key in removed:
-            self._version.pop(key, None)
-        for key in (*changed, *removed):
-            self._texts.pop(key, None)
         reorder = bool(added or removed) or order != self._order
-        self._order = order
-        idx = self._sort_index()
         if not reorder and idx is not None:
             reorder = any(cell(old[k], idx) != cell(values[k], idx) for k in changed if k in old)
-        if self._filter.active:
-            for key in removed:
-                self._matches.pop(key, None)
+        texts: dict[str, tuple[str, ...]] = {}
+        matches: dict[str, bool] = {}
+        if flt.active:
             for key in changed:
-                was = self._matches.pop(key, None)
-                if self._match(key) != was:
+                texts[key] = self._texts_of(values[key])
+                matches[key] = flt.matches_any(texts[key])
+                if matches[key] != self._matches.get(key):
                     reorder = True
-        return Update(frozenset((*changed, *removed)), self._rebuild() if reorder else False)
+        view: list[str] | None = None
+        position: dict[str, int] | None = None
+        if reorder:
+            if flt.active:  # unchanged rows keep their match; one never asked for is made here
+                for key in order:
+                    if key not in matches:
+                        hit = self._matches.get(key)
+                        if hit is None:
+                            row_texts = self._texts.get(key) or self._texts_of(values[key])
+                            texts[key], hit = row_texts, flt.matches_any(row_texts)
+                        matches[key] = hit
+            keys = [k for k in order if matches[k]] if flt.active else order
+            view = self._sorted(keys, values)
+            if view == self._view:
+                view = None
+            else:
+                position = {k: i for i, k in enumerate(view)}
+        # The caches with the changed and removed keys' entries replaced: new dicts, so the commit
+        # is a swap (a cache entry the UI thread adds meanwhile is lost, and made again if asked).
+        # The UI thread fills the text and match caches lazily: iterate atomic copies (`dict(d)`).
+        stale = changed.union(removed)
+        versions = {k: v for k, v in self._version.items() if k not in stale}
+        versions.update(dict.fromkeys(changed, self._clock + 1))  # the clock `commit` moves to
+        texts = {**{k: v for k, v in dict(self._texts).items() if k not in stale}, **texts}
+        matches = {**{k: v for k, v in dict(self._matches).items() if k not in stale}, **matches}
+        return Prepared(generation, values, order, frozenset(stale), versions, texts, matches, view, position, force)
+
+    def commit(self, prepared: Prepared) -> Update | None:
+        """Apply what `prepare` computed by swapping it in: O(1), whatever changed. None (nothing
+        done) when the model changed since it was prepared: prepare again."""
+        if prepared.generation != self._generation:
+            return None
+        self._generation += 1
+        self._clock += 1
+        self._values, self._order, self._version = prepared.values, prepared.order, prepared.versions
+        self._texts, self._matches = prepared.texts, prepared.matches
+        if prepared.view is not None:
+            self._view, self._position = prepared.view, prepared.position
+        return Update(prepared.changed, prepared.view is not None)
 
     def set_filter(self, pattern: str) -> bool:
         """Filter rows by case-insensitive regex (a leading `!` inverts it); True if the view changed.
@@ -210,12 +269,14 @@ class TableModel:
             return False
         self._filter = compile_filter(pattern)
         self._matches.clear()
+        self._generation += 1
         return self._rebuild()
 
     def sort_by(self, column_key: str | None, reverse: bool = False) -> bool:
         """Sort by a column's raw values (None = the order the rows came in); True if the view changed."""
         self.sort_column = column_key
         self.sort_reverse = reverse
+        self._generation += 1
         return self._rebuild()
 
     # ------------------------------------------------------------------ internals
@@ -229,15 +290,24 @@ class TableModel:
             hit = self._matches[key] = self._filter.matches_any(self.texts(key))
         return hit
 
-    def _rebuild(self) -> bool:
-        keys = [k for k in self._order if self._match(k)] if self._filter.active else list(self._order)
+    def _texts_of(self, values: tuple[Any, ...]) -> tuple[str, ...]:
+        cells = tuple(col.render(cell(values, i)).plain for i, col in enumerate(self.columns))
+        return (" ".join(cells), *cells)
+
+    def _sorted(self, keys: list[str], values: dict[str, tuple[Any, ...]]) -> list[str]:
+        """`keys` (a new list) in the sort order: by the sort column's key, None last, ties as given."""
         idx = self._sort_index()
-        if idx is not None:
-            spec, values = self.columns[idx], self._values
-            known = [k for k in keys if cell(values[k], idx) is not None]
-            unknown = [k for k in keys if cell(values[k], idx) is None]
-            known.sort(key=lambda k: spec.sort_key(values[k][idx]), reverse=self.sort_reverse)
-            keys = known + unknown
+        if idx is None:
+            return list(keys)
+        spec = self.columns[idx]
+        known = [k for k in keys if cell(values[k], idx) is not None]
+        unknown = [k for k in keys if cell(values[k], idx) is None]
+        known.sort(key=lambda k: spec.sort_key(values[k][idx]), reverse=self.sort_reverse)
+        return known + unknown
+
+    def _rebuild(self) -> bool:
+        keys = [k for k in self._order if self._match(k)] if self._filter.active else self._order
+        keys = self._sorted(keys, self._values)
         if keys == self._view:
             return False
         self._view = keys

@@ -11,6 +11,7 @@ seconds, so the tests do not depend on the machine's load.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -30,18 +31,22 @@ SIZE = (100, 30)
 SIZES = (200, 2_000)
 
 
-def counted(columns: tuple[Col, ...] | list[Col], counts: Counter[str]) -> tuple[Col, ...]:
-    """The same columns, with `render` and `sort_key` counting their calls."""
+def counted(columns: tuple[Col, ...] | list[Col], counts: Counter[str], thread: int | None = None) -> tuple[Col, ...]:
+    """The same columns, with `render` and `sort_key` counting their calls (with `thread`, only
+    the calls on the thread of that `threading.get_ident()`)."""
+
+    def here() -> bool:
+        return thread is None or threading.get_ident() == thread
 
     def wrap(col: Col) -> Col:
         render, sort_key = col.render, col.sort_key
 
         def counting_render(value: Any) -> Text:
-            counts["render"] += 1
+            counts["render"] += here()
             return render(value)
 
         def counting_sort_key(value: Any) -> Any:
-            counts["sort"] += 1
+            counts["sort"] += here()
             return sort_key(value)
 
         return replace(col, render=counting_render, sort_key=counting_sort_key)
@@ -193,6 +198,7 @@ async def topics_refresh_renders(n: int, monkeypatch: pytest.MonkeyPatch) -> tup
         for tick in (1.0, 2.0):
             counts.clear()
             app.set_state(frozen_state(cluster=topics_snapshot(n, tick), topic_rate_history={}))
+            await wait_for(pilot, lambda: not table.preparing, what="the rows (prepared in a thread) shown")
             await settle(pilot)
             renders.append(counts["render"])
         return max(renders), (table.size.height - 1) * len(topics_module.COLUMNS)

@@ -31,11 +31,14 @@ import kafkatui.health.attention as attention_rules
 import kafkatui.ui.screens.group_detail as group_detail_module
 import kafkatui.ui.screens.groups as groups_module
 import kafkatui.ui.screens.topic_detail as topic_detail_module
+import kafkatui.ui.screens.topics as topics_module
 import kafkatui.ui.widgets.attention as attention_module
+import kafkatui.ui.widgets.table as table_module
 from kafkatui.kafka.convert import keep_unchanged_groups
 from kafkatui.model import Group, GroupMember, GroupPartition, GroupsSnapshot, LagStatus, Partition, Topic
 from kafkatui.refresh.policy import fold
 from kafkatui.refresh.state import AppState, Source
+from kafkatui.tablemodel import RowMemo, TableModel
 from kafkatui.ui.widgets.attention import AttentionPanel
 from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import BROKERS, NOW, cluster_snapshot, frozen_app, frozen_state, wait_for
@@ -44,6 +47,7 @@ from tests.ui.test_table_scale import counted, settle
 SIZE = (100, 30)
 SMALL, BIG = 200, 2_000
 CHANGED = 3  # rows whose data changes in the "few changed" refresh
+SMALL_TABLE = 10  # rows of a view's small tables (a group's members) made on the UI thread at any size
 
 
 def counting_text(counts: Counter[str]) -> type[Text]:
@@ -114,6 +118,8 @@ class Scenario:
         self._kept_groups: dict[str, Group] = {}
 
     def cluster(self, tick: int, changed: int) -> Any:
+        if self.view == "topics":
+            return replace(cluster_snapshot(), brokers=BROKERS, topics=topics(self.n, tick, changed, self._keep))
         if self.view == "topic_detail":
             extra = (Topic("big", False, _parts("big", self.n, tick, changed)),)
             return cluster_snapshot(extra_topics=extra)
@@ -148,7 +154,9 @@ VIEWS: dict[str, tuple[ModuleType, str, str]] = {
 
 
 async def open_view(app: Any, pilot: Any, view: str, n: int) -> FilterTable:
-    if view == "groups":
+    if view == "topics":
+        await pilot.press("3")
+    elif view == "groups":
         await pilot.press("4")
     elif view == "group_detail":
         app.open_group("big")
@@ -156,7 +164,7 @@ async def open_view(app: Any, pilot: Any, view: str, n: int) -> FilterTable:
         app.open_topic("big")
     else:
         await pilot.press("1")
-    table_id = VIEWS[view][2]
+    table_id = {**VIEWS, **OFF_THREAD_VIEWS}[view][2]
     await wait_for(pilot, lambda: app.screen.query_one(table_id, FilterTable).visible_count > 0,
                    timeout=30, what=f"the {view} table")
     table = app.screen.query_one(table_id, FilterTable)
@@ -227,3 +235,72 @@ async def test_an_unchanged_refresh_renders_nothing(view: str, monkeypatch: pyte
     assert counts["render"] == 0, f"{view}: an unchanged refresh rendered {counts['render']} cells"
     assert counts["sort"] == 0, f"{view}: an unchanged refresh took {counts['sort']} sort keys"
     assert counts["group_eq"] == 0, f"{view}: an unchanged refresh compared {counts['group_eq']} groups"
+
+
+# --------------------------------------------------------------------------- rows prepared off the UI thread
+
+OFF_THREAD_VIEWS: dict[str, tuple[ModuleType, str, str, str]] = {
+    # view: the module whose columns are counted, the columns' name, the table's id, a row that changes
+    "topics": (topics_module, "COLUMNS", "#topics-table", "t00000"),
+    "groups": (groups_module, "COLUMNS", "#groups-table", "g00000"),
+    "group_detail": (group_detail_module, "PARTITION_COLUMNS", "#group-partitions", "big\x000"),
+    "topic_detail": (topic_detail_module, "PARTITION_COLUMNS", "#topic-partitions", "0"),
+}
+
+
+async def busy_refresh_on_ui_thread(view: str, n: int, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """What one refresh that changes every row of `view` (at `n` rows) costs the app's thread,
+    with the off-thread limit lowered to 100 rows (`table.INLINE_LIMIT`) so that both sizes take
+    the big-cluster path: rows made (`RowMemo.get`, one comparison each), model preparations (the
+    O(rows) diff and sort), sort keys taken and cells rendered, counted only on the app's thread."""
+    module, columns, _, row = OFF_THREAD_VIEWS[view]
+    monkeypatch.setattr(table_module, "INLINE_LIMIT", 100, raising=False)  # raising: the tree before it
+    ui = threading.get_ident()  # the app runs its message loop on this thread in run_test
+    counts: Counter[str] = Counter()
+    monkeypatch.setattr(module, columns, counted(getattr(module, columns), counts, thread=ui))
+    memo_get = RowMemo.get
+    diff_name = "prepare" if hasattr(TableModel, "prepare") else "set_rows"  # set_rows: the tree before it
+    diff = getattr(TableModel, diff_name)
+
+    def counting_get(*args: Any, **kwargs: Any) -> Any:
+        counts["row"] += threading.get_ident() == ui
+        return memo_get(*args, **kwargs)
+
+    def counting_diff(model: TableModel, rows: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == ui:
+            counts["prepared"] += len(rows)
+        return diff(model, rows, **kwargs)
+
+    monkeypatch.setattr(RowMemo, "get", counting_get)
+    monkeypatch.setattr(TableModel, diff_name, counting_diff)
+    scenario = Scenario(view, n)
+    state = scenario.land(frozen_state(topic_rate_history={}, lag_trends={}), 0, 0)
+    app = frozen_app(state)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_view(app, pilot, view, n)
+        await wait_for(pilot, lambda: not getattr(table, "preparing", False), timeout=30, what="the first rows")
+        before = table.plain_row(row)
+        counts.clear()
+        app.set_state(scenario.land(state, 7, scenario.n + 10))  # every row changes
+        await wait_for(pilot, lambda: table.plain_row(row) != before and not getattr(table, "preparing", False),
+                       timeout=30, what=f"the changed row {row!r} on screen")
+        await settle(pilot)
+        assert table.total_count >= n
+        out = Counter(counts)
+        out["visible_cells"] = (table.size.height - 1) * len(getattr(module, columns))
+    return out
+
+
+@pytest.mark.parametrize("view", list(OFF_THREAD_VIEWS))
+async def test_a_big_tables_rows_are_made_and_diffed_off_the_ui_thread(view: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the off-thread limit, a refresh that changes every row costs the app's thread the same
+    at 2,000 rows as at 200: no row of the big table made or diffed, no sort, renders only for the
+    visible cells (a group's few members are still made and diffed on the UI thread: a small table)."""
+    small = await busy_refresh_on_ui_thread(view, SMALL, monkeypatch)
+    big = await busy_refresh_on_ui_thread(view, BIG, monkeypatch)
+    for what in ("row", "prepared", "sort", "render"):
+        assert big[what] <= small[what], f"{view}: {big[what]} {what} at {BIG} rows, {small[what]} at {SMALL}"
+    assert big["row"] <= SMALL_TABLE and big["prepared"] <= SMALL_TABLE, f"{view}: on the UI thread: {big}"
+    assert big["sort"] == 0, f"{view}: {big['sort']} sort keys on the UI thread"
+    assert big["render"] <= big["visible_cells"], f"{view}: {big['render']} renders, {big['visible_cells']} cells"

@@ -58,6 +58,22 @@ def _assignments(member_assignments: tuple[tuple[str, int], ...]) -> str:
     return " ".join(f"{t}[{','.join(str(p) for p in sorted(ps))}]" for t, ps in sorted(by_topic.items()))
 
 
+def _partition_row(p: GroupPartition, muted: str) -> tuple[Any, ...]:
+    """One partition's cells (`muted`: the theme's colour for an unassigned partition). Raw strings
+    where the column renders them (escaped), so a redrawn row takes its unchanged cells from the
+    table's cell cache."""
+    return (
+        p.topic,
+        p.partition,
+        p.committed if p.committed is not None and p.committed >= 0 else None,
+        p.latest,
+        p.lag,
+        p.lag_seconds,
+        p.member or Text("(unassigned)", style=muted),
+        p.lag_time_note or None,
+    )
+
+
 class GroupDetailScreen(TableScreen):
     """Partitions and members of one group; says so clearly when the group disappears."""
 
@@ -110,12 +126,20 @@ class GroupDetailScreen(TableScreen):
             return
         self._shown = (group, trend, theme)
         # Rows are made again only for the partitions and members that changed (RowMemo): a
-        # group of 3,000 partitions is rebuilt as a new, mostly equal, object at every refresh.
-        self._partitions.begin(theme)
-        parts = [(key, self._partitions.get(key, p, self._partition_row))
-                 for p in group.partitions for key in (f"{p.topic}\x00{p.partition}",)]
-        self._partitions.end()
-        self.query_one("#group-partitions", FilterTable).set_rows(parts)
+        # group of 3,000 partitions is rebuilt as a new, mostly equal, object at every refresh,
+        # so a big one's rows are made in a thread worker (`FilterTable.set_rows_from`).
+        memo, muted = self._partitions, self._c("muted")  # the theme's colour, resolved here
+
+        def row(p: GroupPartition, _extra: object = None) -> tuple[Any, ...]:
+            return _partition_row(p, muted)
+
+        def make() -> tuple[list[tuple[str, tuple[Any, ...]]], None]:
+            memo.begin(theme)
+            parts = [(key, memo.get(key, p, row)) for p in group.partitions for key in (f"{p.topic}\x00{p.partition}",)]
+            memo.end()
+            return parts, None
+
+        self.query_one("#group-partitions", FilterTable).set_rows_from(make, size=len(group.partitions))
         self._members.begin(theme)
         members = [(m.member_id, self._members.get(m.member_id, m, self._member_row)) for m in group.members]
         self._members.end()
@@ -136,19 +160,6 @@ class GroupDetailScreen(TableScreen):
             m.host,
             len(m.assignments),
             Text(escape_text(_assignments(m.assignments))),
-        )
-
-    def _partition_row(self, p: GroupPartition, _extra: object = None) -> tuple[Any, ...]:
-        lag = p.lag
-        return (
-            Text(escape_text(p.topic)),
-            p.partition,
-            p.committed if p.committed is not None and p.committed >= 0 else None,
-            p.latest,
-            lag,
-            p.lag_seconds,
-            Text(escape_text(p.member)) if p.member else Text("(unassigned)", style=self._c("muted")),
-            Text(escape_text(p.lag_time_note)) if p.lag_time_note else None,
         )
 
     def _header(self, g: Group) -> None:

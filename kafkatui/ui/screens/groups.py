@@ -44,6 +44,21 @@ COLUMNS = (
 )
 
 
+def _row(g: Group, status: tuple[int, Text]) -> tuple[Any, ...]:
+    """A group's cells. Raw strings (the column escapes them when it renders them): only the rows on
+    screen pay for Text, and the status cell is one shared value per status and theme."""
+    return (
+        g.id,
+        g.state,
+        len(g.members),
+        ", ".join(sorted({p.topic for p in g.partitions})),
+        g.total_lag,  # None (unknown) when no partition's lag is known
+        g.lag_seconds,  # None (unknown): no lagging partition's timestamp fetched yet
+        g.catch_up if g.catch_up is not None and g.catch_up.state != "unknown" else None,
+        status,
+    )
+
+
 class GroupsScreen(DrillListScreen):
     """All consumer groups with lag and status; Enter opens one group."""
 
@@ -75,35 +90,34 @@ class GroupsScreen(DrillListScreen):
         table.focus()
 
     def _show(self, state: AppState) -> None:
-        """Each group's row is made again only when the group changed (RowMemo); a state change
-        that left the groups snapshot alone (a cluster poll) costs nothing."""
+        """Each group's row is made again only when the group changed (RowMemo), at 5,000 groups
+        in a thread worker (`FilterTable.set_rows_from`); a state change that left the groups
+        snapshot alone (a cluster poll) costs nothing."""
         self._snapshot = snap = state.groups
-        if snap is None or same_objects((snap, self.app.theme), self._shown):
+        theme = self.app.theme
+        if snap is None or same_objects((snap, theme), self._shown):
             return
-        self._shown = (snap, self.app.theme)
-        self._rows.begin(self.app.theme)  # rows carry palette colours
-        rows, statuses = [], dict.fromkeys(LagStatus, 0)
-        for g in snap.groups:
-            rows.append((g.id, self._rows.get(g.id, g, self._row)))
-            statuses[g.status] += 1
-        self._rows.end()
-        self._statuses = statuses
-        self.query_one(FilterTable).set_rows(rows)
-        self._title()
+        self._shown = (snap, theme)
+        memo = self._rows
+        cells = {status: self._status_cell(status) for status in LagStatus}  # resolved here, not in the thread
 
-    def _row(self, g: Group, _extra: object = None) -> tuple[Any, ...]:
-        # Raw strings (the column escapes them when it renders them): only the rows on screen pay
-        # for Text, and the status cell is one shared value per status and theme.
-        return (
-            g.id,
-            g.state,
-            len(g.members),
-            ", ".join(sorted({p.topic for p in g.partitions})),
-            g.total_lag,  # None (unknown) when no partition's lag is known
-            g.lag_seconds,  # None (unknown): no lagging partition's timestamp fetched yet
-            g.catch_up if g.catch_up is not None and g.catch_up.state != "unknown" else None,
-            self._status_cell(g.status),
-        )
+        def row(g: Group, _extra: object = None) -> tuple[Any, ...]:
+            return _row(g, cells[g.status])
+
+        def make() -> tuple[list[tuple[str, tuple[Any, ...]]], dict[LagStatus, int]]:
+            memo.begin(theme)  # rows carry palette colours
+            rows, statuses = [], dict.fromkeys(LagStatus, 0)
+            for g in snap.groups:
+                rows.append((g.id, memo.get(g.id, g, row)))
+                statuses[g.status] += 1
+            memo.end()
+            return rows, statuses
+
+        self.query_one(FilterTable).set_rows_from(make, size=len(snap.groups), then=self._rows_shown)
+
+    def _rows_shown(self, statuses: dict[LagStatus, int]) -> None:
+        self._statuses = statuses
+        self._title()
 
     def _status_cell(self, status: LagStatus) -> tuple[int, Text]:
         key = (self.app.theme, status)

@@ -10,6 +10,7 @@ purpose; defaults are dimmed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -29,8 +30,23 @@ from kafkatui.ui.widgets.stale import StaleBanner
 from kafkatui.ui.widgets.table import Col, FilterTable, update_static
 
 
-def _first(value: Any) -> Text:
-    return value[1].copy()
+def _leader(value: Any) -> Text:
+    """(leader, label, style, style over the label): plain values, so the table can cache the cell."""
+    _, label, style, over = value
+    text = Text(label, style=style)
+    if over:
+        text.stylize(over)
+    return text
+
+
+def _isr(value: Any) -> Text:
+    """(sort key, the in-sync replicas, the out-of-sync ones, their style), each of those marked ✗."""
+    _, in_sync, out_of_sync, style = value
+    text = Text(in_sync)
+    for r in out_of_sync:
+        text.append(" ")
+        text.append(f"{r}✗", style=style)
+    return text
 
 
 def _bytes(value: Any) -> Text:
@@ -43,9 +59,9 @@ def _rate(value: Any) -> Text:
 
 PARTITION_COLUMNS = (
     Col("partition", "Part", width=4, justify="right"),
-    Col("leader", "Leader", width=6, justify="right", render=_first, sort_key=lambda v: v[0]),
+    Col("leader", "Leader", width=6, justify="right", render=_leader, sort_key=lambda v: v[0]),
     Col("replicas", "Replicas", min_width=8),
-    Col("isr", "ISR", min_width=8, render=_first, sort_key=lambda v: v[0]),
+    Col("isr", "ISR", min_width=8, render=_isr, sort_key=lambda v: v[0]),
     Col("min_isr", "ISR/min", width=9, render=lambda v: Text(v[1], style=v[2]), sort_key=lambda v: v[0]),
     Col("earliest", "Earliest", width=10, justify="right", hide_below=100),
     Col("latest", "Latest", width=10, justify="right"),
@@ -60,6 +76,47 @@ CONFIG_COLUMNS = (
     Col("value", "Value", min_width=10),
     Col("source", "Source", width=20, hide_below=90),
 )
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """The palette colours a partition's row uses, resolved from the theme on the UI thread, so the
+    rows can be made in a thread worker (which must not touch the app)."""
+
+    muted: str
+    critical: str  # bold
+    warning: str
+
+    def min_isr(self, p: Partition, min_isr: int | None) -> tuple[int, str, str]:
+        """ "ISR n / min m" as (sort key, label, style): ✗ below (or RF below) min ISR, ⚠ at it."""
+        if min_isr is None:
+            return 0, f"{len(p.isr)} / ?", self.muted
+        label = f"{len(p.isr)} / {min_isr}"
+        found = partition_finding(p, min_isr)
+        if len(p.replicas) < min_isr or (found is not None and found.kind == "under_min_isr"):
+            return 2, f"✗ {label}", self.critical
+        if found is not None and found.kind == "at_min_isr":
+            return 1, f"⚠ {label}", self.warning
+        return 0, label, ""
+
+    def row(self, p: Partition, min_isr: int | None = None) -> tuple[Any, ...]:
+        preferred = bool(p.replicas) and p.leader == p.replicas[0]
+        if p.leaderless:
+            leader = (p.leader, "none ✗", self.critical, "")
+        else:
+            leader = (p.leader, f"{p.leader}{'★' if preferred else ' '}", "", "" if preferred else self.warning)
+        return (
+            p.partition,
+            leader,
+            ",".join(str(r) for r in p.replicas),
+            (len(p.isr) - len(p.replicas), ",".join(str(r) for r in p.isr), tuple(p.out_of_sync), self.critical),
+            self.min_isr(p, min_isr),
+            p.earliest,
+            p.latest,
+            p.messages,
+            p.msgs_per_s,
+            p.size_bytes,
+        )
 
 
 class TopicDetailScreen(TableScreen):
@@ -122,11 +179,17 @@ class TopicDetailScreen(TableScreen):
         if same_objects(shown[:2], self._shown[:2]) and shown[2:] == self._shown[2:]:
             return  # unchanged topic and min ISR, or another source's refresh
         self._shown = shown
-        self._rows.begin(theme)  # rows are made again only for the partitions that changed
-        rows = [(key, self._rows.get(key, p, self._row, min_isr)) for p in topic.partitions
-                for key in (str(p.partition),)]
-        self._rows.end()
-        table.set_rows(rows)
+        memo, styles = self._rows, _Styles(self._c("muted"), f"bold {self._c('critical')}", self._c("warning"))
+
+        def make() -> tuple[list[tuple[str, tuple[Any, ...]]], None]:
+            """Rows made again only for the partitions that changed; of a big topic, in a thread."""
+            memo.begin(theme)
+            rows = [(key, memo.get(key, p, styles.row, min_isr)) for p in topic.partitions
+                    for key in (str(p.partition),)]
+            memo.end()
+            return rows, None
+
+        table.set_rows_from(make, size=len(topic.partitions))
         self._title(topic)
 
     def _set_gone(self, gone: bool) -> None:
@@ -138,43 +201,6 @@ class TopicDetailScreen(TableScreen):
             msg = Text.assemble((f"✗ topic {escape_text(self.topic)} no longer exists", f"bold {self._c('critical')}"))
             msg.append("\n(deleted while open? Esc goes back to the topic list)", style=self._c("muted"))
             update_static(self.query_one("#topic-gone", Static), msg)
-
-    def _min_isr(self, p: Partition, min_isr: int | None) -> tuple[int, str, str]:
-        """ "ISR n / min m" as (sort key, label, style): ✗ below (or RF below) min ISR, ⚠ at it."""
-        if min_isr is None:
-            return 0, f"{len(p.isr)} / ?", self._c("muted")
-        label = f"{len(p.isr)} / {min_isr}"
-        found = partition_finding(p, min_isr)
-        if len(p.replicas) < min_isr or (found is not None and found.kind == "under_min_isr"):
-            return 2, f"✗ {label}", f"bold {self._c('critical')}"
-        if found is not None and found.kind == "at_min_isr":
-            return 1, f"⚠ {label}", self._c("warning")
-        return 0, label, ""
-
-    def _row(self, p: Partition, min_isr: int | None = None) -> tuple[Any, ...]:
-        preferred = bool(p.replicas) and p.leader == p.replicas[0]
-        if p.leaderless:
-            leader = Text("none ✗", style=f"bold {self._c('critical')}")
-        else:
-            leader = Text(f"{p.leader}{'★' if preferred else ' '}")
-            if not preferred:
-                leader.stylize(self._c("warning"))
-        isr = Text(",".join(str(r) for r in p.isr))
-        for r in p.out_of_sync:
-            isr.append(" ")
-            isr.append(f"{r}✗", style=f"bold {self._c('critical')}")
-        return (
-            p.partition,
-            (p.leader, leader),
-            ",".join(str(r) for r in p.replicas),
-            (len(p.isr) - len(p.replicas), isr),
-            self._min_isr(p, min_isr),
-            p.earliest,
-            p.latest,
-            p.messages,
-            p.msgs_per_s,
-            p.size_bytes,
-        )
 
     def _title(self, topic: Topic) -> None:
         text = Text()

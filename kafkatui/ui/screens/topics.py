@@ -8,10 +8,11 @@ __transaction_state) are hidden by default because they drown the operator's own
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
@@ -58,6 +59,55 @@ COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class _Styles:
+    """The palette colours a topic's row uses, resolved from the theme on the UI thread, so the
+    rows can be made in a thread worker (which must not touch the app)."""
+
+    theme: str
+    muted: str
+    critical: str
+    warning: str
+    ok_flag: tuple[int, str, str]  # the same for every healthy topic
+
+    @classmethod
+    def of(cls, app: App[Any]) -> _Styles:
+        return cls(app.theme, semantic(app, "muted"), f"bold {semantic(app, 'critical')}", semantic(app, "warning"),
+                   (0, "✓ ok", semantic(app, "ok")))
+
+    def row(self, topic: Topic, extra: tuple[tuple[float, ...], int | None]) -> tuple[Any, ...]:
+        trend, min_isr = extra
+        # Raw values where the column renders them: only the rows on screen pay for Text.
+        name: str | Text = topic.name
+        if topic.internal:
+            name = Text(escape_text(topic.name), style=self.muted)
+        return (
+            name,
+            len(topic.partitions),
+            topic.replication_factor,
+            topic.messages,
+            topic.size_bytes,
+            topic.msgs_per_s,
+            trend,
+            self.flags(topic.under_replicated, topic.offline, min_isr_state(topic, min_isr)),
+        )
+
+    def flags(self, urp: int, offline: int, state: MinIsrState) -> tuple[int, str, str]:
+        """(severity for sorting, label, style) — worst first: offline, writes failing (RF or ISR
+        below min.insync.replicas), one loss from failing (at min ISR), under-replicated."""
+        if offline:
+            return 3, f"✗ OFFLINE {offline}", self.critical
+        if state.rf_below:
+            return 3, "✗ RF<MIN-ISR", self.critical
+        if state.under:
+            return 2, f"✗ <MIN-ISR {state.under}", self.critical
+        if state.at:
+            return 1, f"⚠ AT MIN-ISR {state.at}", self.warning
+        if urp:
+            return 1, f"⚠ URP {urp}", self.warning
+        return self.ok_flag
+
+
 class TopicsScreen(DrillListScreen):
     """Sortable, filterable topic list; Enter opens the topic's partitions and configs."""
 
@@ -77,7 +127,6 @@ class TopicsScreen(DrillListScreen):
         self._rows: RowMemo[tuple[Any, ...]] = RowMemo()  # topic name -> its row and the data it was made from
         self._shown: tuple[object, ...] = ()  # what the table shows now: snapshot, history, theme, internal
         self._internal = 0  # internal topics
-        self._ok_flag: tuple[str, tuple[int, str, str]] | None = None  # (theme, flag)
 
     def compose(self) -> ComposeResult:
         yield StaleBanner(Source.CLUSTER, id="topics-stale")
@@ -98,7 +147,9 @@ class TopicsScreen(DrillListScreen):
         self._render_rows()
 
     def _render_rows(self) -> None:
-        """Every topic's row, each made again only when its topic or its trend changed (RowMemo).
+        """Every topic's row, each made again only when its topic or its trend changed (RowMemo);
+        at 10,000 topics in a thread worker (`FilterTable.set_rows_from`), from the snapshot, the
+        history and the theme's styles resolved here.
 
         Why the early return: the app shows every state change, and most (the groups, the
         processes) leave this view's data as the same objects."""
@@ -109,56 +160,28 @@ class TopicsScreen(DrillListScreen):
         if same_objects(shown_from, self._shown):
             return
         self._shown = shown_from
-        self._rows.begin(self.app.theme)  # rows carry palette colours
-        rows, history, internal = [], self._history, 0
-        for topic in snap.topics:
-            extra = (history.get(topic.name, ())[-SPARK_WIDTH:], snap.min_isr(topic.name))
-            row = self._rows.get(topic.name, topic, self._row, extra)
-            if topic.internal:
-                internal += 1
-                if not self.show_internal:
-                    continue
-            rows.append((topic.name, row))
-        self._rows.end()
+        history, show_internal, memo = self._history, self.show_internal, self._rows
+        styles = _Styles.of(self.app)
+
+        def make() -> tuple[list[tuple[str, tuple[Any, ...]]], int]:
+            memo.begin(styles.theme)  # rows carry palette colours
+            rows, internal = [], 0
+            for topic in snap.topics:
+                extra = (history.get(topic.name, ())[-SPARK_WIDTH:], snap.min_isr(topic.name))
+                row = memo.get(topic.name, topic, styles.row, extra)
+                if topic.internal:
+                    internal += 1
+                    if not show_internal:
+                        continue
+                rows.append((topic.name, row))
+            memo.end()
+            return rows, internal
+
+        self.query_one(FilterTable).set_rows_from(make, size=len(snap.topics), then=self._rows_shown)
+
+    def _rows_shown(self, internal: int) -> None:
         self._internal = internal
-        self.query_one(FilterTable).set_rows(rows)
         self._title()
-
-    def _row(self, topic: Topic, extra: tuple[tuple[float, ...], int | None]) -> tuple[Any, ...]:
-        trend, min_isr = extra
-        # Raw values where the column renders them: only the rows on screen pay for Text.
-        name: str | Text = topic.name
-        if topic.internal:
-            name = Text(escape_text(topic.name), style=semantic(self.app, "muted"))
-        return (
-            name,
-            len(topic.partitions),
-            topic.replication_factor,
-            topic.messages,
-            topic.size_bytes,
-            topic.msgs_per_s,
-            trend,
-            self._flags(topic.under_replicated, topic.offline, min_isr_state(topic, min_isr)),
-        )
-
-    def _flags(self, urp: int, offline: int, state: MinIsrState) -> tuple[int, str, str]:
-        """(severity for sorting, label, style) — worst first: offline, writes failing (RF or ISR
-        below min.insync.replicas), one loss from failing (at min ISR), under-replicated."""
-        critical, warning = f"bold {semantic(self.app, 'critical')}", semantic(self.app, "warning")
-        if offline:
-            return 3, f"✗ OFFLINE {offline}", critical
-        if state.rf_below:
-            return 3, "✗ RF<MIN-ISR", critical
-        if state.under:
-            return 2, f"✗ <MIN-ISR {state.under}", critical
-        if state.at:
-            return 1, f"⚠ AT MIN-ISR {state.at}", warning
-        if urp:
-            return 1, f"⚠ URP {urp}", warning
-        theme = self.app.theme
-        if self._ok_flag is None or self._ok_flag[0] != theme:  # the same for every healthy topic
-            self._ok_flag = (theme, (0, "✓ ok", semantic(self.app, "ok")))
-        return self._ok_flag[1]
 
     def _title(self) -> None:
         snap = self._snapshot

@@ -8,9 +8,10 @@ prove it ("all 83 partitions fully replicated, 2 groups OK").
 
 Why a thread on a large cluster (issue 14): the findings look at every partition and group
 (`build_attention` and the rules it runs), 30,000 partitions and 5,000 groups cost the UI thread
-more than 100 ms at every refresh. Above `INLINE_LIMIT` partitions plus groups they are built in
-a thread worker and the panel shows them when it is done (the last rows stay until then); the
-UI thread only colours at most `MAX_ROWS` rows. A small cluster is built inline, so its first
+more than 100 ms at every refresh. Above `table.INLINE_LIMIT` partitions plus groups (the rule
+every big table follows, `table.off_thread`) they are built in a thread worker and the panel
+shows them when it is done (the last rows stay until then); the UI thread only colours at most
+`MAX_ROWS` rows. A small cluster is built inline, so its first
 frame is already the final one. A state change that left the cluster, the groups and the lag
 history alone (a process or ZooKeeper poll) builds nothing.
 """
@@ -33,10 +34,8 @@ from kafkatui.tablemodel import same_objects
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.quiet import QuietStatic
-from kafkatui.ui.widgets.table import Col, FilterTable
+from kafkatui.ui.widgets.table import Col, FilterTable, off_thread
 
-INLINE_LIMIT = 2_000
-"""Partitions plus groups whose findings are built on the UI thread; above, in a thread worker."""
 PROBLEM_SYMBOLS = {"OFFLINE": "✗", "NO LEADER": "✗", "URP": "⚠"}  # others: ✗ critical, ⚠ warning
 
 
@@ -95,7 +94,7 @@ class AttentionPanel(Vertical):
             return
         self._inputs = inputs
         size = (state.cluster.partitions if state.cluster else 0) + (len(state.groups.groups) if state.groups else 0)
-        if size <= INLINE_LIMIT:
+        if not off_thread(size):
             self._apply(self._build(inputs)[1], state)
             return
         # a description, else Textual describes the worker by repr(work): every partition, as text

@@ -21,8 +21,8 @@ cursor row) posts `FilterTable.RowChosen`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -37,11 +37,34 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
-from kafkatui.tablemodel import Col, Row, TableModel
+from kafkatui.tablemodel import Col, Prepared, Row, TableModel
 from kafkatui.ui.widgets.filter_input import FilterInput
 
 CELL_PADDING = 1  # spaces on each side of a cell, as DataTable draws them
+INLINE_LIMIT = 500
+"""Rows (or partitions plus groups) a view prepares on the UI thread; above, in a thread worker.
+Measured (bench_views_ui): making and diffing ~1,000 rows costs the UI thread ~10 ms of its 20 ms
+budget per refresh, committing them from a worker ~1 ms; 500 rows stay well inside it."""
+
+RowsMaker = Callable[[], tuple[Sequence[Row], Any]]
+"""Makes a view's rows and a result of its own (e.g. counts for its title), in a thread when big:
+it must not touch widgets or the app (resolve styles from the theme beforehand)."""
+
+
+def off_thread(size: int) -> bool:
+    """Is work over `size` rows (partitions, groups) done in a thread worker? One rule for every
+    view and panel (issue 14): the UI thread's share of a refresh must not grow with all rows, and
+    a small table stays synchronous, so its first frame is already the final one."""
+    return size > INLINE_LIMIT
+
+
+class _Job(NamedTuple):
+    """One `FilterTable.set_rows_from`: how to make the rows, and what to do once they are shown."""
+
+    make: RowsMaker
+    then: Callable[[Any], None] | None
 
 
 class Window(NamedTuple):
@@ -149,8 +172,12 @@ class FilterTable(ScrollView, can_focus=True):
         self._table_width = 0
         self._repaint_all = False
         self._lines: LRUCache[tuple[str, int, bool], Strip] = LRUCache(512)
+        self._cells: LRUCache[tuple[Any, ...], list[Segment]] = LRUCache(2048)  # see _render_row
         self._header: Strip | None = None
         self._styles: tuple[Style, ...] = ()  # the styles the cached lines were drawn in
+        self._preparing = False  # a thread worker is preparing rows (at most one per table)
+        self._next_job: _Job | None = None  # the newest rows asked for meanwhile (supersedes older)
+        self._ticket = 0  # bumped by a synchronous set_rows: a preparation still running is void
 
     # ------------------------------------------------------------------ public API
 
@@ -216,16 +243,85 @@ class FilterTable(ScrollView, can_focus=True):
         """Put the cursor on the row at `row` (clamped) and scroll it into view."""
         self._move(row)
 
+    @property
+    def preparing(self) -> bool:
+        """Rows asked for with `set_rows_from` are still being prepared (not yet on screen)."""
+        return self._preparing or self._next_job is not None
+
     def set_rows(self, rows: Sequence[Row]) -> None:
-        """Replace the row set; only visible lines whose row changed or moved are repainted."""
+        """Replace the row set now; only visible lines whose row changed or moved are repainted.
+        Rows still being prepared from an earlier `set_rows_from` are dropped (these are newer)."""
+        self._ticket += 1
+        self._next_job = None
+        self._commit(self._model.prepare(rows, force=self._repaint_all))
+
+    def set_rows_from(self, make: RowsMaker, *, size: int, then: Callable[[Any], None] | None = None) -> None:
+        """Show the rows `make()` returns, then call `then` with its second value, on the UI thread.
+
+        Why (issue 14): making 10,000 rows and diffing them against the model is O(rows); above
+        `INLINE_LIMIT` (`size`: the rows or the data they are made from) `make` and the model's
+        `prepare` run in a thread worker and the UI thread only commits the result (O(changed
+        keys) plus the visible lines that changed). At most one preparation runs per table; rows
+        asked for meanwhile wait, and newer ones replace them (work never stacks). A result
+        prepared for an older filter, sort or row set is prepared again from the same rows.
+        Below the limit, or while a worker runs, the order of calls is kept as well."""
+        job = _Job(make, then)
+        if self._preparing:
+            self._next_job = job
+        elif off_thread(size):
+            self._prepare_in_thread(job, None)
+        else:
+            rows, result = make()
+            self.set_rows(rows)
+            if then is not None:
+                then(result)
+
+    def _prepare_in_thread(self, job: _Job, made: tuple[Sequence[Row], Any] | None) -> None:
+        self._preparing = True
+        model, force, ticket = self._model, self._repaint_all, self._ticket
+
+        def work() -> tuple[int, _Job, tuple[Sequence[Row], Any], Prepared]:
+            rows = made if made is not None else job.make()
+            return ticket, job, rows, model.prepare(rows[0], force=force)
+
+        # a description, else Textual describes the worker by repr(work)
+        self.run_worker(work, name="rows", group="filter-table-rows", description="table rows", thread=True,
+                        exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "filter-table-rows" or event.worker.node is not self:
+            return
+        event.stop()
+        if event.state is WorkerState.SUCCESS:
+            ticket, job, made, prepared = event.worker.result
+            if ticket == self._ticket and self.is_attached:  # ready: shown even if newer rows wait
+                if prepared.force != self._repaint_all or not self._commit(prepared):
+                    self._prepare_in_thread(job, made)  # the model moved on (sort, filter, theme): again
+                    return
+                if job.then is not None:
+                    job.then(made[1])
+        elif event.state is WorkerState.ERROR:
+            self.log.error(f"preparing the rows of {self.id}: {event.worker.error!r}")
+        elif event.state is not WorkerState.CANCELLED:
+            return
+        self._preparing = False
+        nxt, self._next_job = self._next_job, None
+        if nxt is not None and self.is_attached:
+            self._prepare_in_thread(nxt, None)
+
+    def _commit(self, prepared: Prepared) -> bool:
+        """Apply prepared rows and repaint what changed on screen; False if they are out of date."""
         before = self._window()
-        update = self._model.set_rows(rows, force=self._repaint_all)
-        if self._repaint_all:
+        update = self._model.commit(prepared)
+        if update is None:
+            return False
+        if prepared.force:
             self._repaint_all = False
             self._lines.clear()
         self._settle(before, update.changed, update.reordered)
         if update.changed or update.reordered:
             self.post_message(self.FilterChanged(self))
+        return True
 
     def set_filter(self, pattern: str) -> str | None:
         """Filter rows by case-insensitive regex (a leading `!` inverts it).
@@ -514,12 +610,24 @@ class FilterTable(ScrollView, can_focus=True):
     def _render_row(self, key: str, style: Style, cursor: Style | None, width: int) -> Strip:
         # On the cursor row the cursor's foreground wins over the cells' colours (DataTable's "css"
         # foreground priority); the cells' own backgrounds still show.
+        # A refresh that moves one number of a row draws the whole line again; its other cells
+        # are taken from a cache keyed on their plain value (issue 14: at a busy refresh every
+        # visible row changed, and laying out each cell was most of the UI thread's work).
         post = Style.from_color(color=cursor.color) if cursor is not None else None
         values = self._model.values(key)
         segments: list[Segment] = []
         for index, spec, cell_width in self._shown:
-            text = spec.render(values[index] if index < len(values) else None)
-            segments += self._cell_segments(text, cell_width, spec.justify, style, post)
+            value = values[index] if index < len(values) else None
+            plain = _plain_key(value)
+            if plain is None:
+                segments += self._cell_segments(spec.render(value), cell_width, spec.justify, style, post)
+                continue
+            cache_key = (index, cell_width, style, post, plain)
+            cached = self._cells.get(cache_key)
+            if cached is None:
+                cached = self._cells[cache_key] = self._cell_segments(spec.render(value), cell_width, spec.justify,
+                                                                      style, post)
+            segments += cached
         return self._finish(segments, style, width)
 
     def _cell_segments(self, text: Text, width: int, justify: str, style: Style, post: Style | None) -> list[Segment]:
@@ -549,6 +657,21 @@ class FilterTable(ScrollView, can_focus=True):
         if rest > 0:
             segments.append(Segment(" " * rest, style))
         return Strip(segments).simplify()
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_key(value: Any) -> tuple[Any, ...] | None:
+    """A cache key for a cell value made of plain immutable values and tuples of them (typed: 1, 1.0
+    and True are equal but render differently), or None (a Text, for one, is mutable and unhashable)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return kind, value
+    if kind is tuple:
+        keys = tuple(_plain_key(v) for v in value)
+        return None if None in keys else (kind, keys)
+    return None
 
 
 def _fixed_width(spec: Col) -> int:
