@@ -347,8 +347,13 @@ class App:
 
 
 class Apps:
-    def __init__(self, tmux: TmuxServer, work: Path, env: dict[str, str], kaskade: str | None) -> None:
+    def __init__(self, tmux: TmuxServer, work: Path, env: dict[str, str], kaskade: str | None,
+                 connect_timeout_s: float | None = None) -> None:
         self.tmux, self.work, self.env, self.kaskade = tmux, work, env, kaskade
+        if connect_timeout_s is not None:  # kafkatui's config file (XDG_CONFIG_HOME is work/config)
+            config = work / "config" / "kafkatui" / "config.toml"
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(f"connect_timeout = {connect_timeout_s:g}\n")
 
     def kafkatui_args(self, *extra: str) -> list[str]:
         command = kafkatui_command()
@@ -844,6 +849,9 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=3, help="launches per app for the first-row time")
     parser.add_argument("--profile-s", type=float, default=0.0,
                         help="after each size, py-spy each kafkatui view alone for this long (0: no)")
+    parser.add_argument("--connect-timeout", type=float, default=None,
+                        help="kafkatui's connect_timeout (config file; default: the app's 4 s). At 30,000 "
+                             "partitions on a loaded 2-core host a full refresh can take longer than 4 s")
     parser.add_argument("--no-kaskade", action="store_true")
     parser.add_argument("--kaskade-venv", type=Path, default=KASKADE_VENV)
     parser.add_argument("--force", action="store_true", help="allow > 1,000 topics on a cluster with `payments`")
@@ -869,6 +877,7 @@ def main() -> int:
                 "ms per refresh (kafkatui's KAFKATUI_BENCH_TRACE), first topic row, key latency",
         "bootstrap": env["KAFKATUI_BOOTSTRAP"], "refresh_s": REFRESH_S, "screen": list(SCREEN),
         "kaskade": kaskade and kaskade_version(kaskade), "window_s": args.window_s,
+        "kafkatui_connect_timeout_s": args.connect_timeout,
         "machine": {"nproc": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
                     "ulimit_n": __import__("resource").getrlimit(__import__("resource").RLIMIT_NOFILE)[0],
                     "vm_max_map_count": Path("/proc/sys/vm/max_map_count").read_text().strip()},
@@ -895,7 +904,7 @@ def main() -> int:
             cluster.wait_ready([TAIL_TOPIC], 60)
         producer.start()
         with tmux, tempfile.TemporaryDirectory(prefix="kafkatui-scale-ui-") as tmp:
-            apps = Apps(tmux, Path(tmp), env, kaskade)
+            apps = Apps(tmux, Path(tmp), env, kaskade, args.connect_timeout)
             per_topic_s = SECONDS_PER_TOPIC_GUESS
             for name, want_topics, want_groups in sizes:
                 add = max(want_topics - have[0], 0)
