@@ -81,6 +81,7 @@ REFRESH_S = 5.0
 KASKADE_VERSION = "5.1.0"
 KASKADE_VENV = Path.home() / ".cache" / "kafkatui" / "kaskade-venv"
 SECONDS_PER_TOPIC_GUESS = 0.03  # create + groups, before the first size measures it
+ABORT = threading.Event()  # set on SIGTERM/Ctrl-C: every wait gives up, so the cleanup starts at once
 sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
 from kafka import KafkaProducer, TopicPartition  # noqa: E402
@@ -326,7 +327,7 @@ class Watched:
                 screen = self.pane.raw() if raw else self.pane.text()
                 if predicate(screen):
                     return arrived
-            if now > deadline:
+            if now > deadline or ABORT.is_set():
                 return None
             time.sleep(0.002)
 
@@ -868,9 +869,11 @@ def main() -> int:
     sizes = parse_sizes(args.sizes)
 
     def on_term(_signum: int, _frame: Any) -> None:
+        ABORT.set()  # the setup threads of the idle phase stop waiting (a pool's exit joins them)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     kaskade = None if args.no_kaskade else kaskade_command(args.kaskade_venv)
     result: dict[str, Any] = {
         "what": "the real apps in tmux (160x48) on a large cluster: idle CPU %, terminal bytes/min, RSS, UI-thread "
