@@ -132,7 +132,9 @@ class ScaleCluster(Topics):
 
     def bench_groups(self) -> list[str]:
         listed = self.admin.list_groups()
-        ids = [g[0] if isinstance(g, tuple) else getattr(g, "group_id", g) for g in listed]
+        # kafka-python 3: dicts ({"group_id": ...}); older: (group_id, protocol_type) tuples
+        ids = [g.get("group_id") if isinstance(g, dict) else g[0] if isinstance(g, tuple) else getattr(g, "group_id", g)
+               for g in listed]
         return sorted(g for g in ids if isinstance(g, str) and g.startswith(PREFIX))
 
     def create_parallel(self, names: list[str], partitions: int, per_request: int, connections: int) -> None:
