@@ -717,36 +717,43 @@ def frame_label(frame: dict[str, Any]) -> str:
     return f"{frame.get('name')} ({path})"
 
 
+IDLE_LEAVES = ("EpollSelector.select", "SelectSelector.select", "Condition.wait", "Event.wait", "_worker", "sleep")
+"""Leaf frames of a thread that waits (an event loop's select, a pool worker's queue, a condition):
+py-spy counts some of these samples as busy, so they are taken out by name."""
+
+
 def summarize_profile(speedscope: Path, top: int = 12) -> dict[str, Any]:
-    """py-spy's speedscope file -> where the samples are: the UI (main) thread's and the worker
-    threads' sample counts, and on the UI thread the kafkatui functions with the most samples on
-    their stacks (inclusive %) and the functions at the top of the stack (self %). py-spy leaves
-    out idle samples, so the counts are the busy ones (100 a second of CPU)."""
+    """py-spy's speedscope file -> where the busy samples are: per thread group ("ui" = the main
+    thread, "kafka-io" = kafka-python's network thread, which decodes the responses, "workers" =
+    kafkatui's poll workers and the rest) the busy samples at 100 Hz (so 100 = one second of a
+    core), and per group the functions with the most busy samples on their stacks (inclusive %,
+    kafkatui's own functions) and at the top of the stack (self %)."""
     doc = json.loads(speedscope.read_text())
     frames = [frame_label(f) for f in doc["shared"]["frames"]]
-    samples = {"ui": 0, "workers": 0}
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
+    busy: dict[str, int] = {}
+    inclusive: dict[str, dict[str, int]] = {}
+    own: dict[str, dict[str, int]] = {}
     for profile in doc.get("profiles", []):  # one per thread; stacks root first, weights in seconds
-        thread = "ui" if '"MainThread"' in str(profile.get("name")) else "workers"
+        name = str(profile.get("name"))
+        group = "ui" if '"MainThread"' in name else "kafka-io" if '"kafka-io-' in name else "workers"
         for stack, weight in zip(profile.get("samples", []), profile.get("weights", []), strict=False):
             labels = [frames[i] for i in stack if not frames[i].startswith("thread (")]
-            if not labels:
+            if not labels or labels[-1].split(" (")[0] in IDLE_LEAVES:
                 continue
             n = max(1, round(float(weight) * 100))  # recorded at 100 Hz
-            samples[thread] += n
-            if thread != "ui":
-                continue
+            busy[group] = busy.get(group, 0) + n
             for label in set(labels):
-                inclusive[label] = inclusive.get(label, 0) + n
-            own[labels[-1]] = own.get(labels[-1], 0) + n
-    ui = max(samples["ui"], 1)
+                inclusive.setdefault(group, {})[label] = inclusive.get(group, {}).get(label, 0) + n
+            own.setdefault(group, {})[labels[-1]] = own.get(group, {}).get(labels[-1], 0) + n
 
-    def ranked(table: dict[str, int]) -> list[list[Any]]:
-        return [[label, round(100.0 * n / ui, 1)] for label, n in sorted(table.items(), key=lambda x: -x[1])[:top]]
+    def ranked(table: dict[str, int], total: int) -> list[list[Any]]:
+        return [[label, round(100.0 * n / max(total, 1), 1)]
+                for label, n in sorted(table.items(), key=lambda x: -x[1])[:top]]
 
-    return {"samples": samples, "ui_inclusive_pct": ranked({k: v for k, v in inclusive.items() if "kafkatui/" in k}),
-            "ui_self_pct": ranked(own)}
+    return {"busy_samples": busy,
+            "inclusive_pct": {g: ranked({k: v for k, v in t.items() if "kafkatui/" in k}, busy[g])
+                              for g, t in inclusive.items()},
+            "self_pct": {g: ranked(t, busy[g]) for g, t in own.items()}}
 
 
 def profile_views(apps: Apps, seconds: float, timeout: float, out_dir: Path, label: str) -> dict[str, Any]:
