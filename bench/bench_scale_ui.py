@@ -6,10 +6,11 @@ bench_scale.py; this measures what the operator and the host see from the runnin
 cluster has thousands of topics, partitions and consumer groups.
 
 What it does, for each size (smallest first; each size adds only the difference):
-1. Creates topics `bench-scaleui-tNNNNN` (3 partitions, RF 1, 100 per CreateTopics request) and
-   consumer groups `bench-scaleui-gNNNNN`, each made by committing offset 0 on the 3 partitions of
-   one topic (the harness's admin client: kafkatui never writes). A topic `bench-scaleui-tail` gets
-   ~2 records/s from a harness producer for the whole run.
+1. Creates topics `bench-scaleui-tNNNNN` (3 partitions, RF 1, 100 per CreateTopics request, 4
+   requests in flight) and consumer groups `bench-scaleui-gNNNNN`, each made by committing offset
+   0 on the 3 partitions of one topic (the harness's admin client: kafkatui never writes), in
+   steps of 1,000 topics that log the rate and each broker's RSS, fds and maps. A topic
+   `bench-scaleui-tail` gets ~2 records/s from a harness producer for the whole run.
 2. Idle phase, all at once, each in its own tmux session (160x48): the installed `kafkatui` in the
    topics, overview, groups and tail views (default 5 s refresh), and kaskade 5.1 (`kaskade admin`,
    its topics list) at its default refresh (30 s) and at 5 s. After the view is on screen and a
@@ -26,7 +27,9 @@ What it does, for each size (smallest first; each size adds only the difference)
    2 ms and the pane is captured when bytes arrive, so the figure is the arrival of the frame that
    shows it (no busy capture loop competing with the app for the CPU). Samples whose interval
    overlaps a refresh's UI work (from the trace) are also reported apart ("during refresh").
-5. Cleanup in `finally` (also on SIGTERM and Ctrl-C): every bench group and topic is deleted, the
+5. With --profile-s: each kafkatui view alone under py-spy (speedscope files next to the JSON,
+   and a summary of the busy samples per thread).
+6. Cleanup in `finally` (also on SIGTERM and Ctrl-C): every bench group and topic is deleted, the
    producer stops, and the private tmux server with every app it started is killed.
 
 Sizes: small (500 topics, 1,500 partitions, 250 groups), medium (3,000 / 9,000 / 1,500), large
@@ -36,7 +39,8 @@ holds the demo topic `payments` (a shared, seeded cluster) unless `--force`: use
 budget), the run measures the size reached and says why.
 
     python bench/bench_scale_ui.py [--state-dir DIR] [--sizes small,medium,large] [--budget-s 1500]
-                                   [--window-s 60] [--keys 24] [--starts 3] [--no-kaskade] [--keep]
+                                   [--window-s 60] [--keys 24] [--starts 3] [--connect-timeout S]
+                                   [--profile-s S] [--no-kaskade] [--keep]
 
 Writes bench/out/scale_ui.json and prints a table. Needs tmux, the `kafkatui` console script, and
 for kaskade a venv of its own at ~/.cache/kafkatui/kaskade-venv (created with pip if missing).
