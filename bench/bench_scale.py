@@ -158,27 +158,32 @@ class Topics:
 
     def create(self, names: list[str], partitions: int, per_request: int) -> None:
         for start in range(0, len(names), per_request):
-            chunk = names[start : start + per_request]
-            self.created.extend(n for n in chunk if n not in self.created)
-            pending = list(chunk)
-            for attempt in range(4):
-                try:
-                    result = self.admin.create_topics(
-                        {n: {"num_partitions": partitions, "replication_factor": 1} for n in pending},
-                        timeout_ms=60000,
-                        raise_errors=False,
-                    )
-                    # 0 = created, 36 = TOPIC_ALREADY_EXISTS (an earlier attempt got through)
-                    pending = [t["name"] for t in result["topics"] if t["error_code"] not in (0, 36)]
-                except Exception as exc:
-                    log(f"  create {chunk[0]}..: {type(exc).__name__}: {exc} (attempt {attempt + 1})")
-                if not pending:
-                    break
-                time.sleep(2)
-            if pending:
-                raise RuntimeError(f"could not create {pending} after 4 attempts")
-            for n in chunk:
-                self.partitions[n] = partitions
+            self.create_chunk(self.admin, names[start : start + per_request], partitions)
+
+    def create_chunk(self, admin: KafkaAdminClient, chunk: list[str], partitions: int) -> None:
+        """One CreateTopics request for `chunk` (retried up to 4 times); bench_scale_ui calls it from
+        several threads, each with its own admin client."""
+        known = set(self.created)
+        self.created.extend(n for n in chunk if n not in known)
+        pending = list(chunk)
+        for attempt in range(4):
+            try:
+                result = admin.create_topics(
+                    {n: {"num_partitions": partitions, "replication_factor": 1} for n in pending},
+                    timeout_ms=60000,
+                    raise_errors=False,
+                )
+                # 0 = created, 36 = TOPIC_ALREADY_EXISTS (an earlier attempt got through)
+                pending = [t["name"] for t in result["topics"] if t["error_code"] not in (0, 36)]
+            except Exception as exc:
+                log(f"  create {chunk[0]}..: {type(exc).__name__}: {exc} (attempt {attempt + 1})")
+            if not pending:
+                break
+            time.sleep(2)
+        if pending:
+            raise RuntimeError(f"could not create {pending} after 4 attempts")
+        for n in chunk:
+            self.partitions[n] = partitions
 
     def wait_ready(self, names: list[str], timeout_s: float) -> None:
         """Every partition of `names` has a leader (wait_for_topics polls Metadata for just those)."""

@@ -6,10 +6,11 @@ bench_scale.py; this measures what the operator and the host see from the runnin
 cluster has thousands of topics, partitions and consumer groups.
 
 What it does, for each size (smallest first; each size adds only the difference):
-1. Creates topics `bench-scaleui-tNNNNN` (3 partitions, RF 1, 100 per CreateTopics request) and
-   consumer groups `bench-scaleui-gNNNNN`, each made by committing offset 0 on the 3 partitions of
-   one topic (the harness's admin client: kafkatui never writes). A topic `bench-scaleui-tail` gets
-   ~2 records/s from a harness producer for the whole run.
+1. Creates topics `bench-scaleui-tNNNNN` (3 partitions, RF 1, 100 per CreateTopics request, 4
+   requests in flight) and consumer groups `bench-scaleui-gNNNNN`, each made by committing offset
+   0 on the 3 partitions of one topic (the harness's admin client: kafkatui never writes), in
+   steps of 1,000 topics that log the rate and each broker's RSS, fds and maps. A topic
+   `bench-scaleui-tail` gets ~2 records/s from a harness producer for the whole run.
 2. Idle phase, all at once, each in its own tmux session (160x48): the installed `kafkatui` in the
    topics, overview, groups and tail views (default 5 s refresh), and kaskade 5.1 (`kaskade admin`,
    its topics list) at its default refresh (30 s) and at 5 s. After the view is on screen and a
@@ -26,7 +27,9 @@ What it does, for each size (smallest first; each size adds only the difference)
    2 ms and the pane is captured when bytes arrive, so the figure is the arrival of the frame that
    shows it (no busy capture loop competing with the app for the CPU). Samples whose interval
    overlaps a refresh's UI work (from the trace) are also reported apart ("during refresh").
-5. Cleanup in `finally` (also on SIGTERM and Ctrl-C): every bench group and topic is deleted, the
+5. With --profile-s: each kafkatui view alone under py-spy (speedscope files next to the JSON,
+   and a summary of the busy samples per thread).
+6. Cleanup in `finally` (also on SIGTERM and Ctrl-C): every bench group and topic is deleted, the
    producer stops, and the private tmux server with every app it started is killed.
 
 Sizes: small (500 topics, 1,500 partitions, 250 groups), medium (3,000 / 9,000 / 1,500), large
@@ -36,7 +39,8 @@ holds the demo topic `payments` (a shared, seeded cluster) unless `--force`: use
 budget), the run measures the size reached and says why.
 
     python bench/bench_scale_ui.py [--state-dir DIR] [--sizes small,medium,large] [--budget-s 1500]
-                                   [--window-s 60] [--keys 24] [--starts 3] [--no-kaskade] [--keep]
+                                   [--window-s 60] [--keys 24] [--starts 3] [--connect-timeout S]
+                                   [--profile-s S] [--no-kaskade] [--keep]
 
 Writes bench/out/scale_ui.json and prints a table. Needs tmux, the `kafkatui` console script, and
 for kaskade a venv of its own at ~/.cache/kafkatui/kaskade-venv (created with pip if missing).
@@ -46,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -71,6 +76,8 @@ PREFIX = "bench-scaleui-"
 TAIL_TOPIC = f"{PREFIX}tail"
 PARTITIONS = 3
 PER_REQUEST = 100
+CREATE_CONNECTIONS = 4  # CreateTopics requests in flight at once, each on its own admin client
+STEP_TOPICS = 1000  # grow() logs, and makes the groups, after each step
 SIZES = {"small": (500, 250), "medium": (3000, 1500), "large": (10000, 5000)}
 SHARED_TOPIC_LIMIT = 1000
 SCREEN = (160, 48)
@@ -78,6 +85,7 @@ REFRESH_S = 5.0
 KASKADE_VERSION = "5.1.0"
 KASKADE_VENV = Path.home() / ".cache" / "kafkatui" / "kaskade-venv"
 SECONDS_PER_TOPIC_GUESS = 0.03  # create + groups, before the first size measures it
+ABORT = threading.Event()  # set on SIGTERM/Ctrl-C: every wait gives up, so the cleanup starts at once
 sys.path.insert(0, str(REPO))  # run as a plain script from a checkout
 
 from kafka import KafkaProducer, TopicPartition  # noqa: E402
@@ -101,9 +109,14 @@ def group(i: int) -> str:
     return f"{PREFIX}g{i:05d}"
 
 
+def resolve_state_dir(state_dir: Path | None) -> Path:
+    """--state-dir, else $KAFKATUI_TEST_STATE_DIR, else the checkout's .localcluster."""
+    return (state_dir or Path(os.environ.get("KAFKATUI_TEST_STATE_DIR") or REPO / ".localcluster")).resolve()
+
+
 def cluster_env(state_dir: Path | None) -> dict[str, str]:
-    """The cluster: the environment, else --state-dir, else $KAFKATUI_TEST_STATE_DIR or .localcluster."""
-    return idle_cluster_env(state_dir or Path(os.environ.get("KAFKATUI_TEST_STATE_DIR") or REPO / ".localcluster"))
+    """The cluster: the environment, else the state dir's env file (resolve_state_dir)."""
+    return idle_cluster_env(resolve_state_dir(state_dir))
 
 
 # --------------------------------------------------------------------------- the cluster's load
@@ -123,8 +136,32 @@ class ScaleCluster(Topics):
 
     def bench_groups(self) -> list[str]:
         listed = self.admin.list_groups()
-        ids = [g[0] if isinstance(g, tuple) else getattr(g, "group_id", g) for g in listed]
+        # kafka-python 3: dicts ({"group_id": ...}); older: (group_id, protocol_type) tuples
+        ids = [g.get("group_id") if isinstance(g, dict) else g[0] if isinstance(g, tuple) else getattr(g, "group_id", g)
+               for g in listed]
         return sorted(g for g in ids if isinstance(g, str) and g.startswith(PREFIX))
+
+    def create_parallel(self, names: list[str], partitions: int, per_request: int, connections: int) -> None:
+        """CreateTopics requests of `per_request` topics, `connections` in flight at once (one admin
+        client each): one request at a time left the controller idle between requests, and the
+        create rate was 3-13 topics/s (bench/README.md)."""
+        from kafka import KafkaAdminClient
+
+        chunks = [names[k:k + per_request] for k in range(0, len(names), per_request)]
+
+        def work(mine: list[list[str]]) -> None:
+            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="kafkatui-bench-scale-ui",
+                                     request_timeout_ms=120000)
+            try:
+                for chunk in mine:
+                    self.create_chunk(admin, chunk, partitions)
+            finally:
+                admin.close()
+
+        with ThreadPoolExecutor(connections) as pool:
+            shares = [chunks[k::connections] for k in range(connections)]
+            for future in [pool.submit(work, share) for share in shares if share]:
+                future.result()
 
     def make_groups(self, ids: list[int], topics: int, threads: int = 4) -> None:
         """Group i commits offset 0 on every partition of topic i % topics; one admin client per thread."""
@@ -203,15 +240,18 @@ class TailProducer(threading.Thread):
             producer.close(timeout=5)
 
 
-def grow(cluster: ScaleCluster, have: tuple[int, int], want: tuple[int, int], deadline: float) -> dict[str, Any]:
-    """Add topics have[0]..want[0]-1 and, chunk by chunk, the groups in proportion (want[1] at
-    want[0] topics); stop early at the deadline, keeping the proportion."""
+def grow(cluster: ScaleCluster, have: tuple[int, int], want: tuple[int, int], deadline: float,
+         state_dir: Path | None = None) -> dict[str, Any]:
+    """Add topics have[0]..want[0]-1 and, step by step, the groups in proportion (want[1] at
+    want[0] topics); stop early at the deadline, keeping the proportion. Each step's rate and the
+    brokers' RSS, fds and memory maps go to the log and to `steps`, so a run that stops says where."""
     started = time.monotonic()
     topics, groups = have
     topics_s = groups_s = 0.0
     stop_reason = None
+    steps: list[dict[str, Any]] = []
     while True:
-        target = min(max(want[0], topics), topics + PER_REQUEST * 5)
+        target = min(max(want[0], topics), topics + STEP_TOPICS)
         target_groups = max(groups, want[1] if target >= want[0] else want[1] * target // max(want[0], 1))
         if target == topics and target_groups == groups:
             break
@@ -222,20 +262,28 @@ def grow(cluster: ScaleCluster, have: tuple[int, int], want: tuple[int, int], de
         try:
             chunk = [topic(i) for i in range(topics, target)]
             if chunk:
-                cluster.create(chunk, PARTITIONS, PER_REQUEST)
+                cluster.create_parallel(chunk, PARTITIONS, PER_REQUEST, CREATE_CONNECTIONS)
                 cluster.wait_ready(chunk, timeout_s=180)
-            topics = target
             t1 = time.monotonic()
             topics_s += t1 - t0
+            added_topics, topics = target - topics, target
             cluster.make_groups(list(range(groups, target_groups)), topics)
-            groups = target_groups
-            groups_s += time.monotonic() - t1
+            added_groups, groups = target_groups - groups, target_groups
+            t2 = time.monotonic()
+            groups_s += t2 - t1
         except Exception as exc:
             stop_reason = f"growing failed at {topics} topics, {groups} groups: {type(exc).__name__}: {exc}"[:500]
             break
-        log(f"  {topics:,} topics, {groups:,} groups ({time.monotonic() - started:.0f} s)")
+        step = {"topics": topics, "groups": groups, "topics_per_s": round(added_topics / max(t1 - t0, 1e-3), 1),
+                "groups_per_s": round(added_groups / max(t2 - t1, 1e-3), 1), "loadavg": os.getloadavg()[0],
+                "brokers": broker_health(state_dir)}
+        steps.append(step)
+        worst = {k: max((b[k] for b in step["brokers"].values()), default=None) for k in ("rss_mb", "fds", "maps")}
+        log(f"  {topics:,} topics ({step['topics_per_s']}/s), {groups:,} groups ({step['groups_per_s']}/s), "
+            f"{time.monotonic() - started:.0f} s; busiest broker: RSS {worst['rss_mb']} MB, {worst['fds']} fds, "
+            f"{worst['maps']} maps; load {step['loadavg']:.1f}")
     return {"topics": topics, "partitions": topics * PARTITIONS, "groups": groups, "topics_s": round(topics_s, 1),
-            "groups_s": round(groups_s, 1), "stopped": stop_reason}
+            "groups_s": round(groups_s, 1), "stopped": stop_reason, "steps": steps}
 
 
 def broker_health(state_dir: Path | None) -> dict[str, Any]:
@@ -285,7 +333,7 @@ class Watched:
                 screen = self.pane.raw() if raw else self.pane.text()
                 if predicate(screen):
                     return arrived
-            if now > deadline:
+            if now > deadline or ABORT.is_set():
                 return None
             time.sleep(0.002)
 
@@ -306,8 +354,13 @@ class App:
 
 
 class Apps:
-    def __init__(self, tmux: TmuxServer, work: Path, env: dict[str, str], kaskade: str | None) -> None:
+    def __init__(self, tmux: TmuxServer, work: Path, env: dict[str, str], kaskade: str | None,
+                 connect_timeout_s: float | None = None) -> None:
         self.tmux, self.work, self.env, self.kaskade = tmux, work, env, kaskade
+        if connect_timeout_s is not None:  # kafkatui's config file (XDG_CONFIG_HOME is work/config)
+            config = work / "config" / "kafkatui" / "config.toml"
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(f"connect_timeout = {connect_timeout_s:g}\n")
 
     def kafkatui_args(self, *extra: str) -> list[str]:
         command = kafkatui_command()
@@ -409,7 +462,10 @@ def idle_window(apps: list[App], settle_s: float, window_s: float, timeout: floa
                 "bytes_per_min": round((a.watched.size() - b0) * 60.0 / seconds),
                 "rss_mb": stats(rss[a.name]),
                 "ui_ms_per_refresh": ui_cost(polls),
+                "poll_interval_s": poll_intervals(polls),
             }
+            if a.tool == "kafkatui":  # what the header says (a stretched refresh: "slowed ...")
+                a.window["header"] = [line.rstrip() for line in a.watched.pane.text().splitlines()[:2]]
         except Exception as exc:
             a.error = f"{type(exc).__name__}: {exc}"[:500]
 
@@ -421,6 +477,16 @@ def ui_cost(polls: list[dict[str, Any]]) -> dict[str, Any]:
         values = [p["ui_cpu_ms"] for p in polls if p["source"] == source]
         out[source] = {**(stats(values) or {}), "p99": percentile(values, 99),
                        "worker_cpu_ms": stats(p["worker_cpu_ms"] for p in polls if p["source"] == source)}
+    return out
+
+
+def poll_intervals(polls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per source: the seconds between applied polls in the window (refresh pacing, refresh/pace.py,
+    stretches them past the set 5 s when a poll costs too much of its interval)."""
+    out: dict[str, Any] = {}
+    for source in sorted({p["source"] for p in polls}):
+        times = [p["handled_at"] for p in polls if p["source"] == source]
+        out[source] = stats(b - a for a, b in itertools.pairwise(times))
     return out
 
 
@@ -637,6 +703,90 @@ def measure_size(apps: Apps, reached: dict[str, Any], args: argparse.Namespace, 
     return row
 
 
+def py_spy_command() -> str | None:
+    """py-spy (pip install py-spy) next to the running interpreter, or on PATH."""
+    return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+
+
+def frame_label(frame: dict[str, Any]) -> str:
+    """A speedscope frame -> `update (kafkatui/ui/widgets/table.py)`: one entry per function,
+    whatever line of it was running, with the path from the package on."""
+    path = str(frame.get("file") or "")
+    for marker in ("site-packages/", "/lib/python3."):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    if "/kafkatui/" in path:
+        path = "kafkatui/" + path.rsplit("/kafkatui/", 1)[1]
+    return f"{frame.get('name')} ({path})"
+
+
+IDLE_LEAVES = ("EpollSelector.select", "SelectSelector.select", "Condition.wait", "Event.wait", "_worker", "sleep")
+"""Leaf frames of a thread that waits (an event loop's select, a pool worker's queue, a condition):
+py-spy counts some of these samples as busy, so they are taken out by name."""
+
+
+def summarize_profile(speedscope: Path, top: int = 12) -> dict[str, Any]:
+    """py-spy's speedscope file -> where the busy samples are: per thread group ("ui" = the main
+    thread, "kafka-io" = kafka-python's network thread, which decodes the responses, "workers" =
+    kafkatui's poll workers and the rest) the busy samples at 100 Hz (so 100 = one second of a
+    core), and per group the functions with the most busy samples on their stacks (inclusive %,
+    kafkatui's own functions) and at the top of the stack (self %)."""
+    doc = json.loads(speedscope.read_text())
+    frames = [frame_label(f) for f in doc["shared"]["frames"]]
+    busy: dict[str, int] = {}
+    inclusive: dict[str, dict[str, int]] = {}
+    own: dict[str, dict[str, int]] = {}
+    for profile in doc.get("profiles", []):  # one per thread; stacks root first, weights in seconds
+        name = str(profile.get("name"))
+        group = "ui" if '"MainThread"' in name else "kafka-io" if '"kafka-io-' in name else "workers"
+        for stack, weight in zip(profile.get("samples", []), profile.get("weights", []), strict=False):
+            labels = [frames[i] for i in stack if not frames[i].startswith("thread (")]
+            if not labels or labels[-1].split(" (")[0] in IDLE_LEAVES:
+                continue
+            n = max(1, round(float(weight) * 100))  # recorded at 100 Hz
+            busy[group] = busy.get(group, 0) + n
+            for label in set(labels):
+                inclusive.setdefault(group, {})[label] = inclusive.get(group, {}).get(label, 0) + n
+            own.setdefault(group, {})[labels[-1]] = own.get(group, {}).get(labels[-1], 0) + n
+
+    def ranked(table: dict[str, int], total: int) -> list[list[Any]]:
+        return [[label, round(100.0 * n / max(total, 1), 1)]
+                for label, n in sorted(table.items(), key=lambda x: -x[1])[:top]]
+
+    return {"busy_samples": busy,
+            "inclusive_pct": {g: ranked({k: v for k, v in t.items() if "kafkatui/" in k}, busy[g])
+                              for g, t in inclusive.items()},
+            "self_pct": {g: ranked(t, busy[g]) for g, t in own.items()}}
+
+
+def profile_views(apps: Apps, seconds: float, timeout: float, out_dir: Path, label: str) -> dict[str, Any]:
+    """One kafkatui per view, alone (py-spy pauses the process for each sample, so this is not
+    part of the idle window): `py-spy record` for `seconds` at 100 Hz, a speedscope file in
+    `out_dir` (open it in https://www.speedscope.app), and a summary of it (summarize_profile)."""
+    spy = py_spy_command()
+    if spy is None:
+        return {"error": "py-spy is not installed (pip install py-spy)"}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    for view, extra in (("topics", ()), ("overview", ()), ("groups", ()), ("tail", ("--tail", TAIL_TOPIC))):
+        app = apps.launch("kafkatui", view, extra)
+        try:
+            setup_view(app, timeout)
+            time.sleep(REFRESH_S * 2)
+            path = out_dir / f"scale_ui-{label}-{view}.speedscope.json"
+            subprocess.run([spy, "record", "--pid", str(app.pid), "--duration", str(round(seconds)), "--rate", "100",
+                            "--threads", "--format", "speedscope", "--output", str(path)],
+                           capture_output=True, check=True, timeout=seconds + 60)
+            result[view] = {**summarize_profile(path), "file": str(path),
+                            "header": [line.rstrip() for line in app.watched.pane.text().splitlines()[:2]]}
+        except Exception as exc:
+            result[view] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        finally:
+            app.watched.pane.close()
+    return result
+
+
 def ratios(row: dict[str, Any]) -> dict[str, float | None]:
     """kafkatui / kaskade in the same run (below 1: kafkatui is cheaper or faster)."""
     idle, keys, first = row.get("idle", {}), row.get("keys", {}), row.get("first_row_ms", {})
@@ -684,6 +834,10 @@ def print_table(result: dict[str, Any]) -> None:
             uis = "; ".join(f"{k} {fmt_stat(v, digits=1)} p99 {v.get('p99')}" for k, v in ui.items())
             log(f"{name:30} {w['cpu_percent']:7.2f} {w['bytes_per_min'] / 1024:8.1f} "
                 f"{(w['rss_mb'] or {}).get('max', 0):8.0f}  {uis}")
+            intervals = (w.get("poll_interval_s") or {}).items()
+            paced = "; ".join(f"{k} every {fmt_stat(v, digits=1)} s" for k, v in intervals)
+            if paced:
+                log(f"{'':30} polled {paced}; header: {' | '.join(w.get('header') or [])[:150]}")
         for tool, s in row["first_row_ms"].items():
             log(f"first topic row, {tool}: {fmt_stat(s)} ms")
         for tool, keys in row["keys"].items():
@@ -707,6 +861,11 @@ def main() -> int:
     parser.add_argument("--settle-s", type=float, default=12.0, help="after the view is on screen")
     parser.add_argument("--keys", type=int, default=24, help="G/g pairs in kafkatui (kaskade gets half)")
     parser.add_argument("--starts", type=int, default=3, help="launches per app for the first-row time")
+    parser.add_argument("--profile-s", type=float, default=0.0,
+                        help="after each size, py-spy each kafkatui view alone for this long (0: no)")
+    parser.add_argument("--connect-timeout", type=float, default=None,
+                        help="kafkatui's connect_timeout (config file; default: the app's 4 s). At 30,000 "
+                             "partitions on a loaded 2-core host a full refresh can take longer than 4 s")
     parser.add_argument("--no-kaskade", action="store_true")
     parser.add_argument("--kaskade-venv", type=Path, default=KASKADE_VENV)
     parser.add_argument("--force", action="store_true", help="allow > 1,000 topics on a cluster with `payments`")
@@ -723,15 +882,18 @@ def main() -> int:
     sizes = parse_sizes(args.sizes)
 
     def on_term(_signum: int, _frame: Any) -> None:
+        ABORT.set()  # the setup threads of the idle phase stop waiting (a pool's exit joins them)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     kaskade = None if args.no_kaskade else kaskade_command(args.kaskade_venv)
     result: dict[str, Any] = {
         "what": "the real apps in tmux (160x48) on a large cluster: idle CPU %, terminal bytes/min, RSS, UI-thread "
                 "ms per refresh (kafkatui's KAFKATUI_BENCH_TRACE), first topic row, key latency",
         "bootstrap": env["KAFKATUI_BOOTSTRAP"], "refresh_s": REFRESH_S, "screen": list(SCREEN),
         "kaskade": kaskade and kaskade_version(kaskade), "window_s": args.window_s,
+        "kafkatui_connect_timeout_s": args.connect_timeout,
         "machine": {"nproc": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
                     "ulimit_n": __import__("resource").getrlimit(__import__("resource").RLIMIT_NOFILE)[0],
                     "vm_max_map_count": Path("/proc/sys/vm/max_map_count").read_text().strip()},
@@ -758,7 +920,7 @@ def main() -> int:
             cluster.wait_ready([TAIL_TOPIC], 60)
         producer.start()
         with tmux, tempfile.TemporaryDirectory(prefix="kafkatui-scale-ui-") as tmp:
-            apps = Apps(tmux, Path(tmp), env, kaskade)
+            apps = Apps(tmux, Path(tmp), env, kaskade, args.connect_timeout)
             per_topic_s = SECONDS_PER_TOPIC_GUESS
             for name, want_topics, want_groups in sizes:
                 add = max(want_topics - have[0], 0)
@@ -768,9 +930,10 @@ def main() -> int:
                     log(result["notes"][-1])
                     break
                 log(f"== {name}: growing to {want_topics:,} topics and {want_groups:,} groups")
-                grown = grow(cluster, have, (want_topics, want_groups), deadline - measure_s)
+                grown = grow(cluster, have, (want_topics, want_groups), deadline - measure_s,
+                             resolve_state_dir(args.state_dir))
                 grown["name"] = name
-                grown["brokers"] = broker_health(args.state_dir)
+                grown["brokers"] = broker_health(resolve_state_dir(args.state_dir))
                 if add and grown["topics"] > have[0]:
                     per_topic_s = (grown["topics_s"] + grown["groups_s"]) / (grown["topics"] - have[0])
                 if grown["stopped"]:
@@ -781,7 +944,12 @@ def main() -> int:
                     args.out.parent.mkdir(parents=True, exist_ok=True)
                     args.out.write_text(json.dumps({**result, "sizes": [*result["sizes"], row]}, indent=2) + "\n")
 
-                result["sizes"].append(measure_size(apps, grown, args, rng, save))
+                row = measure_size(apps, grown, args, rng, save)
+                if args.profile_s > 0:
+                    log(f"  py-spy, {args.profile_s:g} s per view")
+                    row["profile"] = profile_views(apps, args.profile_s, 180 + grown["topics"] / 20,
+                                                   args.out.parent, name)
+                result["sizes"].append(row)
                 have = (grown["topics"], grown["groups"])
                 args.out.write_text(json.dumps(result, indent=2) + "\n")
                 if grown["stopped"]:
