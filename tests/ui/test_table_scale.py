@@ -18,12 +18,14 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual import events
 from textual.app import App
 
 import kafkatui.ui.screens.topics as topics_module
 from kafkatui.model import Partition, Topic
 from kafkatui.tablemodel import Col, default_render, default_sort_key
 from kafkatui.ui.screens.topics import TopicsScreen
+from kafkatui.ui.widgets.filter_input import FilterInput
 from kafkatui.ui.widgets.table import FilterTable
 from tests.ui.fixtures import BROKERS, cluster_snapshot, frozen_app, frozen_state, wait_for
 
@@ -209,3 +211,65 @@ async def test_topics_view_refresh_cost_does_not_grow_with_the_topics(monkeypatc
     big, visible_cells = await topics_refresh_renders(2_000, monkeypatch)
     assert big <= visible_cells, f"{big} cell renders per refresh of 2,000 topics"
     assert big <= small + len(topics_module.COLUMNS), f"2,000 topics cost {big} renders, 200 topics {small}"
+
+
+# --------------------------------------------------------------------------- the `/` filter on a big table
+
+
+class FilterApp(App[None]):
+    def __init__(self, counts: Counter[str]) -> None:
+        super().__init__()
+        self.counts = counts
+
+    def compose(self) -> Any:
+        yield FilterTable(counted(COLUMNS, self.counts, thread=threading.get_ident()), id="t")
+        yield FilterInput("t")
+
+
+def filter_texts_ready(app: App[None]) -> bool:
+    return all(w.is_finished for w in app.workers if w.group == "filter-table-texts")
+
+
+async def typed_filter_cost(n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
+    """Cell renders on the UI thread for typing a filter after `/`, and the filter passes a burst
+    of six keys queued at once costs (a paste, or keys typed ahead of a slow frame)."""
+    counts: Counter[str] = Counter()
+    passes: list[str] = []
+    set_filter = FilterTable.set_filter
+
+    def counting_set_filter(self: FilterTable, pattern: str) -> str | None:
+        passes.append(pattern)
+        return set_filter(self, pattern)
+
+    monkeypatch.setattr(FilterTable, "set_filter", counting_set_filter)
+    app = FilterApp(counts)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(FilterTable)
+        table.focus()
+        table.set_rows(synthetic(n))
+        await wait_for(pilot, lambda: table.visible_count == n, what=f"{n} rows")
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: filter_texts_ready(app), what="the filter's texts")
+        await settle(pilot)
+        counts.clear()
+        await pilot.press(*"-00019")
+        await wait_for(pilot, lambda: table.visible_keys() == ["t00019"], what="one row")
+        renders = counts["render"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.visible_count == n, what="all rows again")
+        await pilot.press("slash")
+        passes.clear()
+        for key in "-00019":  # queued together, before the app handles any of them
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: table.visible_keys() == ["t00019"], what="one row after the burst")
+        return renders, (table.size.height - 1) * len(COLUMNS), len(passes)
+
+
+async def test_typing_a_filter_renders_only_the_screen_on_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The texts the filter searches are made in a thread when `/` opens a big table; a burst of
+    keys filters it once. At 200 rows (below the off-thread limit) each key filters at once."""
+    _, _, small_passes = await typed_filter_cost(200, monkeypatch)
+    big_renders, visible_cells, big_passes = await typed_filter_cost(2_000, monkeypatch)
+    assert big_renders <= visible_cells, f"{big_renders} cell renders on the UI thread to filter 2,000 rows"
+    assert small_passes == 6, small_passes
+    assert big_passes == 1, f"a burst of 6 keys filtered 2,000 rows {big_passes} times"

@@ -138,3 +138,22 @@ def test_rows_prepared_before_a_sort_filter_or_other_rows_are_not_committed() ->
         assert (list(m.keys), m.values("a")) == shown
         again = m.commit(m.prepare([("a", ("a", 5)), ("b", ("b", 2)), ("c", ("c", 3))]))
         assert again is not None and "c" in again.changed and m.values("a") == ("a", 5)
+
+
+def test_filter_texts_made_ahead_are_kept_only_for_rows_that_did_not_change() -> None:
+    """`texts_missing` runs in a thread while rows may change: `add_texts` must not keep a text
+    made from a row's old values (the filter would then search what is no longer on screen)."""
+    counts: Counter[str] = Counter()
+    m = TableModel(columns(counts))
+    rows = [("a", ("alpha", 3)), ("b", ("Bravo", None)), ("c", ("charlie", 1)), ("d", ("delta", 2))]
+    m.set_rows(rows)
+    made = m.texts_missing()
+    assert sorted(made) == ["a", "b", "c", "d"] and made["c"][1][1] == "charlie"
+    rows[2] = ("c", ("CHANGED", 1))  # the other rows are the same objects, as RowMemo hands them on
+    m.set_rows(rows)
+    assert m.add_texts(made) == 3  # c's values changed after its text was made
+    counts.clear()
+    m.set_filter("changed")
+    assert list(m.keys) == ["c"]
+    assert counts["render"] == 2  # only c's two cells were rendered for the filter
+    assert m.texts_missing() == {}

@@ -32,3 +32,50 @@ def test_anchors_work_per_line_and_literal_escapes_match() -> None:
     assert compile_filter("^value").matches(text)  # MULTILINE: ^ at each field's line
     assert compile_filter(r"\\x1b\]52").matches(text)  # as a regex over the escaped text
     assert compile_filter("\\x1b]52").matches(text)  # literally (an invalid regex here)
+
+
+ROWS = [
+    ("orders 6 3 ✓ ok", "orders", "6", "3", "✓ ok"),
+    ("payments-eu 12 2 ⚠ URP 1", "payments-eu", "12", "2", "⚠ URP 1"),
+    ("__consumer_offsets 50 3 ✓ ok", "__consumer_offsets", "50", "3", "✓ ok"),
+    ("a.b 1 1 —", "a.b", "1", "1", "—"),
+]
+PATTERNS = ["orders", "ORD", "6 3", "s 1", "urp", "!ok", "^orders$", "^pay", "3$", r"\bok", r"\d{2}", "a.b",
+            "[eur", "(?=pay)p", "(?<!_)con", "!^a", "—", "off.*50", "x"]
+
+
+def test_matches_row_agrees_with_matches_any_on_every_pattern() -> None:
+    """The one-search shortcut must give exactly matches_any's answer, anchored or not."""
+    for pattern in PATTERNS:
+        flt = compile_filter(pattern)
+        for row in ROWS:
+            assert flt.matches_row(row) == flt.matches_any(row), (pattern, row)
+
+
+class _Spy(tuple):
+    """A row that records which of its texts were searched (what matches_any walks)."""
+
+    searched: list[str]
+
+    def __iter__(self):
+        for text in tuple.__iter__(self):
+            self.searched.append(text)
+            yield text
+
+
+def searched(pattern: str, row: tuple[str, ...]) -> tuple[bool, int]:
+    spy = _Spy(row)
+    spy.searched = []
+    return compile_filter(pattern).matches_row(spy), len(spy.searched)
+
+
+def test_only_context_free_patterns_skip_the_cells() -> None:
+    """An anchored pattern must still search each cell: `^orders$` is no match in the joined row;
+    any other pattern not in the joined row is in no cell, so the cells are not searched."""
+    assert searched("^orders$", ROWS[0]) == (True, 2)  # the row, then the name cell
+    assert searched("payments", ROWS[0]) == (False, 0)
+    assert searched("[eur", ROWS[0]) == (False, 0)  # an invalid regex: plain text, also context-free
+    for pattern in ("^zz", "zz$", r"\bzz", r"zz\B", "(?=zz)", "(?!o)zz", "(?<=a)zz", "(?<!a)zz", r"\Azz", r"zz\Z"):
+        assert searched(pattern, ROWS[0]) == (False, 5), pattern
+    for pattern in ("zz", r"\d{9}", "a.z", "(?P<n>zz)", "(?:zz)+"):
+        assert searched(pattern, ROWS[0]) == (False, 0), pattern

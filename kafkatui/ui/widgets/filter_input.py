@@ -39,6 +39,7 @@ class FilterInput(Input):
         super().__init__(placeholder="/regex   (!regex inverts; Enter keeps, Esc clears)", id=id, compact=True)
         self.table_id = table_id
         self._table: FilterTable | None = None
+        self._pending = False  # a filter to apply after the queued keys (big tables)
 
     def open(self, table: FilterTable) -> None:
         """Show the prompt for `table`, pre-filled with its current filter."""
@@ -54,12 +55,27 @@ class FilterInput(Input):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if self._table is None or not self.has_class("-open"):
+            return
+        if self._table.big:
+            # A big table filters once per burst of keys (a paste, keys typed ahead of a slow
+            # frame): the filter runs after the keys already queued, with the latest value.
+            if not self._pending:
+                self._pending = True
+                self.call_later(self._apply)
+            return
+        self._apply()
+
+    def _apply(self) -> None:
+        self._pending = False
         if self._table is not None and self.has_class("-open"):
-            error = self._table.set_filter(event.value)
+            error = self._table.set_filter(self.value)
             self.set_class(error is not None, "-invalid")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._pending:
+            self._apply()
         self._close()
 
     def action_cancel(self) -> None:

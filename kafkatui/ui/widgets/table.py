@@ -198,6 +198,11 @@ class FilterTable(ScrollView, can_focus=True):
         return self._model.sort_reverse
 
     @property
+    def big(self) -> bool:
+        """Does work over all its rows leave the UI thread (`off_thread`)?"""
+        return off_thread(self._model.total)
+
+    @property
     def total_count(self) -> int:
         return self._model.total
 
@@ -289,7 +294,14 @@ class FilterTable(ScrollView, can_focus=True):
                         exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "filter-table-rows" or event.worker.node is not self:
+        if event.worker.node is not self:
+            return
+        if event.worker.group == "filter-table-texts":
+            event.stop()
+            if event.state is WorkerState.SUCCESS:
+                self._model.add_texts(event.worker.result)
+            return
+        if event.worker.group != "filter-table-rows":
             return
         event.stop()
         if event.state is WorkerState.SUCCESS:
@@ -367,7 +379,17 @@ class FilterTable(ScrollView, can_focus=True):
         for box in self.screen.query(FilterInput):
             if box.table_id in (None, self.id):
                 box.open(self)
+                self._warm_filter_texts()
                 return
+
+    def _warm_filter_texts(self) -> None:
+        """A big table makes the texts the filter searches in a thread while the operator types
+        (the first keystroke would otherwise render every cell of every row on the UI thread)."""
+        if not self.big:
+            return
+        model = self._model
+        self.run_worker(model.texts_missing, name="filter-texts", group="filter-table-texts",
+                        description="filter texts", thread=True, exclusive=True, exit_on_error=False)
 
     def action_clear_filter(self) -> None:
         """Esc clears an active filter first (k9s), else lets the screen's Esc (back) run."""
