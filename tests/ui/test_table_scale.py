@@ -226,10 +226,6 @@ class FilterApp(App[None]):
         yield FilterInput("t")
 
 
-def filter_texts_ready(app: App[None]) -> bool:
-    return all(w.is_finished for w in app.workers if w.group == "filter-table-texts")
-
-
 async def typed_filter_cost(n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
     """Cell renders on the UI thread for typing a filter after `/`, and the filter passes a burst
     of six keys queued at once costs (a paste, or keys typed ahead of a slow frame)."""
@@ -249,7 +245,7 @@ async def typed_filter_cost(n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[in
         table.set_rows(synthetic(n))
         await wait_for(pilot, lambda: table.visible_count == n, what=f"{n} rows")
         await pilot.press("slash")
-        await wait_for(pilot, lambda: filter_texts_ready(app), what="the filter's texts")
+        await wait_for(pilot, lambda: not table.warming, what="the filter's texts made in a thread")
         await settle(pilot)
         counts.clear()
         await pilot.press(*"-00019")

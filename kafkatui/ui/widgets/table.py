@@ -176,6 +176,7 @@ class FilterTable(ScrollView, can_focus=True):
         self._header: Strip | None = None
         self._styles: tuple[Style, ...] = ()  # the styles the cached lines were drawn in
         self._preparing = False  # a thread worker is preparing rows (at most one per table)
+        self._warming = False  # a thread worker is making the filter's texts (`warming`)
         self._next_job: _Job | None = None  # the newest rows asked for meanwhile (supersedes older)
         self._ticket = 0  # bumped by a synchronous set_rows: a preparation still running is void
 
@@ -196,6 +197,11 @@ class FilterTable(ScrollView, can_focus=True):
     @property
     def sort_reverse(self) -> bool:
         return self._model.sort_reverse
+
+    @property
+    def warming(self) -> bool:
+        """Are the texts the `/` filter searches being made in a thread (a big table, `/` just opened)?"""
+        return self._warming
 
     @property
     def big(self) -> bool:
@@ -300,6 +306,8 @@ class FilterTable(ScrollView, can_focus=True):
             event.stop()
             if event.state is WorkerState.SUCCESS:
                 self._model.add_texts(event.worker.result)
+            if event.worker.is_finished:
+                self._warming = False
             return
         if event.worker.group != "filter-table-rows":
             return
@@ -379,14 +387,14 @@ class FilterTable(ScrollView, can_focus=True):
         for box in self.screen.query(FilterInput):
             if box.table_id in (None, self.id):
                 box.open(self)
-                self._warm_filter_texts()
+                if self.big:
+                    self._warming = True
+                    self.call_after_refresh(self._warm_filter_texts)  # the prompt first: the thread holds the GIL
                 return
 
     def _warm_filter_texts(self) -> None:
         """A big table makes the texts the filter searches in a thread while the operator types
         (the first keystroke would otherwise render every cell of every row on the UI thread)."""
-        if not self.big:
-            return
         model = self._model
         self.run_worker(model.texts_missing, name="filter-texts", group="filter-table-texts",
                         description="filter texts", thread=True, exclusive=True, exit_on_error=False)
