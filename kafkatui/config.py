@@ -508,8 +508,8 @@ def load_settings(
     if not isinstance(timeout, int | float) or not 0.5 <= timeout <= 60:
         raise ConfigError(f"bad config file {path}: connect_timeout must be 0.5-60 seconds, got {timeout!r}")
     share = data.get("refresh_share", DEFAULT_SHARE)
-    if not 0.05 <= share <= 1:
-        raise ConfigError(f"bad config file {path}: refresh_share must be 0.05-1, got {share!r}")
+    if not 0.01 <= share <= 1:
+        raise ConfigError(f"bad config file {path}: refresh_share must be 0.01-1, got {share!r}")
     refresh_s = _checked(path, refresh_where, lambda: parse_refresh(refresh_raw))
     color_where = None if args.get("color") or env.get("NO_COLOR") or env.get("KAFKATUI_COLOR") else "color"
     color = _checked(path, color_where, lambda: parse_color(str(color)))

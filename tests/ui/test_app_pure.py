@@ -12,6 +12,7 @@ import pytest
 from textual.theme import Theme
 
 from kafkatui.config import Settings
+from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.app import KafkaTuiApp
 from kafkatui.ui.messages import SourcePolled
@@ -215,6 +216,7 @@ async def test_a_refresh_that_costs_too_much_of_the_interval_slows_that_source_a
     header says why, instead of "took 3s"; three cheap refreshes in a row halve it back to 7 s.
     What counts is the process's CPU over the poll, not its wall time: a 3.2 s wait costs nothing."""
     app = make(frozen_state())
+    app.pace_policy = PacePolicy(share=0.25, min_cost_s=0.5)  # the rule at round numbers, not the defaults
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         header = app.screen.query_one(AppHeader)

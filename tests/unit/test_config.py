@@ -155,12 +155,12 @@ def test_right_types_still_load(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["refresh_share = 0\n", "refresh_share = 25\n", "refresh_share = nan\n"])
 def test_refresh_share_out_of_range_names_the_file(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(ConfigError, match=r"refresh_share must be 0\.05-1") as info:
+    with pytest.raises(ConfigError, match=r"refresh_share must be 0\.01-1") as info:
         load_settings({"bootstrap": "k:9092"}, env={}, path=path)
     assert str(path) in str(info.value)
 
 
-def test_refresh_share_defaults_to_a_quarter_and_can_be_set(tmp_path: Path) -> None:
-    assert load_settings({"bootstrap": "k:9092"}, env={}, path=tmp_path / "none.toml").refresh_share == 0.25
+def test_refresh_share_defaults_to_a_twentieth_and_can_be_set(tmp_path: Path) -> None:
+    assert load_settings({"bootstrap": "k:9092"}, env={}, path=tmp_path / "none.toml").refresh_share == 0.05
     path = write(tmp_path, "refresh_share = 0.5\n")
     assert load_settings({"bootstrap": "k:9092"}, env={}, path=path).refresh_share == 0.5

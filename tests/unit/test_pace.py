@@ -13,7 +13,7 @@ from kafkatui.refresh.pace import NORMAL, Pace, PacePolicy, PollCost, next_pace,
 from kafkatui.refresh.policy import PollResult, apply_poll, delay_on_activate
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 
-POLICY = PacePolicy()  # the defaults an operator gets: 25 %, 0.5 s floor, 8x / 60 s cap, 3 calm polls
+POLICY = PacePolicy(share=0.25, min_cost_s=0.5)  # the rule at round numbers (the defaults: their own test)
 
 
 def run(costs: list[PollCost | None], set_interval: float = 5.0, pace: Pace = NORMAL,
@@ -47,6 +47,18 @@ def test_the_stretch_is_capped_at_8x_and_60s() -> None:
         "refresh 5s→40s (kafka used 30.0s CPU)")
 
 
+def test_the_defaults_keep_a_10000_topic_refresh_near_idle_and_leave_a_healthy_one_alone() -> None:
+    """What an operator gets (issue 14: under 3 % of a core at idle): 5 % of the interval, 0.1 s
+    floor. A 30,000-partition refresh used 1.8 s of CPU (scale_ui): polled every 36 s, not every 5 s
+    (36 % of a core) or 8 s (the first default, 25 %); a 2,000-partition one (~0.05 s) is never
+    stretched, nor a 0.2 s one at 5 s."""
+    defaults = PacePolicy()
+    assert run([PollCost(1.8)], policy=defaults) == [36.0]
+    assert run([PollCost(0.05), PollCost(0.2), PollCost(0.25)], policy=defaults) == [5.0, 5.0, 5.0]
+    assert run([PollCost(0.3)], policy=defaults) == [6.0]
+    assert run([PollCost(0.09)], set_interval=1.0, policy=defaults) == [1.0]  # under the 0.1 s floor
+
+
 def test_short_polls_never_stretch_a_short_interval() -> None:
     """At 1 s the share rule alone would fire on a 0.3 s poll of a busy machine: min_cost_s."""
     assert run([PollCost(0.5), PollCost(0.3)], set_interval=1.0) == [1.0, 1.0]
@@ -59,8 +71,8 @@ def test_it_recovers_gradually_after_three_cheap_polls_per_halving() -> None:
     stretched = next_pace(NORMAL, 5.0, PollCost(9.0), POLICY, "kafka")
     assert stretched.interval_s == 36.0
     assert run([PollCost(0.1)] * 9, pace=stretched) == [36.0, 36.0, 18.0, 18.0, 18.0, 9.0, 9.0, 9.0, 5.0]
-    back = next_pace(next_pace(next_pace(Pace(10.0, "x"), 5.0, PollCost(0.1)), 5.0, PollCost(0.1)), 5.0,
-                     PollCost(0.1))
+    back = next_pace(next_pace(next_pace(Pace(10.0, "x"), 5.0, PollCost(0.1), POLICY), 5.0, PollCost(0.1), POLICY),
+                     5.0, PollCost(0.1), POLICY)
     assert back == NORMAL and pace_note(5.0, back) == ""
 
 
@@ -97,9 +109,9 @@ def cluster() -> ClusterSnapshot:
 
 def test_apply_poll_schedules_the_next_poll_at_the_stretched_interval() -> None:
     state, delay = apply_poll(AppState(refresh_s=5.0), PollResult(Source.CLUSTER, cluster(), None, 990.0, 993.2,
-                                                                  cpu_s=3.2), 1_000.0)
-    assert delay == 13.0 and state.poll_interval(Source.CLUSTER) == 13.0
-    assert state.pace[Source.CLUSTER].reason == "kafka used 3.2s CPU"
+                                                                  cpu_s=0.64), 1_000.0)
+    assert delay == 13.0 and state.poll_interval(Source.CLUSTER) == 13.0  # 0.64 s is 5 % of 12.8 s
+    assert state.pace[Source.CLUSTER].reason == "kafka used 0.6s CPU"
     assert state.poll_interval(Source.GROUPS) == 5.0  # paced per source
     # a view shown later keeps the stretched interval
     assert delay_on_activate(state.health[Source.CLUSTER], state.poll_interval(Source.CLUSTER), 994.0) == (
@@ -113,7 +125,7 @@ def test_apply_poll_paces_by_cpu_not_by_wall_time() -> None:
     waited = PollResult(Source.CLUSTER, cluster(), None, 990.0, 993.2, cpu_s=0.01)
     state, delay = apply_poll(AppState(refresh_s=5.0), waited, 1_000.0)
     assert delay == 5.0 and Source.CLUSTER not in state.pace
-    busy = replace(waited, cpu_s=3.2)
+    busy = replace(waited, cpu_s=0.64)
     assert apply_poll(AppState(refresh_s=5.0), busy, 1_000.0)[1] == 13.0
 
 
