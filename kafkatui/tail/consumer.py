@@ -41,7 +41,7 @@ from kafkatui.kafka.wire import Call, Fatal, metadata
 from kafkatui.tail import lenient as tail_lenient
 
 CLIENT_ID = "kafkatui-tail"
-FETCH_MAX_WAIT_MS = 50  # broker answers an idle fetch after this; new data answers at once
+FETCH_MAX_WAIT_MS = 500  # broker answers an idle fetch after this; new data answers at once (fetch_min_bytes 1)
 POLL_RECORDS = 1000
 CHECK_CRCS = importlib.util.find_spec("crc32c") is not None
 

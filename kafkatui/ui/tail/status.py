@@ -109,7 +109,7 @@ class TailHeader(Vertical):
 
     DEFAULT_CSS = """
     TailHeader { height: auto; }
-    TailHeader .tail-line { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TailHeader .tail-line { width: 1fr; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     TailHeader #tail-note { display: none; }
     TailHeader.-note #tail-note { display: block; }
     """
@@ -119,10 +119,12 @@ class TailHeader(Vertical):
         yield Static("", id="tail-status", classes="tail-line")
         yield Static("", id="tail-note", classes="tail-line")
 
+    # Each line is one row high and as wide as the screen (CSS above), whatever it says: no
+    # layout pass when its text changes (one per record would redraw the list's scrollbar).
     def show_title(self, title: Text) -> None:
-        update_static(self.query_one("#tail-title", Static), title)
+        update_static(self.query_one("#tail-title", Static), title, layout=False)
 
     def show_status(self, counters: Text, note: Text | None) -> None:
-        update_static(self.query_one("#tail-status", Static), counters)
+        update_static(self.query_one("#tail-status", Static), counters, layout=False)
         self.set_class(note is not None, "-note")
-        update_static(self.query_one("#tail-note", Static), note or Text())
+        update_static(self.query_one("#tail-note", Static), note or Text(), layout=False)

@@ -9,6 +9,15 @@ Line 0 is a sticky column header.
 Following: the cursor stays on the newest row and the list scrolls with it. Moving the
 cursor up (k, ↑, PgUp, g, Home) stops following and posts `FollowChanged(False)`; the
 screen then freezes the list. The screen resumes with `f`/space.
+
+Jump scroll (issue 14): a terminal has no cheap "scroll one line" here, since Textual redraws
+every line of a scrolled widget. So while following, a few new records land on the blank lines
+below the newest row, and only those lines (and the line the cursor left) are drawn. When the
+newest row would fall off the bottom, the list jumps: the newest row moves to the middle and
+the lower half is blank again. The operator sees the list fill down to the bottom, then jump
+up by half a page; the newest record is always on screen with the cursor on it. A batch bigger
+than the blank half (a flood) scrolls to the end as before, with the newest row at the bottom.
+Rows the buffer evicts from the top shift the scroll position with them, without a redraw.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -179,8 +188,57 @@ class TailTable(ScrollView, can_focus=True):
             rows.popleft()
             dropped += 1
         self._note_widths(records)
-        self.cursor = max(-1, self.cursor - dropped) if not self.following else len(rows) - 1
-        self._changed()
+        if not self.following:
+            self.cursor = max(-1, self.cursor - dropped)
+            self._changed()
+            return
+        old_cursor, self.cursor = self.cursor - dropped, len(rows) - 1
+        self._follow_appended(len(records), dropped, old_cursor)
+
+    def _follow_appended(self, added: int, dropped: int, old_cursor: int) -> None:
+        """Jump scroll (see the module docstring): redraw only the lines that changed."""
+        height = self.scrollable_content_region.height or self.size.height
+        page = height - 1  # rows on screen below the sticky header
+        rows = len(self._rows)
+        top = max(0, int(self.scroll_offset.y) - dropped)  # the same records stay on the same lines
+        if page < 2 or added > page // 2 or (dropped and top == 0):
+            self._changed()  # a flood, a tiny window, or the top rows left the screen: draw it all
+            return
+        if rows - 1 >= top + page:  # the newest row would fall off the bottom: jump by half a page
+            self._jump_to(max(0, rows - 1 - (page - 1) // 2), height)
+            return
+        self._set_top_quietly(top, height)
+        first = rows - added if old_cursor < 0 else min(old_cursor, rows - added)
+        first = max(first, top)  # from the line the cursor left down to the newest row
+        if first < rows:
+            self.refresh(Region(0, first - top + 1, self.size.width, rows - first))
+        self._refresh_columns_if_widened()
+
+    def _jump_to(self, top: int, height: int) -> None:
+        self.virtual_size = Size(self.size.width, max(len(self._rows) + 1, top + height))
+        # force: the scrollbar that allows scrolling appears only at the next layout
+        self.scroll_to(y=top, animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def _set_top_quietly(self, top: int, height: int) -> None:
+        """Keep the screen's content where it is without a full redraw: the virtual height keeps
+        the blank lines below the newest row, and an eviction moves the scroll position by as
+        many rows as it took off the top (no watcher: the lines on screen did not change). The
+        virtual height only grows here (a change is a layout pass that redraws every line); it
+        is at most the rows evicted since the last jump too high, and the next jump sets it."""
+        needed = max(len(self._rows) + 1, top + height)
+        if needed > self.virtual_size.height or self.virtual_size.width != self.size.width:
+            self.virtual_size = Size(self.size.width, needed)
+        if int(self.scroll_offset.y) != top:
+            self.set_reactive(ScrollView.scroll_y, float(top))
+            self.set_reactive(ScrollView.scroll_target_y, float(top))
+
+    def _refresh_columns_if_widened(self) -> None:
+        """A wider offset or partition changes every line's layout: draw them all."""
+        cols = self._columns
+        if cols is not None and (cols.partition, cols.offset) != (max(2, self._partition_digits),
+                                                                   max(6, self._offset_digits)):
+            self.refresh()
 
     def set_records(self, records: Iterable[TailRecord]) -> None:
         """Replace every row (filter change, resume, new start position)."""
@@ -210,7 +268,7 @@ class TailTable(ScrollView, can_focus=True):
 
     def _scroll_to_end(self) -> None:
         height = self.scrollable_content_region.height or self.size.height
-        self.scroll_to(y=max(0, len(self._rows) + 1 - height), animate=False, immediate=True)
+        self.scroll_to(y=max(0, len(self._rows) + 1 - height), animate=False, immediate=True, force=True)
 
     # ------------------------------------------------------------------ rendering
 

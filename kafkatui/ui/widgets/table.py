@@ -709,15 +709,17 @@ def _fixed_width(spec: Col) -> int:
     return max(spec.width or 0, cell_len(spec.label) + (1 if spec.sortable else 0))
 
 
-def update_static(widget: Static, content: Text | str) -> bool:
-    """`widget.update(content)` only when it differs, so an idle refresh writes no bytes."""
+def update_static(widget: Static, content: Text | str, *, layout: bool = True) -> bool:
+    """`widget.update(content)` only when it differs, so an idle refresh writes no bytes.
+    `layout=False` for a widget whose size the content cannot change (a fixed-size line): a
+    layout pass re-measures the whole screen and redraws every scrollbar on it."""
     old = widget.content
     if isinstance(old, Text) and isinstance(content, Text):
         if _same(old, content):
             return False
     elif isinstance(old, str) and isinstance(content, str) and old == content:
         return False
-    widget.update(content)
+    widget.update(content, layout=layout)
     return True
 
 
