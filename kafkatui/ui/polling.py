@@ -161,7 +161,9 @@ class PollingMixin:
         source = message.source
         self._in_flight.pop(source, None)
         self._slow_marked.discard(source)
-        first_answer = source is Source.CLUSTER and self._state.cluster is None
+        # The cluster's first answer, full or the header's light one, makes GROUPS (and the
+        # other sources that share its client) wanted (wanted_sources): the same test here.
+        first_answer = source is Source.CLUSTER and self._state.health[Source.CLUSTER].last_ok_at is None
         result = PollResult(source, message.snapshot, message.error, message.started_at, message.finished_at,
                             message.ahead, message.timed_out, message.poll_cpu_s)
         before, timeout = self._state.pace.get(source), self._state.request_timeout(source)
@@ -184,8 +186,8 @@ class PollingMixin:
                 delay = 0.0  # the view changed while a light poll ran: fetch its data now
         self._set_state(state)
         self._arm(source, delay)
-        if first_answer and self._state.cluster is not None:
-            self._rearm_all()  # the first answer makes GROUPS wanted (see wanted_sources)
+        if first_answer and self._state.health[Source.CLUSTER].last_ok_at is not None:
+            self._rearm_all()  # before, a first light answer (the groups view at start) never started groups
 
     def _trace_poll(self, message: SourcePolled, wall: float, cpu: float) -> None:
         """KAFKATUI_BENCH_TRACE: after the next frame, append this poll's UI-thread cost to the file."""

@@ -12,6 +12,7 @@ import pytest
 from textual.theme import Theme
 
 from kafkatui.config import Settings
+from kafkatui.model import ClusterHealth
 from kafkatui.refresh.pace import PacePolicy
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.ui.app import KafkaTuiApp
@@ -266,3 +267,28 @@ async def test_a_poll_that_ran_into_its_deadline_gets_a_longer_one_and_the_heade
             app.post_message(SourcePolled(Source.CLUSTER, cluster, None, start, start + 0.2, poll_cpu_s=0.05))
         await settle(pilot)
         assert app.state.request_timeout(Source.CLUSTER) == 4.0 and "timeout" not in header.status_text
+
+
+async def test_a_first_light_cluster_answer_starts_the_groups_polls(tmp_path) -> None:
+    """The groups view from the start: every cluster poll is the header's light one, so the
+    cluster's first answer leaves `state.cluster` unset. Groups must start anyway (they waited for
+    that answer, wanted_sources); they used to wait for a full snapshot that never came, and the
+    view said "Waiting for the first refresh…" for good (found at 10,000 topics by scale_ui).
+    A live app with nothing listening at its bootstrap: the light answer is posted by hand, and a
+    groups poll is seen as an attempt (it fails fast: connection refused)."""
+    settings = Settings(bootstrap=("127.0.0.1:1",), zookeeper=None, cluster_name="nowhere", refresh_s=1.0)
+    app = KafkaTuiApp(settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        groups = lambda: app.state.health[Source.GROUPS]  # noqa: E731
+        assert groups().failures == 0 and groups().last_ok_at is None  # not before the cluster answered
+        now = app.now()
+        health = ClusterHealth(fetched_at=now, duration_s=0.01, cluster_id="c", brokers=BROKERS, requests=1)
+        app.post_message(SourcePolled(Source.CLUSTER, health, None, now, now + 0.01, poll_cpu_s=0.001))
+        for _ in range(100):  # a groups poll is armed at once and fails within a connect attempt
+            await pilot.pause(0.05)
+            if groups().failures or groups().last_ok_at is not None:
+                break
+        assert app.state.cluster is None  # the light answer kept no snapshot
+        assert groups().failures or groups().last_ok_at is not None, "groups were never polled"
