@@ -218,10 +218,14 @@ def fold(state: AppState, source: Source, snapshot: object, ahead: Ahead | None 
     return replace(state, processes=snapshot)  # type: ignore[arg-type]
 
 
-def poll_cost(result: PollResult) -> PollCost | None:
+def poll_cost(result: PollResult, first: bool = False) -> PollCost | None:
     """What a poll cost the host, for pacing: the CPU it used (pace.py says why not its wall
-    time), or None when that is not known."""
-    return PollCost(max(0.0, result.cpu_s)) if result.cpu_s is not None else None
+    time), or None when that is not known. A source's `first` answer is a cold start (connecting,
+    the first scan of /proc): it says little about the next polls and never stretches the interval
+    (measured: a first processes poll used 0.6 s of CPU, the next ones 0.03 s)."""
+    if first or result.cpu_s is None:
+        return None
+    return PollCost(max(0.0, result.cpu_s))
 
 
 def poll_wait(result: PollResult) -> PollWait | None:
@@ -264,7 +268,8 @@ def apply_poll(state: AppState, result: PollResult, now: float,
     """
     source = result.source
     state = with_deadline(state, source, result, deadline)
-    paced = next_pace(state.pace.get(source, NORMAL), state.interval(source), poll_cost(result), pace,
+    first = state.health[source].last_ok_at is None
+    paced = next_pace(state.pace.get(source, NORMAL), state.interval(source), poll_cost(result, first), pace,
                       source.value)
     if paced != state.pace.get(source, NORMAL):
         state = replace(state, pace={**state.pace, source: paced})

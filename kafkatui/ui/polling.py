@@ -37,7 +37,7 @@ from kafkatui.refresh.policy import (
     mark_slow,
     wanted_sources,
 )
-from kafkatui.refresh.state import AppState, Source
+from kafkatui.refresh.state import KAFKA_SOURCES, AppState, Source
 from kafkatui.ui.messages import RequestDone, SourcePolled
 
 if TYPE_CHECKING:
@@ -150,7 +150,9 @@ class PollingMixin:
         timed_out = (finished - started >= (timeout_s or self.settings.connect_timeout_s)
                      and (error is not None or bool(getattr(snapshot, "errors", ()))))
         worker_cpu = time.thread_time() - cpu
-        poll_cpu = worker_cpu + max(0.0, self._hub.io_cpu_s() - io_cpu)  # a reconnect restarts the IO thread's count
+        poll_cpu = worker_cpu
+        if source in KAFKA_SOURCES:  # not ZooKeeper's or the processes' poll: they do not use that thread
+            poll_cpu += max(0.0, self._hub.io_cpu_s() - io_cpu)  # a reconnect restarts the IO thread's count
         self.post_message(SourcePolled(source, snapshot, error, started, finished, worker_cpu, ahead, timed_out,
                                        poll_cpu))
 

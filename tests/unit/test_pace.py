@@ -107,8 +107,20 @@ def cluster() -> ClusterSnapshot:
                            topics=())
 
 
+def answered() -> AppState:
+    """A state whose cluster has answered before: its next polls are paced."""
+    return AppState(refresh_s=5.0).with_health(Source.CLUSTER, SourceHealth(last_ok_at=980.0))
+
+
+def test_a_sources_first_answer_is_a_cold_start_and_never_stretches() -> None:
+    first = PollResult(Source.CLUSTER, cluster(), None, 990.0, 993.2, cpu_s=3.2)
+    state, delay = apply_poll(AppState(refresh_s=5.0), first, 1_000.0)
+    assert delay == 5.0 and Source.CLUSTER not in state.pace
+    assert apply_poll(state, first, 1_005.0)[1] == 40.0  # the second one counts (64 s, capped at 8x)
+
+
 def test_apply_poll_schedules_the_next_poll_at_the_stretched_interval() -> None:
-    state, delay = apply_poll(AppState(refresh_s=5.0), PollResult(Source.CLUSTER, cluster(), None, 990.0, 993.2,
+    state, delay = apply_poll(answered(), PollResult(Source.CLUSTER, cluster(), None, 990.0, 993.2,
                                                                   cpu_s=0.64), 1_000.0)
     assert delay == 13.0 and state.poll_interval(Source.CLUSTER) == 13.0  # 0.64 s is 5 % of 12.8 s
     assert state.pace[Source.CLUSTER].reason == "kafka used 0.6s CPU"
@@ -123,10 +135,10 @@ def test_apply_poll_paces_by_cpu_not_by_wall_time() -> None:
     not stretch the interval (it used to, up to 8x, so the app saw the hung broker later); the
     same wall time spent on the host's CPU does."""
     waited = PollResult(Source.CLUSTER, cluster(), None, 990.0, 993.2, cpu_s=0.01)
-    state, delay = apply_poll(AppState(refresh_s=5.0), waited, 1_000.0)
+    state, delay = apply_poll(answered(), waited, 1_000.0)
     assert delay == 5.0 and Source.CLUSTER not in state.pace
     busy = replace(waited, cpu_s=0.64)
-    assert apply_poll(AppState(refresh_s=5.0), busy, 1_000.0)[1] == 13.0
+    assert apply_poll(answered(), busy, 1_000.0)[1] == 13.0
 
 
 def test_apply_poll_a_timeout_backs_off_and_does_not_stretch_the_interval() -> None:
