@@ -84,7 +84,7 @@ def rule_calls_per_poll(monkeypatch: pytest.MonkeyPatch, groups: int) -> tuple[i
 
 
 def test_a_poll_re_evaluates_only_the_groups_that_moved(monkeypatch: pytest.MonkeyPatch) -> None:
-    small_moving, small_idle, small = rule_calls_per_poll(monkeypatch, 200)
+    small_moving, small_idle, _small = rule_calls_per_poll(monkeypatch, 200)
     big_moving, big_idle, big = rule_calls_per_poll(monkeypatch, 2_000)
     # the CHANGED groups' partitions (also in the poll after: their windows still hold the move), and
     # the lagging group 5 (its verdict changes with time): never all
