@@ -65,6 +65,7 @@ from kafkatui.kafka.source import KafkaSource  # noqa: E402
 from kafkatui.model import Group, GroupMember, GroupPartition, GroupsSnapshot, LagStatus, Partition, Topic  # noqa: E402
 from kafkatui.refresh.policy import fold, fold_ahead  # noqa: E402
 from kafkatui.refresh.state import Source  # noqa: E402
+from kafkatui.tablemodel import RowMemo  # noqa: E402
 from kafkatui.ui.widgets.table import FilterTable  # noqa: E402
 from tests.ui.fixtures import BROKERS, cluster_snapshot, frozen_app, frozen_state  # noqa: E402
 
@@ -185,6 +186,7 @@ def worker_polls(data: Data, runs: int, profile: str = "") -> dict[str, Any]:
     from kafkatui.ui.widgets.attention import AttentionPanel  # the overview's build, run as its worker does
 
     source, answer = offline_source()
+    memo: RowMemo = RowMemo()  # the panel's, kept between builds
     state = frozen_state(topic_rate_history={}, lag_trends={})
     out: dict[str, Any] = {}
     tick = 0
@@ -204,7 +206,7 @@ def worker_polls(data: Data, runs: int, profile: str = "") -> dict[str, Any]:
             c1 = time.thread_time()
             state = fold(fold(state, Source.CLUSTER, cluster), Source.GROUPS, gsnap)
             c2 = time.thread_time()
-            AttentionPanel._build((state.cluster, state.groups, state.lag_trends, state.controller))
+            AttentionPanel._build((state.cluster, state.groups, state.lag_trends, state.controller), memo)
             c3 = time.thread_time()
             if prof is not None:
                 prof.disable()

@@ -54,7 +54,8 @@ from kafkatui.health.rules import (
     partition_finding,
 )
 from kafkatui.kafka.lag import NOT_JUDGED, severity
-from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition
+from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition, Topic
+from kafkatui.tablemodel import RowMemo
 
 MAX_ROWS = 50
 """Rows shown at most; a screenful on a large terminal, and cheap to diff at every refresh."""
@@ -315,6 +316,11 @@ def _finding_row(f: Finding) -> AttentionRow:
 # --------------------------------------------------------------------------- the panel
 
 
+def _topic_findings(topic: Topic, min_isr: int | None) -> tuple[tuple[Partition, Finding], ...]:
+    """The topic's partitions that have a finding, with it (`rules.partition_finding`)."""
+    return tuple((p, f) for p in topic.partitions if (f := partition_finding(p, min_isr)) is not None)
+
+
 def build_attention(
     cluster: ClusterSnapshot | None,
     groups: GroupsSnapshot | None,
@@ -322,6 +328,7 @@ def build_attention(
     lag_trends: Mapping[str, Sequence[int]] | None = None,
     limit: int = MAX_ROWS,
     extra: Sequence[Finding] = (),
+    memo: RowMemo[tuple[tuple[Partition, Finding], ...]] | None = None,
 ) -> Attention:
     """Everything wrong in these snapshots, worst first, at most `limit` rows (see the module
     docstring). Either snapshot may be None (not fetched yet); the counts say so.
@@ -329,20 +336,24 @@ def build_attention(
     `lag_trends` is AppState.lag_trends (total lag per refresh, what the group detail draws);
     a group missing from it has no trend shown.
     `extra` are findings judged from history rather than these snapshots (the controller watch).
+    `memo` (kept by the caller between builds): each topic's partition findings, judged again only
+    for a topic that is not the same (or an equal) object with the same min.insync.replicas as at
+    the last build (issue 14: the Kafka source hands an unchanged topic on as the same object, so
+    an idle build judges no partition); None judges every partition.
     """
     trends = lag_trends or {}
     candidates: list[tuple[tuple, Level, Any]] = []  # (sort key, level, item)
     partitions: int | None = None
     if cluster is not None:
         partitions = 0
+        memo = memo if memo is not None else RowMemo()
+        memo.begin()
         for topic in cluster.topics:
-            min_isr = cluster.min_isr(topic.name)
-            for p in topic.partitions:
-                partitions += 1
-                found = partition_finding(p, min_isr)
-                if found is not None:
-                    level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
-                    candidates.append((_partition_key(p, level), level, (p, found)))
+            partitions += len(topic.partitions)
+            for p, found in memo.get(topic.name, topic, _topic_findings, cluster.min_isr(topic.name)):
+                level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
+                candidates.append((_partition_key(p, level), level, (p, found)))
+        memo.end()
     for f in (*other_findings(cluster, groups), *extra):
         candidates.append((_finding_key(f), _finding_level(f), f))
     groups_ok: int | None = None
