@@ -59,13 +59,13 @@ sys.path.insert(0, str(HERE.parent))
 from types import SimpleNamespace  # noqa: E402
 
 from kafkatui.config import Settings  # noqa: E402
+from kafkatui.health.attention import TopicFindings  # noqa: E402
 from kafkatui.kafka.fetch import GroupsFetch  # noqa: E402
 from kafkatui.kafka.lag_time import RoundResult  # noqa: E402
 from kafkatui.kafka.source import KafkaSource  # noqa: E402
 from kafkatui.model import Group, GroupMember, GroupPartition, GroupsSnapshot, LagStatus, Partition, Topic  # noqa: E402
 from kafkatui.refresh.policy import fold, fold_ahead  # noqa: E402
 from kafkatui.refresh.state import Source  # noqa: E402
-from kafkatui.tablemodel import RowMemo  # noqa: E402
 from kafkatui.ui.widgets.table import FilterTable  # noqa: E402
 from tests.ui.fixtures import BROKERS, cluster_snapshot, frozen_app, frozen_state  # noqa: E402
 
@@ -186,7 +186,7 @@ def worker_polls(data: Data, runs: int, profile: str = "") -> dict[str, Any]:
     from kafkatui.ui.widgets.attention import AttentionPanel  # the overview's build, run as its worker does
 
     source, answer = offline_source()
-    memo: RowMemo = RowMemo()  # the panel's, kept between builds
+    memo = TopicFindings()  # the panel's, kept between builds
     state = frozen_state(topic_rate_history={}, lag_trends={})
     out: dict[str, Any] = {}
     tick = 0

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kafkatui.health import attention
-from kafkatui.health.attention import MAX_ROWS, Attention, Kind, Level, build_attention, group_level
+from kafkatui.health.attention import MAX_ROWS, Attention, Kind, Level, TopicFindings, build_attention, group_level
 from kafkatui.model import (
     ClusterSnapshot,
     Group,
@@ -22,7 +22,6 @@ from kafkatui.model import (
     Partition,
     Topic,
 )
-from kafkatui.tablemodel import RowMemo
 
 NOW = 1_717_000_000.0
 
@@ -222,7 +221,7 @@ def test_a_build_judges_only_the_partitions_of_topics_that_changed(monkeypatch: 
     def second_build(count: int) -> tuple[int, Attention, ClusterSnapshot]:
         topics = [healthy(f"t{i:05d}", 3) for i in range(count)]
         topics[7] = urp("t00007", (1, 2))
-        memo: RowMemo = RowMemo()
+        memo = TopicFindings()
         build_attention(cluster(*topics), None, memo=memo)
         topics[1] = replace(topics[1], msgs_per_s=5.0)  # two topics changed (new objects), the rest as they were
         topics[7] = urp("t00007", (1,))
@@ -232,8 +231,9 @@ def test_a_build_judges_only_the_partitions_of_topics_that_changed(monkeypatch: 
         return calls[0], built, changed
 
     monkeypatch.setattr(attention, "partition_finding", counted)
-    small_calls, _small, _ = second_build(200)
+    small_calls, small, _ = second_build(200)
     big_calls, big, big_cluster = second_build(2_000)
     assert small_calls == big_calls == 6  # the changed topics' partitions, never all of them
     assert big.partitions == 6_000 and big.warning == 3
+    assert small.partitions == 600 and small.warning == 3
     assert big == build_attention(big_cluster, None)  # what judging every partition afresh says

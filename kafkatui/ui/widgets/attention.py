@@ -27,10 +27,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
 
-from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, build_attention
+from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, TopicFindings, build_attention
 from kafkatui.health.controller import controller_findings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
-from kafkatui.tablemodel import RowMemo, same_objects
+from kafkatui.tablemodel import same_objects
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.quiet import QuietStatic
@@ -70,7 +70,7 @@ class AttentionPanel(Vertical):
         self._inputs: tuple[object, ...] = ()  # the cluster, groups and lag history last built from
         self._attention: Attention | None = None  # the last one built
         self._state: AppState | None = None  # the last state shown (health, for the title)
-        self._memo: RowMemo = RowMemo()  # each topic's partition findings, between builds (build_attention)
+        self._memo = TopicFindings()  # each topic's partition findings, kept between builds
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Needs attention: waiting for the first refresh…", id="attention-title")
@@ -103,7 +103,7 @@ class AttentionPanel(Vertical):
                         description="Needs attention findings", exclusive=True, exit_on_error=False)
 
     @staticmethod
-    def _build(inputs: tuple[Any, ...], memo: RowMemo | None = None) -> tuple[tuple[object, ...], Attention]:
+    def _build(inputs: tuple[Any, ...], memo: TopicFindings | None = None) -> tuple[tuple[object, ...], Attention]:
         """Thread: the findings of these snapshots, with the inputs they came from. Two builds may
         overlap (an exclusive worker is not stopped): the memo then only judges a topic again."""
         cluster, groups, lag_trends, controller = inputs
