@@ -35,6 +35,9 @@ and `model.warm`, as `refresh.hub.poll_source` runs it), and `attention` is the 
 attention" build (`AttentionPanel._build`: `build_attention` over both snapshots). Two kinds: `idle`
 (no offset moves) and `moving` (2 % of the groups and the big group commit, every topic is written to, each poll).
 CPU ms per poll of the calling thread (`thread_time`), median of `--runs` polls after a warm-up.
+Python's full garbage collection over the ~320,000 objects it tracks at this size (`full_gc_ms`, also
+reported) lands in whichever step happens to allocate past its threshold, so each step is measured
+after a `gc.collect()` and compares its own work.
 
     python bench/bench_views_ui.py [--topics 10000] [--groups 5000] [--runs 5] [--views ...] [--out FILE]
     python bench/bench_views_ui.py --workers [--runs 5] [--out FILE]
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -59,7 +63,6 @@ sys.path.insert(0, str(HERE.parent))
 from types import SimpleNamespace  # noqa: E402
 
 from kafkatui.config import Settings  # noqa: E402
-from kafkatui.health.attention import TopicFindings  # noqa: E402
 from kafkatui.kafka.fetch import GroupsFetch  # noqa: E402
 from kafkatui.kafka.lag_time import RoundResult  # noqa: E402
 from kafkatui.kafka.source import KafkaSource  # noqa: E402
@@ -77,6 +80,10 @@ try:
     from kafkatui.kafka.convert import keep_unchanged_groups
 except ImportError:  # pragma: no cover
     keep_unchanged_groups = None
+try:  # the attention panel's memo of partition findings, since issue 14's worker CPU step
+    from kafkatui.health.attention import TopicFindings
+except ImportError:  # pragma: no cover
+    TopicFindings = None
 try:  # what the poll's worker thread does since issue 14 (refresh.hub.poll_source), off the UI thread
     from kafkatui.model import warm
 except ImportError:  # pragma: no cover
@@ -186,12 +193,12 @@ def worker_polls(data: Data, runs: int, profile: str = "") -> dict[str, Any]:
     from kafkatui.ui.widgets.attention import AttentionPanel  # the overview's build, run as its worker does
 
     source, answer = offline_source()
-    memo = TopicFindings()  # the panel's, kept between builds
+    memo = TopicFindings() if TopicFindings is not None else None  # the panel's, kept between builds
     state = frozen_state(topic_rate_history={}, lag_trends={})
     out: dict[str, Any] = {}
     tick = 0
     for kind in ("idle", "moving"):
-        groups_ms, attention_ms = [], []
+        groups_ms, attention_ms, gc_ms = [], [], []
         for n in range(HISTORY_SETTLES + runs):
             tick += kind == "moving"
             answer[:] = [groups_fetch(data, tick)]  # the requests' answers: not measured
@@ -201,22 +208,28 @@ def worker_polls(data: Data, runs: int, profile: str = "") -> dict[str, Any]:
                 import cProfile
                 prof = cProfile.Profile()
                 prof.enable()
+            g0 = time.thread_time()
+            gc.collect()  # see the docstring: each step measured without a full collection of earlier garbage
             c0 = time.thread_time()
             gsnap = warm(source.groups())
             c1 = time.thread_time()
             state = fold(fold(state, Source.CLUSTER, cluster), Source.GROUPS, gsnap)
+            gc.collect()
             c2 = time.thread_time()
-            AttentionPanel._build((state.cluster, state.groups, state.lag_trends, state.controller), memo)
+            AttentionPanel._build((state.cluster, state.groups, state.lag_trends, state.controller),
+                                  *([memo] if memo is not None else []))
             c3 = time.thread_time()
             if prof is not None:
                 prof.disable()
                 import pstats
                 pstats.Stats(prof).sort_stats(profile).print_stats(25)
             if n >= HISTORY_SETTLES:
+                gc_ms.append((c0 - g0) * 1000)
                 groups_ms.append((c1 - c0) * 1000)
                 attention_ms.append((c3 - c2) * 1000)
         out[kind] = {"groups_poll_cpu_ms": round(statistics.median(groups_ms), 1),
-                     "attention_cpu_ms": round(statistics.median(attention_ms), 1)}
+                     "attention_cpu_ms": round(statistics.median(attention_ms), 1),
+                     "full_gc_ms": round(statistics.median(gc_ms), 1)}
         print(f"{kind:>7}: " + "  ".join(f"{k}={v}" for k, v in out[kind].items()), flush=True)
     return out
 

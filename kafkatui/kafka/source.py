@@ -512,11 +512,10 @@ class KafkaSource:
                     coordinator=coordinator,
                     lag_seconds=lag_s,
                     lag_time_note=lag_note,
+                    catch_up=estimate,  # the last poll's, which a repeated sample cannot change; or None:
                 )
             )
-            if estimate is not None:  # the last poll's, which a repeated sample cannot change
-                groups[-1] = replace(groups[-1], catch_up=estimate)
-            else:
+            if estimate is None:  # estimated from the lag windows
                 groups[-1] = replace(groups[-1], catch_up=catch_up(groups[-1].total_lag,
                                                                    window_rates(self._lag.windows(group_id))))
         self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
