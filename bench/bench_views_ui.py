@@ -27,14 +27,29 @@ ms over all of it (the commit and repaint included; the work in thread workers i
 No cluster is needed; nothing here is a test (the counts that guard it are in
 tests/ui/test_table_scale.py and tests/ui/test_views_scale.py).
 
+`--workers` measures instead the CPU of the two poll workers the overview keeps busy, over the same
+data, poll after poll (issue 14: 9.2 s per 30 s at this size in the real app): `groups_poll` is
+`KafkaSource.groups` from a synthetic `GroupsFetch` (the requests' answers, so no cluster: the
+conversion, the lag windows and verdicts, the lag in time, the catch-up estimate, `keep_unchanged_groups`
+and `model.warm`, as `refresh.hub.poll_source` runs it), and `attention` is the overview's "Needs
+attention" build (`AttentionPanel._build`: `build_attention` over both snapshots). Two kinds: `idle`
+(no offset moves) and `moving` (2 % of the groups and the big group commit, every topic is written to, each poll).
+CPU ms per poll of the calling thread (`thread_time`), median of `--runs` polls after a warm-up.
+Python's full garbage collection over the ~320,000 objects it tracks at this size (`full_gc_ms`, also
+reported) lands in whichever step happens to allocate past its threshold, so each step is measured
+after a `gc.collect()` and compares its own work.
+
     python bench/bench_views_ui.py [--topics 10000] [--groups 5000] [--runs 5] [--views ...] [--out FILE]
+    python bench/bench_views_ui.py --workers [--runs 5] [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -45,6 +60,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from types import SimpleNamespace  # noqa: E402
+
+from kafkatui.config import Settings  # noqa: E402
+from kafkatui.kafka.fetch import GroupsFetch  # noqa: E402
+from kafkatui.kafka.lag_time import RoundResult  # noqa: E402
+from kafkatui.kafka.source import KafkaSource  # noqa: E402
 from kafkatui.model import Group, GroupMember, GroupPartition, GroupsSnapshot, LagStatus, Partition, Topic  # noqa: E402
 from kafkatui.refresh.policy import fold, fold_ahead  # noqa: E402
 from kafkatui.refresh.state import Source  # noqa: E402
@@ -59,6 +80,10 @@ try:
     from kafkatui.kafka.convert import keep_unchanged_groups
 except ImportError:  # pragma: no cover
     keep_unchanged_groups = None
+try:  # the attention panel's memo of partition findings, since issue 14's worker CPU step
+    from kafkatui.health.attention import TopicFindings
+except ImportError:  # pragma: no cover
+    TopicFindings = None
 try:  # what the poll's worker thread does since issue 14 (refresh.hub.poll_source), off the UI thread
     from kafkatui.model import warm
 except ImportError:  # pragma: no cover
@@ -118,6 +143,95 @@ class Data:
             groups = list(keep_unchanged_groups(self._last_groups, groups))
             self._last_groups = {g.id: g for g in groups}
         return warm(GroupsSnapshot(fetched_at=1_717_000_000.0, duration_s=0.1, groups=tuple(groups)))
+
+
+def groups_fetch(data: Data, tick: int) -> GroupsFetch:
+    """What `fetch_groups` would answer for `Data`'s groups: each group on 3 partitions of one topic,
+    one member holding them, caught up (lag 0, as bench_scale_ui's groups); every 50th group without
+    members and 5 behind on each partition (PENDING, then STOP), and the big group 5 behind on each of
+    its partitions. `tick` moves the offsets of every 50th group (from the 25th: 2 %) and of the big group."""
+    listed: dict[str, tuple[int, Any]] = {}
+    described: dict[str, Any] = {}
+    committed: dict[str, dict[tuple[str, int], int | None]] = {}
+    latest: dict[tuple[str, int], int] = {}
+    for i in range(data.groups):
+        gid, topic = f"group-{i:05d}", f"topic-{(i * 2) % data.topics:05d}"
+        moved = tick if i % 50 == 25 else 0
+        listed[gid] = (1 + i % 3, SimpleNamespace(group_state="Stable", protocol_type="consumer"))
+        assignment = SimpleNamespace(assigned_partitions=[SimpleNamespace(topic=topic, partitions=[0, 1, 2])])
+        members = [] if i % 50 == 3 else [SimpleNamespace(member_id=f"consumer-{i}-1", client_id=f"client-{i}",
+                                                           client_host="/127.0.0.1", member_assignment=assignment)]
+        described[gid] = SimpleNamespace(group_state="Stable" if members else "Empty", protocol_type="consumer",
+                                         protocol_data="range", members=members)
+        behind = 5 if i % 50 == 3 else 0
+        committed[gid] = {(topic, p): 1_000 + i + moved for p in range(3)}
+        latest.update({(topic, p): 1_000 + i + moved + behind for p in range(3)})
+    big = {(BIG_TOPIC, p): p + tick for p in range(min(data.big_group, data.big_topic))}
+    listed[BIG_GROUP] = (1, SimpleNamespace(group_state="Stable", protocol_type="consumer"))
+    described[BIG_GROUP] = SimpleNamespace(group_state="Stable", protocol_type="consumer", protocol_data="range",
+                                           members=[])
+    committed[BIG_GROUP] = dict(big)
+    latest.update({k: v + 5 for k, v in big.items()})
+    return GroupsFetch(listed, described, committed, latest, [], {})
+
+
+def offline_source() -> tuple[KafkaSource, list[GroupsFetch]]:
+    """A KafkaSource whose groups requests are answered by `answer[0]` (no cluster; the lag-in-time
+    round finds no timestamps); set `answer[0]` before each poll."""
+    source = KafkaSource(Settings())
+    answer: list[GroupsFetch] = []
+
+    def call(what: str, coro: Any, timing: dict[str, float], timeout_s: float | None = None) -> tuple[Any, int]:
+        return (RoundResult() if what == "lag in time" else answer[0]), 0
+
+    source._call = call  # type: ignore[method-assign]
+    return source, answer
+
+
+def worker_polls(data: Data, runs: int, profile: str = "") -> dict[str, Any]:
+    """CPU ms per poll of the groups poll and of the attention build (see the docstring)."""
+    from kafkatui.ui.widgets.attention import AttentionPanel  # the overview's build, run as its worker does
+
+    source, answer = offline_source()
+    memo = TopicFindings() if TopicFindings is not None else None  # the panel's, kept between builds
+    state = frozen_state(topic_rate_history={}, lag_trends={})
+    out: dict[str, Any] = {}
+    tick = 0
+    for kind in ("idle", "moving"):
+        groups_ms, attention_ms, gc_ms = [], [], []
+        for n in range(HISTORY_SETTLES + runs):
+            tick += kind == "moving"
+            answer[:] = [groups_fetch(data, tick)]  # the requests' answers: not measured
+            cluster = data.cluster(float(tick))
+            prof = None
+            if profile and n == HISTORY_SETTLES + runs - 1 and kind == "idle":
+                import cProfile
+                prof = cProfile.Profile()
+                prof.enable()
+            g0 = time.thread_time()
+            gc.collect()  # see the docstring: each step measured without a full collection of earlier garbage
+            c0 = time.thread_time()
+            gsnap = warm(source.groups())
+            c1 = time.thread_time()
+            state = fold(fold(state, Source.CLUSTER, cluster), Source.GROUPS, gsnap)
+            gc.collect()
+            c2 = time.thread_time()
+            AttentionPanel._build((state.cluster, state.groups, state.lag_trends, state.controller),
+                                  *([memo] if memo is not None else []))
+            c3 = time.thread_time()
+            if prof is not None:
+                prof.disable()
+                import pstats
+                pstats.Stats(prof).sort_stats(profile).print_stats(25)
+            if n >= HISTORY_SETTLES:
+                gc_ms.append((c0 - g0) * 1000)
+                groups_ms.append((c1 - c0) * 1000)
+                attention_ms.append((c3 - c2) * 1000)
+        out[kind] = {"groups_poll_cpu_ms": round(statistics.median(groups_ms), 1),
+                     "attention_cpu_ms": round(statistics.median(attention_ms), 1),
+                     "full_gc_ms": round(statistics.median(gc_ms), 1)}
+        print(f"{kind:>7}: " + "  ".join(f"{k}={v}" for k, v in out[kind].items()), flush=True)
+    return out
 
 
 def preparing(app: Any) -> bool:
@@ -247,9 +361,21 @@ def main() -> int:
     parser.add_argument("--big-group", type=int, default=3_000, help="partitions of the group the detail opens")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--views", default=",".join(VIEWS))
-    parser.add_argument("--out", default=str(HERE / "out" / "views_ui.json"))
+    parser.add_argument("--workers", action="store_true", help="the poll workers' CPU instead of the views")
+    parser.add_argument("--out", default="")
     args = parser.parse_args()
     data = Data(args.topics, args.groups, args.big_topic, args.big_group)
+    if args.workers:
+        loads = [round(x, 2) for x in os.getloadavg()]
+        print(f"load average before: {loads}", flush=True)
+        found = {"topics": args.topics + 1, "partitions": args.topics * 3 + args.big_topic,
+                 "groups": args.groups + 1, "runs": args.runs, "load_before": loads, **worker_polls(data, args.runs)}
+        found["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        print(f"load average after: {found['load_after']}", flush=True)
+        out = Path(args.out or HERE / "out" / "workers.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(found, indent=2) + "\n")
+        return 0
     results: dict[str, Any] = {
         "size": f"{SIZE[0]}x{SIZE[1]}", "runs": args.runs, "topics": args.topics + 1,
         "partitions": args.topics * 3 + args.big_topic, "groups": args.groups + 1,
@@ -261,8 +387,9 @@ def main() -> int:
         print(f"{view:>13}: " + "  ".join(f"{k}={v}" for k, v in brief.items()), flush=True)
         shown = {k: v["on_screen_ms_median"] for k, v in row.items() if isinstance(v, dict) and k != "baseline"}
         print(f"{'on screen ms':>13}: " + "  ".join(f"{k}={v}" for k, v in shown.items()), flush=True)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    out = Path(args.out or HERE / "out" / "views_ui.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 

@@ -54,7 +54,7 @@ from kafkatui.health.rules import (
     partition_finding,
 )
 from kafkatui.kafka.lag import NOT_JUDGED, severity
-from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition
+from kafkatui.model import ClusterSnapshot, Group, GroupsSnapshot, LagStatus, Partition, Topic
 
 MAX_ROWS = 50
 """Rows shown at most; a screenful on a large terminal, and cheap to diff at every refresh."""
@@ -315,6 +315,41 @@ def _finding_row(f: Finding) -> AttentionRow:
 # --------------------------------------------------------------------------- the panel
 
 
+class TopicFindings:
+    """Each topic's partition findings (`rules.partition_finding`), kept between builds.
+
+    Why (issue 14): at 30,000 partitions, judging every partition at every build was a quarter of
+    the overview's worker CPU, although the Kafka source hands an unchanged topic on as the same
+    object (`kafka_convert.keep_unchanged`). A topic that is the same object, with the same
+    min.insync.replicas, as at the last build keeps its findings: exact, since the rule reads
+    nothing else. Identity only (no equality fallback, unlike tablemodel.RowMemo): a changed topic
+    is judged at once, not compared first. Bounded to the last build's topics. Two builds may
+    overlap (the panel's thread worker is not stopped when overtaken): each reads the dict the
+    other left whole and stores a new one, so the worst case is a topic judged again.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[Topic, int | None, tuple[tuple[Partition, Finding], ...]]] = {}
+        self.judged = 0  # topics judged by the last `judge` (for tests and benchmarks)
+
+    def judge(self, cluster: ClusterSnapshot) -> list[tuple[Partition, Finding]]:
+        """Every partition of the cluster that has a finding, with it, in topic order."""
+        last, kept = self._last, {}
+        out: list[tuple[Partition, Finding]] = []
+        judged = 0
+        for topic in cluster.topics:
+            min_isr = cluster.min_isr(topic.name)
+            entry = last.get(topic.name)
+            if entry is None or entry[0] is not topic or entry[1] != min_isr:
+                found = tuple((p, f) for p in topic.partitions if (f := partition_finding(p, min_isr)) is not None)
+                entry = (topic, min_isr, found)
+                judged += 1
+            kept[topic.name] = entry
+            out.extend(entry[2])
+        self._last, self.judged = kept, judged
+        return out
+
+
 def build_attention(
     cluster: ClusterSnapshot | None,
     groups: GroupsSnapshot | None,
@@ -322,6 +357,7 @@ def build_attention(
     lag_trends: Mapping[str, Sequence[int]] | None = None,
     limit: int = MAX_ROWS,
     extra: Sequence[Finding] = (),
+    memo: TopicFindings | None = None,
 ) -> Attention:
     """Everything wrong in these snapshots, worst first, at most `limit` rows (see the module
     docstring). Either snapshot may be None (not fetched yet); the counts say so.
@@ -329,20 +365,18 @@ def build_attention(
     `lag_trends` is AppState.lag_trends (total lag per refresh, what the group detail draws);
     a group missing from it has no trend shown.
     `extra` are findings judged from history rather than these snapshots (the controller watch).
+    `memo` (kept by the caller between builds, see `TopicFindings`); None judges every partition.
     """
     trends = lag_trends or {}
     candidates: list[tuple[tuple, Level, Any]] = []  # (sort key, level, item)
     partitions: int | None = None
     if cluster is not None:
         partitions = 0
-        for topic in cluster.topics:
-            min_isr = cluster.min_isr(topic.name)
-            for p in topic.partitions:
-                partitions += 1
-                found = partition_finding(p, min_isr)
-                if found is not None:
-                    level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
-                    candidates.append((_partition_key(p, level), level, (p, found)))
+        memo = memo if memo is not None else TopicFindings()
+        for p, found in memo.judge(cluster):
+            level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
+            candidates.append((_partition_key(p, level), level, (p, found)))
+        partitions = cluster.partitions
     for f in (*other_findings(cluster, groups), *extra):
         candidates.append((_finding_key(f), _finding_level(f), f))
     groups_ok: int | None = None

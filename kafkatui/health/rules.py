@@ -155,6 +155,8 @@ def _ids(ids: Iterable[int]) -> str:
 def partition_finding(p: Partition, min_isr: int | None) -> Finding | None:
     """The worst availability condition of one partition, or None when it is healthy.
     `min_isr` is the topic's effective min.insync.replicas, None when not known yet."""
+    if len(p.isr) >= len(p.replicas) and not p.offline:
+        return None  # fully replicated with a live leader (so at least min ISR): healthy, no text built
     subject = f"{p.topic} {p.partition}"
     where = {"topic": p.topic, "partition": p.partition}
     rf, isr = len(p.replicas), len(p.isr)
@@ -500,6 +502,9 @@ def log_starts(cluster: ClusterSnapshot) -> dict[tuple[str, int], int | None]:
 
 def committed_below_start(earliest: Mapping[tuple[str, int], int | None], g: Group) -> Finding | None:
     """A group whose committed offsets are below their partitions' log start offsets."""
+    if not any(gp.committed is not None and gp.committed < (earliest.get((gp.topic, gp.partition)) or 0)
+               for gp in g.partitions):
+        return None  # the common case, without sorting (every group, at every build)
     below = []
     for gp in sorted(g.partitions, key=lambda p: (p.topic, p.partition)):
         start = earliest.get((gp.topic, gp.partition))

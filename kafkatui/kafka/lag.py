@@ -307,6 +307,7 @@ class _PartitionHistory:
     samples: deque[LagSample]
     stuck_since: float | None = None
     progress_seen: bool = False  # the committed offset was seen to move, or the lag at 0
+    same: int = 0  # trailing samples with the newest one's offsets: the whole window when >= len(samples)
 
     def add(self, sample: LagSample) -> None:
         prev = self.samples[-1] if self.samples else None
@@ -318,7 +319,19 @@ class _PartitionHistory:
             last = next((s for s in reversed(self.samples) if s.lag is not None), None)
             moved = last is not None and last.committed != sample.committed
             self.progress_seen = self.progress_seen or sample.lag == 0 or moved
+        same = prev is not None and prev.committed == sample.committed and prev.latest == sample.latest
+        self.same = self.same + 1 if same else 1
         self.samples.append(sample)
+
+    @property
+    def settled(self) -> bool:
+        """Its verdict cannot change while its offsets stay as they are: every sample of the window
+        has the same offsets, the log end offset is known, and the lag is 0 or nothing is committed
+        (OK, or UNKNOWN; see `LagTracker.repeat`)."""
+        if not self.samples or self.same < len(self.samples):
+            return False
+        newest = self.samples[-1]
+        return newest.latest is not None and (newest.committed is None or newest.committed < 0 or newest.lag == 0)
 
 
 @dataclass
@@ -327,9 +340,22 @@ class _GroupHistory:
     last_seen: float = 0.0
     partitions: dict[PartitionKey, _PartitionHistory] = field(default_factory=dict)
     totals: deque[int] = field(init=False)
+    settled: bool = False  # every partition `settled` at the last record
+    repeats: deque[float] = field(init=False)  # times of `LagTracker.repeat` not applied to the windows yet
 
     def __post_init__(self) -> None:
         self.totals = deque(maxlen=self.window)
+        self.repeats = deque(maxlen=self.window)  # older ones would scroll out of every window anyway
+
+    def catch_up(self) -> None:
+        """Apply the pending repeats: each partition's newest offsets again at each repeat's time,
+        exactly as `LagTracker.record` would have added them."""
+        for at in self.repeats:
+            for part in self.partitions.values():
+                newest = part.samples[-1]
+                part.add(LagSample(at, newest.committed, newest.latest))
+            self.totals.append(self.totals[-1] if self.totals else 0)
+        self.repeats.clear()
 
 
 class LagTracker:
@@ -357,11 +383,12 @@ class LagTracker:
 
     def record(self, group_id: str, at: float, partitions: Iterable[PartitionOffsets]) -> None:
         """Add one refresh's offsets for a group; `partitions` is its complete current set."""
-        history = self._groups.get(group_id) or _GroupHistory(self.window)
+        history = self._history(group_id) or _GroupHistory(self.window)
         self._groups[group_id] = history
         history.last_seen = at
         seen: dict[PartitionKey, _PartitionHistory] = {}
         total = 0
+        settled = True
         for topic, partition, committed, latest in partitions:
             key = (topic, partition)
             part = history.partitions.get(key) or _PartitionHistory(deque(maxlen=self.window))
@@ -369,8 +396,35 @@ class LagTracker:
             part.add(sample)
             total += sample.lag or 0
             seen[key] = part
+            settled = settled and part.settled
         history.partitions = seen
         history.totals.append(total)
+        history.settled = settled
+
+    def repeat(self, group_id: str, at: float) -> bool:
+        """Record at `at` the same offsets as the group's last `record`, if its verdict cannot
+        change by it; True when done (its verdict, window rates and total lag are then what they
+        were), False when the caller must `record` and `evaluate` it.
+
+        Why (issue 14): at 5,000 groups, recording and judging every partition at every poll was
+        half of the groups poll's CPU, although most groups' offsets do not move. A settled group
+        (every window one repeated sample with lag 0 or nothing committed: OK or UNKNOWN, whatever
+        the time) costs O(1) here; the samples are added when anything reads or records the group
+        (`_GroupHistory.catch_up`), so every window and rule still sees every poll. The caller
+        must only call this with the exact offsets of the last record."""
+        history = self._groups.get(group_id)
+        if history is None or not history.settled:
+            return False
+        history.last_seen = at
+        history.repeats.append(at)
+        return True
+
+    def _history(self, group_id: str) -> _GroupHistory | None:
+        """The group's history with its pending repeats applied."""
+        history = self._groups.get(group_id)
+        if history is not None and history.repeats:
+            history.catch_up()
+        return history
 
     def expire(self, now: float) -> list[str]:
         """Forget groups not recorded for `forget_after_s` (deleted, or no longer listed);
@@ -384,7 +438,7 @@ class LagTracker:
     def evaluate(self, group_id: str, has_members: Members, now: float) -> Verdict:
         """The group's status now; UNKNOWN when it has never been recorded. `has_members` as
         for `evaluate_group`: the assigned partitions, or a bool for all of them."""
-        history = self._groups.get(group_id)
+        history = self._history(group_id)
         if history is None:
             return LagStatus.UNKNOWN, "no samples yet"
         samples = {k: list(p.samples) for k, p in history.partitions.items()}
@@ -397,17 +451,17 @@ class LagTracker:
 
     def windows(self, group_id: str) -> dict[PartitionKey, list[LagSample]]:
         """Every partition's window, oldest first (the catch-up rates of kafka_catch_up)."""
-        history = self._groups.get(group_id)
+        history = self._history(group_id)
         return {k: list(p.samples) for k, p in history.partitions.items()} if history else {}
 
     def trend(self, group_id: str) -> list[int]:
         """Total lag of the group at each recorded refresh, oldest first (for a sparkline)."""
-        history = self._groups.get(group_id)
+        history = self._history(group_id)
         return list(history.totals) if history else []
 
     def samples(self, group_id: str, topic: str, partition: int) -> list[LagSample]:
         """The window kept for one partition, oldest first."""
-        history = self._groups.get(group_id)
+        history = self._history(group_id)
         part = history.partitions.get((topic, partition)) if history else None
         return list(part.samples) if part else []
 

@@ -100,6 +100,7 @@ from kafkatui.model import (
     ClusterSnapshot,
     ConfigSnapshot,
     Group,
+    GroupMember,
     GroupPartition,
     GroupsSnapshot,
     LagStatus,
@@ -176,6 +177,7 @@ class KafkaSource:
         self._broker_configs_denied: tuple[str, ...] = ()
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
         self._groups: dict[str, Group] = {}  # the last poll's groups, touched by groups() only
+        self._group_parts: dict[str, tuple[GroupPartition, ...]] = {}  # their offsets as fetched, ditto
         # the encoded ListOffsets requests, kept while each leader's partitions stay the same
         self._offset_requests = OffsetRequests()
         self._group_offset_requests = OffsetRequests()
@@ -462,21 +464,32 @@ class KafkaSource:
         now = time.monotonic()
         groups: list[Group] = []
         parts_of: dict[str, tuple[GroupPartition, ...]] = {}
+        members_of: dict[str, tuple[GroupMember, ...]] = {}
         for group_id in fetched.listed:
             desc = fetched.described.get(group_id)
-            members = members_from_description(desc) if desc is not None else ()
+            members_of[group_id] = members = members_from_description(desc) if desc is not None else ()
             parts_of[group_id] = group_partitions(members, fetched.committed.get(group_id, {}), fetched.latest)
         errors = list(fetched.errors)
         lag_time_requests = self._lag_time_round(parts_of, now, timing, errors, timeout_s)
         now_ms = int(time.time() * 1000)
+        last_parts = self._group_parts
+        self._group_parts = {g: parts for g, parts in parts_of.items() if g not in fetched.denied}
         for group_id, (coordinator, listed_group) in sorted(fetched.listed.items()):
             desc = fetched.described.get(group_id)
             not_authorized = group_id in fetched.denied
-            members = members_from_description(desc) if desc is not None else ()
-            partitions, lag_s, lag_note = with_lag_time(self._lag_time, group_id, parts_of[group_id], now_ms)
-            self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions
-                                             if p.exists is not False))  # a deleted topic has no lag to judge
-            status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
+            members = members_of[group_id]
+            old = self._groups.get(group_id)
+            if old is not None and self._unchanged(old, last_parts.get(group_id), parts_of[group_id], now):
+                # offsets as at the last poll and a verdict that cannot change by it (LagTracker.repeat):
+                # the last poll's lag evaluation, lag in time and catch-up stand (issue 14)
+                partitions, lag_s, lag_note = old.partitions, old.lag_seconds, old.lag_time_note
+                status, reason, estimate = old.status, old.status_reason, old.catch_up
+            else:
+                partitions, lag_s, lag_note = with_lag_time(self._lag_time, group_id, parts_of[group_id], now_ms)
+                self._lag.record(group_id, now, ((p.topic, p.partition, p.committed, p.latest) for p in partitions
+                                                 if p.exists is not False))  # a deleted topic has no lag to judge
+                status, reason = self._lag.evaluate(group_id, consuming(members), now)  # per partition
+                estimate = None
             if not_authorized:
                 status, reason = LagStatus.UNKNOWN, f"{NOT_AUTHORIZED}: this principal may not describe the group"
             if desc is not None:  # from DescribeGroups, or ConsumerGroupDescribe for a KIP-848 group
@@ -499,10 +512,12 @@ class KafkaSource:
                     coordinator=coordinator,
                     lag_seconds=lag_s,
                     lag_time_note=lag_note,
+                    catch_up=estimate,  # the last poll's, which a repeated sample cannot change; or None:
                 )
             )
-            groups[-1] = replace(groups[-1], catch_up=catch_up(groups[-1].total_lag,
-                                                               window_rates(self._lag.windows(group_id))))
+            if estimate is None:  # estimated from the lag windows
+                groups[-1] = replace(groups[-1], catch_up=catch_up(groups[-1].total_lag,
+                                                                   window_rates(self._lag.windows(group_id))))
         self._lag.expire(now)  # once per refresh: groups gone for a while are forgotten
         kept = keep_unchanged_groups(self._groups, groups)  # unchanged: the last poll's object
         self._groups = {g.id: g for g in kept}
@@ -518,6 +533,17 @@ class KafkaSource:
             timing=timing,
             lag_time_requests=lag_time_requests,
         )
+
+    def _unchanged(self, old: Group, last: tuple[GroupPartition, ...] | None, parts: tuple[GroupPartition, ...],
+                   now: float) -> bool:
+        """Whether the group's lag evaluation, lag in time and catch-up of the last poll (`old`) stand:
+        the same offsets as fetched then (`last`; None when it was not authorized), none of them
+        judged missing now or then, and a verdict that cannot change by another equal sample (the
+        lag tracker then records it lazily: `LagTracker.repeat`). Compares, never re-evaluates."""
+        return (last == parts
+                and not any(self._lag_time.missing((p.topic, p.partition)) for p in parts)
+                and all(p.exists is not False for p in old.partitions)
+                and self._lag.repeat(old.id, now))
 
     def _lag_time_round(self, parts_of: dict[str, tuple[GroupPartition, ...]], now: float, timing: dict[str, float],
                         errors: list[str], timeout_s: float | None = None) -> int:

@@ -5,7 +5,13 @@ Built from real model dataclasses by hand (pure code, no cluster involved).
 
 from __future__ import annotations
 
-from kafkatui.health.attention import MAX_ROWS, Attention, Kind, Level, build_attention, group_level
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from kafkatui.health import attention
+from kafkatui.health.attention import MAX_ROWS, Attention, Kind, Level, TopicFindings, build_attention, group_level
 from kafkatui.model import (
     ClusterSnapshot,
     Group,
@@ -196,3 +202,38 @@ def test_min_isr_and_other_findings_join_the_panel() -> None:
     assert (result.critical, result.warning) == (3, 1)
     cut = build_attention(snap, None, limit=1)
     assert (cut.hidden_partitions, cut.hidden_other) == (1, 1) and cut.more_note().endswith("press 3 (topics)")
+
+
+
+def test_a_build_judges_only_the_partitions_of_topics_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: with the panel's memo, an unchanged topic object's partition findings are the last
+    build's; the partition rule's calls are counted (never timed) at 200 and 2,000 topics."""
+    calls = [0]
+    rule = attention.partition_finding
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return rule(*args, **kwargs)
+
+    def urp(name: str, isr: tuple[int, ...]) -> Topic:
+        return Topic(name, False, tuple(Partition(name, i, 1, (1, 2, 3), isr) for i in range(3)))
+
+    def second_build(count: int) -> tuple[int, Attention, ClusterSnapshot]:
+        topics = [healthy(f"t{i:05d}", 3) for i in range(count)]
+        topics[7] = urp("t00007", (1, 2))
+        memo = TopicFindings()
+        build_attention(cluster(*topics), None, memo=memo)
+        topics[1] = replace(topics[1], msgs_per_s=5.0)  # two topics changed (new objects), the rest as they were
+        topics[7] = urp("t00007", (1,))
+        calls[0] = 0
+        changed = cluster(*topics)
+        built = build_attention(changed, None, memo=memo)
+        return calls[0], built, changed
+
+    monkeypatch.setattr(attention, "partition_finding", counted)
+    small_calls, small, _ = second_build(200)
+    big_calls, big, big_cluster = second_build(2_000)
+    assert small_calls == big_calls == 6  # the changed topics' partitions, never all of them
+    assert big.partitions == 6_000 and big.warning == 3
+    assert small.partitions == 600 and small.warning == 3
+    assert big == build_attention(big_cluster, None)  # what judging every partition afresh says

@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
 
-from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, build_attention
+from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, TopicFindings, build_attention
 from kafkatui.health.controller import controller_findings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.tablemodel import same_objects
@@ -70,6 +70,7 @@ class AttentionPanel(Vertical):
         self._inputs: tuple[object, ...] = ()  # the cluster, groups and lag history last built from
         self._attention: Attention | None = None  # the last one built
         self._state: AppState | None = None  # the last state shown (health, for the title)
+        self._memo = TopicFindings()  # each topic's partition findings, kept between builds
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Needs attention: waiting for the first refresh…", id="attention-title")
@@ -95,18 +96,19 @@ class AttentionPanel(Vertical):
         self._inputs = inputs
         size = (state.cluster.partitions if state.cluster else 0) + (len(state.groups.groups) if state.groups else 0)
         if not off_thread(size):
-            self._apply(self._build(inputs)[1], state)
+            self._apply(self._build(inputs, self._memo)[1], state)
             return
         # a description, else Textual describes the worker by repr(work): every partition, as text
-        self.run_worker(partial(self._build, inputs), name="attention", group="attention", thread=True,
+        self.run_worker(partial(self._build, inputs, self._memo), name="attention", group="attention", thread=True,
                         description="Needs attention findings", exclusive=True, exit_on_error=False)
 
     @staticmethod
-    def _build(inputs: tuple[Any, ...]) -> tuple[tuple[object, ...], Attention]:
-        """Thread: the findings of these snapshots, with the inputs they came from."""
+    def _build(inputs: tuple[Any, ...], memo: TopicFindings | None = None) -> tuple[tuple[object, ...], Attention]:
+        """Thread: the findings of these snapshots, with the inputs they came from. Two builds may
+        overlap (an exclusive worker is not stopped): the memo then only judges a topic again."""
         cluster, groups, lag_trends, controller = inputs
         extra = controller_findings(controller, time.time())
-        return inputs, build_attention(cluster, groups, lag_trends=lag_trends, extra=extra)
+        return inputs, build_attention(cluster, groups, lag_trends=lag_trends, extra=extra, memo=memo)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "attention" or event.state is not WorkerState.SUCCESS:
