@@ -88,7 +88,7 @@ class Update:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A row set's change, computed by `TableModel.prepare` (maybe in a thread) for `commit`:
+    """A row set's change, computed by `TableModel.prepare` (maybe in a thread) for `adopt`:
     the new values and input order, the changed and removed keys, the new row versions, filter
     texts and matches, and the new view with each key's position (None: the view stays)."""
 
@@ -207,7 +207,7 @@ class TableModel:
 
     def set_rows(self, rows: Sequence[Row], *, force: bool = False) -> Update:
         """Replace the row set. `force` counts every row as changed (a theme switch recolours all)."""
-        update = self.commit(self.prepare(rows, force=force))
+        update = self.adopt(self.prepare(rows, force=force))
         assert update is not None  # prepared and committed with nothing in between
         return update
 
@@ -216,8 +216,8 @@ class TableModel:
         (the new values, the changed keys, the filter matches of changed rows, the new view).
 
         Safe in a thread worker while the UI thread reads the model: it only reads the model's
-        values, order and view (replaced, never mutated, by `commit`) and its match and text caches
-        (plain dict reads). The result is for this model version: `commit` refuses it when the
+        values, order and view (replaced, never mutated, by `adopt`) and its match and text caches
+        (plain dict reads). The result is for this model version: `adopt` refuses it when the
         rows, the filter or the sort changed in between."""
         old, generation = self._values, self._generation
         flt, idx = self._filter, self._sort_index()
@@ -254,17 +254,17 @@ class TableModel:
                 view = None
             else:
                 position = {k: i for i, k in enumerate(view)}
-        # The caches with the changed and removed keys' entries replaced: new dicts, so the commit
+        # The caches with the changed and removed keys' entries replaced: new dicts, so adopting
         # is a swap (a cache entry the UI thread adds meanwhile is lost, and made again if asked).
         # The UI thread fills the text and match caches lazily: iterate atomic copies (`dict(d)`).
         stale = changed.union(removed)
         versions = {k: v for k, v in self._version.items() if k not in stale}
-        versions.update(dict.fromkeys(changed, self._clock + 1))  # the clock `commit` moves to
+        versions.update(dict.fromkeys(changed, self._clock + 1))  # the clock `adopt` moves to
         texts = {**{k: v for k, v in dict(self._texts).items() if k not in stale}, **texts}
         matches = {**{k: v for k, v in dict(self._matches).items() if k not in stale}, **matches}
         return Prepared(generation, values, order, frozenset(stale), versions, texts, matches, view, position, force)
 
-    def commit(self, prepared: Prepared) -> Update | None:
+    def adopt(self, prepared: Prepared) -> Update | None:
         """Apply what `prepare` computed by swapping it in: O(1), whatever changed. None (nothing
         done) when the model changed since it was prepared: prepare again."""
         if prepared.generation != self._generation:

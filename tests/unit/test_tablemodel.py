@@ -125,7 +125,7 @@ def test_same_objects_is_identity_not_equality() -> None:
 
 def test_rows_prepared_before_a_sort_filter_or_other_rows_are_not_committed() -> None:
     """`prepare` (a thread worker's part) is for one model version: after a sort, a filter or
-    another row set the commit refuses it and changes nothing, so it is prepared again."""
+    another row set adopting refuses it and changes nothing, so it is prepared again."""
     for change in (lambda m: m.sort_by("n", reverse=True), lambda m: m.set_filter("b"),
                    lambda m: m.set_rows([("a", ("a", 9))])):
         m = model()
@@ -134,9 +134,9 @@ def test_rows_prepared_before_a_sort_filter_or_other_rows_are_not_committed() ->
         assert list(m.keys) == ["a", "b"] and m.values("a") == ("a", 1)  # preparing changes nothing
         change(m)
         shown = (list(m.keys), m.values("a"))
-        assert m.commit(prepared) is None
+        assert m.adopt(prepared) is None
         assert (list(m.keys), m.values("a")) == shown
-        again = m.commit(m.prepare([("a", ("a", 5)), ("b", ("b", 2)), ("c", ("c", 3))]))
+        again = m.adopt(m.prepare([("a", ("a", 5)), ("b", ("b", 2)), ("c", ("c", 3))]))
         assert again is not None and "c" in again.changed and m.values("a") == ("a", 5)
 
 

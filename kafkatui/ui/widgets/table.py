@@ -264,7 +264,7 @@ class FilterTable(ScrollView, can_focus=True):
         Rows still being prepared from an earlier `set_rows_from` are dropped (these are newer)."""
         self._ticket += 1
         self._next_job = None
-        self._commit(self._model.prepare(rows, force=self._repaint_all))
+        self._adopt(self._model.prepare(rows, force=self._repaint_all))
 
     def set_rows_from(self, make: RowsMaker, *, size: int, then: Callable[[Any], None] | None = None) -> None:
         """Show the rows `make()` returns, then call `then` with its second value, on the UI thread.
@@ -315,7 +315,7 @@ class FilterTable(ScrollView, can_focus=True):
         if event.state is WorkerState.SUCCESS:
             ticket, job, made, prepared = event.worker.result
             if ticket == self._ticket and self.is_attached:  # ready: shown even if newer rows wait
-                if prepared.force != self._repaint_all or not self._commit(prepared):
+                if prepared.force != self._repaint_all or not self._adopt(prepared):
                     self._prepare_in_thread(job, made)  # the model moved on (sort, filter, theme): again
                     return
                 if job.then is not None:
@@ -329,10 +329,10 @@ class FilterTable(ScrollView, can_focus=True):
         if nxt is not None and self.is_attached:
             self._prepare_in_thread(nxt, None)
 
-    def _commit(self, prepared: Prepared) -> bool:
+    def _adopt(self, prepared: Prepared) -> bool:
         """Apply prepared rows and repaint what changed on screen; False if they are out of date."""
         before = self._window()
-        update = self._model.commit(prepared)
+        update = self._model.adopt(prepared)
         if update is None:
             return False
         if prepared.force:
