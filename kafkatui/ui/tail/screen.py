@@ -140,6 +140,9 @@ class TailScreen(GuardedScreen, Screen):
         freeze_gc(True)
         self.query_one(TailTable).focus()
         self.set_interval(TICK_S, self._tick, name="tail-tick")
+        # The header's lines carry the theme's colours: recolour them with the theme, not at the
+        # next tick (a 16-colour check saw the last theme's colours on the new one's background).
+        self.watch(self.app, "theme", lambda _theme: self._render_status(), init=False)
         self._render_status()
 
     def on_unmount(self) -> None:
