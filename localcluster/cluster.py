@@ -625,7 +625,11 @@ class Cluster:
         path = self.state / "cluster-id"
         if path.is_file():
             return path.read_text().strip()
-        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # As Kafka's own Uuid.randomUuid(): never one that starts with "-", which kafka-storage's
+        # argument parser takes for an option ("argument --cluster-id/-t: expected one argument").
+        cid = "-"
+        while cid.startswith("-"):
+            cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         path.write_text(cid + "\n")
         return cid
 

@@ -142,10 +142,12 @@ class TailScreen(GuardedScreen, Screen):
         self.set_interval(TICK_S, self._tick, name="tail-tick")
         # The header's lines carry the theme's colours: recolour them with the theme, not at the
         # next tick (a 16-colour check saw the last theme's colours on the new one's background).
-        self.watch(self.app, "theme", lambda _theme: self._render_status(), init=False)
+        # The signal, not a watch on `theme`: it comes after the new theme's CSS variables exist.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._render_status())
         self._render_status()
 
     def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)
         reader, self.reader = self.reader, None
         if reader is not None:
             reader.on_batch = None
