@@ -7,8 +7,10 @@ kafka-python and kazoo.  It reuses cluster.py's process machinery (pid files, sp
 locking) by subclassing `Cluster`; only the layout (ZooKeeper + ONE broker, to keep the secured
 tests' start-up short), the config files and the set-up differ.
 
-Ports (``$KAFKATUI_SECURE_PORT_BASE``, default 33000, so it never collides with the main or the
-KRaft cluster):
+Ports (``$KAFKATUI_SECURE_PORT_BASE``, default 12000, so it never collides with the main or the
+KRaft cluster, and every port, the KRaft variant's too, is below Linux's ephemeral range
+(32768-60999): at 33000 a client's outgoing connection once held 33092 as its local port, and
+the broker failed to bind it in a full run):
 
 =========  ======  ===================================================================
 base+92    SSL     INTERNAL: inter-broker and the mTLS listener (client certificate
@@ -66,7 +68,7 @@ from localcluster.cluster import (
 )
 
 SECURE_PORT_BASE_ENV = "KAFKATUI_SECURE_PORT_BASE"
-DEFAULT_SECURE_PORT_BASE = 33000
+DEFAULT_SECURE_PORT_BASE = 12000
 SCRAM_OFFSET, OAUTH_OFFSET, WRONG_OFFSET = 93, 94, 95
 ZK_TLS_OFFSET = 2811
 MINT_JWT = Path(__file__).resolve().parent / "mint_jwt.py"
