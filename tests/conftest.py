@@ -287,6 +287,26 @@ def committed_offsets(admin: Any, groups: Collection[str], timeout: float = 60) 
             client.close()
 
 
+LEADER_ERRORS = (Errors.OffsetNotAvailableError, Errors.NotLeaderForPartitionError, Errors.LeaderNotAvailableError)
+
+
+def latest_offsets(admin: Any, specs: dict, timeout: float = 60) -> dict:
+    """`admin.list_partition_offsets(specs)`, also just after a partition's leader moved.
+
+    A new leader answers OffsetNotAvailable until it knows its high watermark, and the test
+    client's metadata can still name the old leader for a moment (after a fault test restarted a
+    broker, or a preferred-leader election moved leadership back; seen once in a full run, as
+    the read-only session started): asked again until `timeout`, any other error at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return admin.list_partition_offsets(specs)
+        except LEADER_ERRORS:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
 @pytest.fixture
 def unique_name(request: pytest.FixtureRequest) -> str:
     """A topic/group name no other test (or earlier run) uses."""

@@ -38,6 +38,7 @@ from kafkatui.refresh.policy import (
     wanted_sources,
 )
 from kafkatui.refresh.state import KAFKA_SOURCES, AppState, Source
+from kafkatui.tail.gcfreeze import keep_frozen
 from kafkatui.ui.messages import RequestDone, SourcePolled
 
 if TYPE_CHECKING:
@@ -187,6 +188,8 @@ class PollingMixin:
             if self._cluster_behind and self._shows_cluster_data():
                 delay = 0.0  # the view changed while a light poll ran: fetch its data now
         self._set_state(state)
+        if ok:  # the landed data out of the collector's full passes, once drawn (tail/gcfreeze.py)
+            self.call_after_refresh(keep_frozen, time.monotonic())
         self._arm(source, delay)
         if first_answer and self._state.health[Source.CLUSTER].last_ok_at is not None:
             self._rearm_all()  # before, a first light answer (the groups view at start) never started groups

@@ -45,7 +45,7 @@ from kafkatui.ui.tail.table import TailTable
 from kafkatui.ui.widgets.table import FilterTable
 from kafkatui.ui.zookeeper.tree import ZnodeTree
 from localcluster.seed import LIVE_WEIGHTS
-from tests.conftest import SEEDED_GROUPS, committed_offsets, listed_groups
+from tests.conftest import SEEDED_GROUPS, committed_offsets, latest_offsets, listed_groups
 from tests.reliability.helpers import KeyProbe, wait_until
 from tests.ui.conftest import type_text
 
@@ -79,7 +79,7 @@ def digest(admin: KafkaAdminClient, zk: KazooClient | None, groups_before: Colle
     topics = {t["name"]: len(t["partitions"]) for t in admin.describe_topics()}
     still = sorted(t for t in topics if t not in WRITTEN_TOPICS)
     specs = {TopicPartition(t, p): OffsetSpec.LATEST for t in still for p in range(topics[t])}
-    latest = admin.list_partition_offsets(specs) if specs else {}
+    latest = latest_offsets(admin, specs) if specs else {}
     end_offsets = {f"{tp.topic}/{tp.partition}": getattr(v, "offset", v) for tp, v in latest.items()}
     groups = listed_groups(admin, groups_before)  # complete, even while a coordinator moves
     stable = [g for g in groups if g not in MOVING_GROUPS]
@@ -120,7 +120,7 @@ def wait_demo_traffic(admin: KafkaAdminClient, topic: str = "orders", timeout: f
     specs = {TopicPartition(topic, p): OffsetSpec.LATEST for p in range(partitions)}
 
     def total() -> int:
-        return sum(getattr(v, "offset", v) for v in admin.list_partition_offsets(specs).values())
+        return sum(getattr(v, "offset", v) for v in latest_offsets(admin, specs).values())
 
     first, deadline = total(), time.monotonic() + timeout
     while time.monotonic() < deadline:

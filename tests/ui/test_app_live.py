@@ -7,6 +7,7 @@ mocked. Waits poll a condition with a deadline instead of sleeping a fixed time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from pathlib import Path
 
@@ -131,6 +132,23 @@ async def test_space_refreshes_now(cluster, make_app, wait_until) -> None:
         second = app.state.cluster.fetched_at
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.state.cluster.fetched_at > second, 15, "a new snapshot after ctrl+r")
+
+
+async def test_each_landed_snapshot_is_kept_out_of_full_collections(cluster, make_app, wait_until) -> None:
+    """At 10,000 topics a full collection walking the last poll's data took 150-360 ms of the GIL
+    every poll or two (tail/gcfreeze.py): each poll's data is frozen once it is drawn, not only
+    the first one's."""
+    app = make_app(refresh=60)  # only the key causes the next refresh
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.cluster is not None, 30, "first data")
+        await wait_until(pilot, lambda: Source.CLUSTER not in app._in_flight, 10, "poll finished")
+        first = app.state.cluster
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.state.cluster is not first, 15, "a new snapshot after space")
+        await pilot.pause(0.3)  # frozen after the frame that draws it
+        landed = app.state.cluster
+        walked = {id(o) for o in gc.get_objects()}  # a frozen object is in no generation
+        assert id(landed) not in walked and id(landed.topics[0]) not in walked, "the new snapshot is frozen"
 
 
 async def jump(pilot, typist, text: str) -> None:
