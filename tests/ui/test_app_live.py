@@ -145,10 +145,13 @@ async def test_each_landed_snapshot_is_kept_out_of_full_collections(cluster, mak
         first = app.state.cluster
         await pilot.press("space")
         await wait_until(pilot, lambda: app.state.cluster is not first, 15, "a new snapshot after space")
-        await pilot.pause(0.3)  # frozen after the frame that draws it
         landed = app.state.cluster
-        walked = {id(o) for o in gc.get_objects()}  # a frozen object is in no generation
-        assert id(landed) not in walked and id(landed.topics[0]) not in walked, "the new snapshot is frozen"
+
+        def frozen() -> bool:  # a frozen object is in no generation; frozen after the frame that draws it
+            walked = {id(o) for o in gc.get_objects()}
+            return id(landed) not in walked and id(landed.topics[0]) not in walked
+
+        await wait_until(pilot, frozen, 10, "the new snapshot frozen")
 
 
 async def jump(pilot, typist, text: str) -> None:

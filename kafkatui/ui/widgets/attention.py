@@ -19,7 +19,6 @@ history alone (a process or ZooKeeper poll) builds nothing.
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -31,6 +30,7 @@ from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, Topi
 from kafkatui.health.controller import controller_findings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.tablemodel import same_objects
+from kafkatui.ui.handoff import Handoff
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.quiet import QuietStatic
@@ -71,6 +71,7 @@ class AttentionPanel(Vertical):
         self._attention: Attention | None = None  # the last one built
         self._state: AppState | None = None  # the last state shown (health, for the title)
         self._memo = TopicFindings()  # each topic's partition findings, kept between builds
+        self._handoffs: dict[Worker[Any], Handoff[Any, Any]] = {}  # each build's snapshots and findings
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Needs attention: waiting for the first refresh…", id="attention-title")
@@ -98,9 +99,17 @@ class AttentionPanel(Vertical):
         if not off_thread(size):
             self._apply(self._build(inputs, self._memo)[1], state)
             return
-        # a description, else Textual describes the worker by repr(work): every partition, as text
-        self.run_worker(partial(self._build, inputs, self._memo), name="attention", group="attention", thread=True,
-                        description="Needs attention findings", exclusive=True, exit_on_error=False)
+        # The snapshots go through a handoff, not the Worker (ui/handoff.py says why); a description,
+        # else Textual describes the worker by repr(work): every partition, as text.
+        handoff: Handoff[tuple[Any, ...], tuple[tuple[object, ...], Attention]] = Handoff(inputs)
+        memo = self._memo
+
+        def work() -> None:
+            handoff.put(self._build(handoff.take_inputs(), memo))
+
+        worker = self.run_worker(work, name="attention", group="attention", thread=True,
+                                 description="Needs attention findings", exclusive=True, exit_on_error=False)
+        self._handoffs[worker] = handoff
 
     @staticmethod
     def _build(inputs: tuple[Any, ...], memo: TopicFindings | None = None) -> tuple[tuple[object, ...], Attention]:
@@ -111,10 +120,14 @@ class AttentionPanel(Vertical):
         return inputs, build_attention(cluster, groups, lag_trends=lag_trends, extra=extra, memo=memo)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "attention" or event.state is not WorkerState.SUCCESS:
+        if event.worker.group != "attention" or not event.worker.is_finished:
             return
         event.stop()
-        inputs, attention = event.worker.result
+        handoff = self._handoffs.pop(event.worker, None)
+        result = handoff.take() if handoff is not None else None
+        if event.state is not WorkerState.SUCCESS or result is None:
+            return
+        inputs, attention = result
         if inputs is self._inputs and self._state is not None and self.is_attached:  # not overtaken
             self._apply(attention, self._state)
 

@@ -40,6 +40,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from kafkatui.tablemodel import Col, Prepared, Row, TableModel
+from kafkatui.ui.handoff import Handoff
 from kafkatui.ui.widgets.filter_input import FilterInput
 
 CELL_PADDING = 1  # spaces on each side of a cell, as DataTable draws them
@@ -178,6 +179,7 @@ class FilterTable(ScrollView, can_focus=True):
         self._preparing = False  # a thread worker is preparing rows (at most one per table)
         self._warming = False  # a thread worker is making the filter's texts (`warming`)
         self._next_job: _Job | None = None  # the newest rows asked for meanwhile (supersedes older)
+        self._handoffs: dict[Worker[Any], Handoff[Any, Any]] = {}  # each thread worker's inputs and result
         self._ticket = 0  # bumped by a synchronous set_rows: a preparation still running is void
 
     # ------------------------------------------------------------------ public API
@@ -290,30 +292,35 @@ class FilterTable(ScrollView, can_focus=True):
     def _prepare_in_thread(self, job: _Job, made: tuple[Sequence[Row], Any] | None) -> None:
         self._preparing = True
         model, force, ticket = self._model, self._repaint_all, self._ticket
+        handoff: Handoff[tuple[_Job, Any], Any] = Handoff((job, made))  # not in the Worker: ui/handoff.py
 
-        def work() -> tuple[int, _Job, tuple[Sequence[Row], Any], Prepared]:
-            rows = made if made is not None else job.make()
-            return ticket, job, rows, model.prepare(rows[0], force=force)
+        def work() -> None:
+            job_, made_ = handoff.take_inputs()
+            rows = made_ if made_ is not None else job_.make()
+            handoff.put((ticket, job_, rows, model.prepare(rows[0], force=force)))
 
         # a description, else Textual describes the worker by repr(work)
-        self.run_worker(work, name="rows", group="filter-table-rows", description="table rows", thread=True,
-                        exit_on_error=False)
+        worker = self.run_worker(work, name="rows", group="filter-table-rows", description="table rows",
+                                 thread=True, exit_on_error=False)
+        self._handoffs[worker] = handoff
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.node is not self:
             return
         if event.worker.group == "filter-table-texts":
             event.stop()
-            if event.state is WorkerState.SUCCESS:
-                self._model.add_texts(event.worker.result)
+            texts = self._handoff_of(event.worker)
+            if event.state is WorkerState.SUCCESS and texts is not None:
+                self._model.add_texts(texts)
             if event.worker.is_finished:
                 self._warming = False
             return
         if event.worker.group != "filter-table-rows":
             return
         event.stop()
+        result = self._handoff_of(event.worker)
         if event.state is WorkerState.SUCCESS:
-            ticket, job, made, prepared = event.worker.result
+            ticket, job, made, prepared = result
             if ticket == self._ticket and self.is_attached:  # ready: shown even if newer rows wait
                 if prepared.force != self._repaint_all or not self._adopt(prepared):
                     self._prepare_in_thread(job, made)  # the model moved on (sort, filter, theme): again
@@ -328,6 +335,13 @@ class FilterTable(ScrollView, can_focus=True):
         nxt, self._next_job = self._next_job, None
         if nxt is not None and self.is_attached:
             self._prepare_in_thread(nxt, None)
+
+    def _handoff_of(self, worker: Worker[Any]) -> Any:
+        """A finished worker's result (None while it runs, or if it left none), taken from its handoff."""
+        if not worker.is_finished:
+            return None
+        handoff = self._handoffs.pop(worker, None)
+        return handoff.take() if handoff is not None else None
 
     def _adopt(self, prepared: Prepared) -> bool:
         """Apply prepared rows and repaint what changed on screen; False if they are out of date."""
@@ -396,8 +410,14 @@ class FilterTable(ScrollView, can_focus=True):
         """A big table makes the texts the filter searches in a thread while the operator types
         (the first keystroke would otherwise render every cell of every row on the UI thread)."""
         model = self._model
-        self.run_worker(model.texts_missing, name="filter-texts", group="filter-table-texts",
-                        description="filter texts", thread=True, exclusive=True, exit_on_error=False)
+        handoff: Handoff[TableModel, Any] = Handoff(model)
+
+        def work() -> None:
+            handoff.put(handoff.take_inputs().texts_missing())
+
+        worker = self.run_worker(work, name="filter-texts", group="filter-table-texts",
+                                 description="filter texts", thread=True, exclusive=True, exit_on_error=False)
+        self._handoffs[worker] = handoff
 
     def action_clear_filter(self) -> None:
         """Esc clears an active filter first (k9s), else lets the screen's Esc (back) run."""
