@@ -48,11 +48,15 @@ def source_for(cluster: Any) -> KafkaSource:
 
 
 def seen_by_source(cluster: Any, kind: str, subject: str, groups: bool = False) -> Finding | None:
-    """The finding as the data layer sees it (a fresh source: configs are fetched at once)."""
+    """The finding as the data layer sees it (a fresh source: configs are fetched at once). None
+    while a refresh fails outright: just after a broker is killed, a new client's metadata request
+    can go to it and be refused (seen once in a full run); the caller asks again until its timeout."""
     src = source_for(cluster)
     try:
         snap = src.refresh()
         group_snap = src.groups() if groups else None
+    except SourceError:
+        return None
     finally:
         src.close()
     return next((f for f in findings(snap, group_snap) if f.kind == kind and f.subject == subject), None)

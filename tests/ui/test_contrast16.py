@@ -251,6 +251,11 @@ async def _walk(app: Any, theme: str, steps: list[Step], found: dict[tuple[int, 
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         app.theme = theme
         await pilot.pause()
+        # The views re-render on the theme's signal, and a big table or the attention panel makes
+        # its rows in a thread worker: wait for those before the first check (once, in a full run,
+        # the overview's rows still had the previous theme's colours).
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert app.console.color_system == "standard"  # what TERM=xterm means to Rich and Textual
         for where, step in steps:
             await step(pilot)
