@@ -12,7 +12,12 @@ leaves its result here; the handler takes the result, and the Worker holds nothi
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+    from textual.worker import Worker
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -43,3 +48,35 @@ class Handoff(Generic[In, Out]):
         result, self._result = self._result, None
         self._inputs = None
         return result
+
+
+class Handoffs:
+    """A widget's running thread workers, each with its handoff until the handler takes the result.
+
+    One place for the rule (the worker holds only the handoff; the handler forgets the worker
+    when it takes the result), so no widget keeps a finished worker's handoff by mistake."""
+
+    __slots__ = ("_by_worker",)
+
+    def __init__(self) -> None:
+        self._by_worker: dict[Worker[None], Handoff[Any, Any]] = {}
+
+    def run(self, node: DOMNode, build: Callable[[In], Out], inputs: In, **options: Any) -> Worker[None]:
+        """Run `build(inputs)` in a thread worker of `node` (options go to `run_worker`).
+
+        `build` must not capture what it is handed: it is held by the Worker."""
+        handoff: Handoff[In, Out] = Handoff(inputs)
+
+        def work() -> None:
+            handoff.put(build(handoff.take_inputs()))
+
+        worker: Worker[None] = node.run_worker(work, thread=True, **options)
+        self._by_worker[worker] = handoff
+        return worker
+
+    def take(self, worker: Worker[Any]) -> Any:
+        """A finished worker's result (None while it runs, or if it left none); the worker is forgotten."""
+        if not worker.is_finished:
+            return None
+        handoff = self._by_worker.pop(worker, None)
+        return handoff.take() if handoff is not None else None

@@ -17,7 +17,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from kafkatui.tablemodel import Col
-from kafkatui.ui.handoff import Handoff
+from kafkatui.ui.handoff import Handoff, Handoffs
 from kafkatui.ui.widgets.table import INLINE_LIMIT, FilterTable
 from tests.ui.fixtures import wait_for
 
@@ -78,3 +78,20 @@ def test_a_handoff_gives_each_thing_once() -> None:
     handoff.put("rows")
     assert handoff.take() == "rows"
     assert handoff.take() is None
+
+
+async def test_handoffs_give_the_result_once_and_forget_the_worker(no_collector: None) -> None:
+    """The registry the table and the attention panel share: the handler's take is the only
+    holder of the result, and the finished worker is no longer kept (nor, through it, the inputs)."""
+    app = OneTable()
+    async with app.run_test(size=(60, 20)):
+        handoffs = Handoffs()
+        snapshot = Snapshot(1000)
+        held = weakref.ref(snapshot)
+        worker = handoffs.run(app.query_one(FilterTable), lambda s: len(s.names), snapshot, name="count")
+        del snapshot
+        await app.workers.wait_for_complete()
+        assert handoffs.take(worker) == 1000
+        assert handoffs.take(worker) is None, "a result is taken once"
+        assert not handoffs._by_worker, "the finished worker is still held"
+        assert held() is None, "the inputs outlived the worker"

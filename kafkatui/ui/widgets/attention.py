@@ -19,6 +19,7 @@ history alone (a process or ZooKeeper poll) builds nothing.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -30,7 +31,7 @@ from kafkatui.health.attention import Attention, AttentionRow, Kind, Level, Topi
 from kafkatui.health.controller import controller_findings
 from kafkatui.refresh.state import AppState, Source, SourceHealth
 from kafkatui.tablemodel import same_objects
-from kafkatui.ui.handoff import Handoff
+from kafkatui.ui.handoff import Handoffs
 from kafkatui.ui.palette import semantic
 from kafkatui.ui.widgets.lag_status import status_text
 from kafkatui.ui.widgets.quiet import QuietStatic
@@ -71,7 +72,7 @@ class AttentionPanel(Vertical):
         self._attention: Attention | None = None  # the last one built
         self._state: AppState | None = None  # the last state shown (health, for the title)
         self._memo = TopicFindings()  # each topic's partition findings, kept between builds
-        self._handoffs: dict[Worker[Any], Handoff[Any, Any]] = {}  # each build's snapshots and findings
+        self._handoffs = Handoffs()  # each build's snapshots and findings (ui/handoff.py)
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Needs attention: waiting for the first refresh…", id="attention-title")
@@ -101,15 +102,8 @@ class AttentionPanel(Vertical):
             return
         # The snapshots go through a handoff, not the Worker (ui/handoff.py says why); a description,
         # else Textual describes the worker by repr(work): every partition, as text.
-        handoff: Handoff[tuple[Any, ...], tuple[tuple[object, ...], Attention]] = Handoff(inputs)
-        memo = self._memo
-
-        def work() -> None:
-            handoff.put(self._build(handoff.take_inputs(), memo))
-
-        worker = self.run_worker(work, name="attention", group="attention", thread=True,
-                                 description="Needs attention findings", exclusive=True, exit_on_error=False)
-        self._handoffs[worker] = handoff
+        self._handoffs.run(self, partial(self._build, memo=self._memo), inputs, name="attention", group="attention",
+                           description="Needs attention findings", exclusive=True, exit_on_error=False)
 
     @staticmethod
     def _build(inputs: tuple[Any, ...], memo: TopicFindings | None = None) -> tuple[tuple[object, ...], Attention]:
@@ -123,8 +117,7 @@ class AttentionPanel(Vertical):
         if event.worker.group != "attention" or not event.worker.is_finished:
             return
         event.stop()
-        handoff = self._handoffs.pop(event.worker, None)
-        result = handoff.take() if handoff is not None else None
+        result = self._handoffs.take(event.worker)
         if event.state is not WorkerState.SUCCESS or result is None:
             return
         inputs, attention = result

@@ -40,7 +40,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from kafkatui.tablemodel import Col, Prepared, Row, TableModel
-from kafkatui.ui.handoff import Handoff
+from kafkatui.ui.handoff import Handoffs
 from kafkatui.ui.widgets.filter_input import FilterInput
 
 CELL_PADDING = 1  # spaces on each side of a cell, as DataTable draws them
@@ -179,7 +179,7 @@ class FilterTable(ScrollView, can_focus=True):
         self._preparing = False  # a thread worker is preparing rows (at most one per table)
         self._warming = False  # a thread worker is making the filter's texts (`warming`)
         self._next_job: _Job | None = None  # the newest rows asked for meanwhile (supersedes older)
-        self._handoffs: dict[Worker[Any], Handoff[Any, Any]] = {}  # each thread worker's inputs and result
+        self._handoffs = Handoffs()  # each thread worker's inputs and result (ui/handoff.py)
         self._ticket = 0  # bumped by a synchronous set_rows: a preparation still running is void
 
     # ------------------------------------------------------------------ public API
@@ -292,24 +292,22 @@ class FilterTable(ScrollView, can_focus=True):
     def _prepare_in_thread(self, job: _Job, made: tuple[Sequence[Row], Any] | None) -> None:
         self._preparing = True
         model, force, ticket = self._model, self._repaint_all, self._ticket
-        handoff: Handoff[tuple[_Job, Any], Any] = Handoff((job, made))  # not in the Worker: ui/handoff.py
 
-        def work() -> None:
-            job_, made_ = handoff.take_inputs()
+        def build(inputs: tuple[_Job, tuple[Sequence[Row], Any] | None]) -> tuple[Any, ...]:
+            job_, made_ = inputs
             rows = made_ if made_ is not None else job_.make()
-            handoff.put((ticket, job_, rows, model.prepare(rows[0], force=force)))
+            return ticket, job_, rows, model.prepare(rows[0], force=force)
 
         # a description, else Textual describes the worker by repr(work)
-        worker = self.run_worker(work, name="rows", group="filter-table-rows", description="table rows",
-                                 thread=True, exit_on_error=False)
-        self._handoffs[worker] = handoff
+        self._handoffs.run(self, build, (job, made), name="rows", group="filter-table-rows",
+                           description="table rows", exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.node is not self:
             return
         if event.worker.group == "filter-table-texts":
             event.stop()
-            texts = self._handoff_of(event.worker)
+            texts = self._handoffs.take(event.worker)
             if event.state is WorkerState.SUCCESS and texts is not None:
                 self._model.add_texts(texts)
             if event.worker.is_finished:
@@ -318,7 +316,7 @@ class FilterTable(ScrollView, can_focus=True):
         if event.worker.group != "filter-table-rows":
             return
         event.stop()
-        result = self._handoff_of(event.worker)
+        result = self._handoffs.take(event.worker)
         if event.state is WorkerState.SUCCESS:
             ticket, job, made, prepared = result
             if ticket == self._ticket and self.is_attached:  # ready: shown even if newer rows wait
@@ -335,13 +333,6 @@ class FilterTable(ScrollView, can_focus=True):
         nxt, self._next_job = self._next_job, None
         if nxt is not None and self.is_attached:
             self._prepare_in_thread(nxt, None)
-
-    def _handoff_of(self, worker: Worker[Any]) -> Any:
-        """A finished worker's result (None while it runs, or if it left none), taken from its handoff."""
-        if not worker.is_finished:
-            return None
-        handoff = self._handoffs.pop(worker, None)
-        return handoff.take() if handoff is not None else None
 
     def _adopt(self, prepared: Prepared) -> bool:
         """Apply prepared rows and repaint what changed on screen; False if they are out of date."""
@@ -409,15 +400,9 @@ class FilterTable(ScrollView, can_focus=True):
     def _warm_filter_texts(self) -> None:
         """A big table makes the texts the filter searches in a thread while the operator types
         (the first keystroke would otherwise render every cell of every row on the UI thread)."""
-        model = self._model
-        handoff: Handoff[TableModel, Any] = Handoff(model)
-
-        def work() -> None:
-            handoff.put(handoff.take_inputs().texts_missing())
-
-        worker = self.run_worker(work, name="filter-texts", group="filter-table-texts",
-                                 description="filter texts", thread=True, exclusive=True, exit_on_error=False)
-        self._handoffs[worker] = handoff
+        self._handoffs.run(self, TableModel.texts_missing, self._model, name="filter-texts",
+                           group="filter-table-texts", description="filter texts", exclusive=True,
+                           exit_on_error=False)
 
     def action_clear_filter(self) -> None:
         """Esc clears an active filter first (k9s), else lets the screen's Esc (back) run."""
