@@ -17,7 +17,7 @@ import pytest
 from kafka import KafkaProducer
 
 from bench.tmux_server import Pane, TmuxServer
-from tests.conftest import installed_command_for_tmux
+from tests.conftest import close_producer, installed_command_for_tmux
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,7 @@ def test_tail_orders_shows_a_produced_marker(tail_pane: Pane, cluster) -> None:
         producer.send("orders", key=marker.encode(), value=f"{marker} \x1b[2J\x1b]52;c;aGk=\x07 e2e".encode())
         producer.flush(timeout=15)
     finally:
-        producer.close(timeout=5)
+        close_producer(producer)
     screen = tail_pane.wait_for(lambda s: marker in s, 30, f"the marker {marker}")
     line = next(row for row in screen.splitlines() if marker in row)
     assert "\\x1b[2J" in line, line  # the hostile part of the value is shown escaped

@@ -31,7 +31,7 @@ from kafkatui.config import Settings, parse_bootstrap
 from kafkatui.kafka import fetch as kafka_fetch
 from kafkatui.kafka.source import KafkaSource
 from kafkatui.model import Group, GroupsSnapshot
-from tests.conftest import no_autocreate, wait_for
+from tests.conftest import close_producer, no_autocreate, wait_for
 
 TIMEOUT_S = 4.0
 CLIENT_LIMITS = {"request_timeout_ms": 15000, "bootstrap_timeout_ms": 15000}
@@ -247,7 +247,7 @@ def test_a_kip848_group_is_described_with_its_member(kraft_cluster, admin, uniqu
         if consumer is not None:
             stop(consumer)
         source.close()
-        producer.close(timeout=5)
+        close_producer(producer)
         for cleanup in (lambda: admin.delete_groups([group_id]), lambda: admin.delete_topics([topic])):
             try:
                 print(f"cleanup: {cleanup()}")

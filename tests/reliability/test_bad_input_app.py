@@ -28,6 +28,7 @@ from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.tail.table import TailTable
 from kafkatui.ui.widgets.table import FilterTable
 from kafkatui.ui.zookeeper.tree import MAX_CHILDREN, ZnodeTree
+from tests.conftest import close_producer
 from tests.reliability.conftest import delete_tree
 from tests.reliability.helpers import CLIENT_LIMITS, KeyProbe, text, tree_children, wait_until
 
@@ -223,7 +224,7 @@ async def test_hostile_records_in_the_tail(cluster, app_factory, admin, unique_n
             assert app.is_running and app.view_errors == []
         probe.check()
     finally:
-        producer.close(timeout=5)
+        close_producer(producer)
         admin.delete_topics([unique_name])
 
 

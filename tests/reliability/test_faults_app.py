@@ -32,6 +32,7 @@ from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.widgets.stale import StaleBanner
 from kafkatui.ui.widgets.table import FilterTable
 from kafkatui.ui.zookeeper.tree import ZnodeTree
+from tests.conftest import close_producer
 from tests.reliability.helpers import (
     CLIENT_LIMITS,
     KeyProbe,
@@ -374,9 +375,9 @@ async def test_tail_continues_from_the_new_leader(cluster, app_factory, admin, u
             assert app.is_running and app.view_errors == []
         probe.check()
     finally:
-        producer.close(timeout=5)
         if killed:
-            cluster.restart(killed)
+            cluster.restart(killed)  # first: a close that raises must not leave the broker down
+        close_producer(producer)
         try:
             admin.delete_topics([unique_name])
         except Exception as exc:

@@ -39,7 +39,7 @@ from kafkatui.ui.screens.broker_detail import BrokerDetailScreen
 from kafkatui.ui.screens.overview import OverviewScreen
 from kafkatui.ui.widgets.attention import AttentionPanel
 from kafkatui.ui.widgets.table import FilterTable
-from tests.conftest import no_autocreate
+from tests.conftest import close_producer, no_autocreate
 
 pytestmark = pytest.mark.faults
 
@@ -95,7 +95,7 @@ def produce(cluster: Any, topic: str, count: int, size: int = 500) -> None:
         for _ in range(count):
             producer.send(topic, value=b"x" * size, partition=0)
         producer.flush(20)
-    producer.close(timeout=5)
+    close_producer(producer)
 
 
 async def test_offline_log_dir_on_screen_and_in_snapshot(cluster: Any, admin: KafkaAdminClient, make_app: Any,

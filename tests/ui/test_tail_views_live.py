@@ -16,7 +16,7 @@ from kafkatui.ui.screens.help import HelpScreen
 from kafkatui.ui.tail.record_detail import RecordDetailScreen
 from kafkatui.ui.tail.screen import TailScreen
 from kafkatui.ui.tail.table import TailTable
-from tests.conftest import no_autocreate
+from tests.conftest import close_producer, no_autocreate
 from tests.ui.fixtures import screen_text
 
 pytestmark = pytest.mark.live
@@ -33,7 +33,7 @@ def topic(cluster, unique_name: str) -> Iterator[str]:
                                            acks="all", allow_auto_create_topics=False, **CLIENT_LIMITS))
     producer.send(unique_name, key=b"k-1", value=b"one record", headers=[("trace", b"t-1")])
     producer.flush(timeout=15)
-    producer.close(timeout=5)
+    close_producer(producer)
     yield unique_name
     try:
         admin.delete_topics([unique_name])
