@@ -9,7 +9,7 @@ for all of it: a key press waits that long), and the process CPU of the builds:
 * `default`: CPython's thresholds (700, 10, 10), the heap frozen once before the first poll (as
   the app did before);
 * `kafkatui`: `tail/gcfreeze.py`, the heap frozen again after each poll (`keep_frozen`) and young
-  collections every 10,000 new objects (`THRESHOLDS`).
+  collections every 2,000 new objects (`THRESHOLDS`).
 
 No cluster: it measures the collector on data of the real shapes, not the network.
 

@@ -46,7 +46,7 @@ _thresholds: tuple[int, ...] | None = None  # CPython's, to give back when the l
 
 def freeze_gc(freeze: bool) -> None:
     """Call with True when a user starts and with False when it ends (nesting is counted)."""
-    global _frozen_by, _thresholds
+    global _frozen_by, _thresholds, _swept_at
     _frozen_by += 1 if freeze else -1
     if freeze and _frozen_by == 1:
         gc.freeze()
@@ -54,6 +54,7 @@ def freeze_gc(freeze: bool) -> None:
         gc.set_threshold(*THRESHOLDS)
     elif not freeze and _frozen_by == 0:
         gc.unfreeze()
+        _swept_at = None  # the next user's sweep clock starts with its own first data
         if _thresholds is not None:
             gc.set_threshold(*_thresholds)
             _thresholds = None

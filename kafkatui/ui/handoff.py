@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from textual.worker import Worker, WorkerState
+
 if TYPE_CHECKING:
     from textual.dom import DOMNode
-    from textual.worker import Worker
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -26,11 +27,12 @@ Out = TypeVar("Out")
 class Handoff(Generic[In, Out]):
     """One worker's inputs and result, each handed over once."""
 
-    __slots__ = ("_inputs", "_result")
+    __slots__ = ("_closed", "_inputs", "_result")
 
     def __init__(self, inputs: In) -> None:
         self._inputs: In | None = inputs
         self._result: Out | None = None
+        self._closed = False
 
     def take_inputs(self) -> In:
         """The worker, when it starts: its inputs, no longer held here."""
@@ -40,13 +42,16 @@ class Handoff(Generic[In, Out]):
         return inputs
 
     def put(self, result: Out) -> None:
-        """The worker, when it is done."""
-        self._result = result
+        """The worker, when it is done. Dropped once the handler has taken (a cancelled worker's
+        thread runs on, and its result would stay in the worker's cycle until a sweep)."""
+        if not self._closed:
+            self._result = result
 
     def take(self) -> Out | None:
         """The handler: the result (None if the worker left none), no longer held here."""
         result, self._result = self._result, None
         self._inputs = None
+        self._closed = True
         return result
 
 
@@ -74,9 +79,16 @@ class Handoffs:
         self._by_worker[worker] = handoff
         return worker
 
-    def take(self, worker: Worker[Any]) -> Any:
-        """A finished worker's result (None while it runs, or if it left none); the worker is forgotten."""
-        if not worker.is_finished:
+    def take(self, event: Worker.StateChanged) -> Any:
+        """The result of the worker whose state changed, once it ended (`ended`); None before, or
+        if it left none, and the worker is forgotten. The event's state, not the worker's: a
+        RUNNING message handled after the thread ended must not take the result SUCCESS brings."""
+        if not ended(event):
             return None
-        handoff = self._by_worker.pop(worker, None)
+        handoff = self._by_worker.pop(event.worker, None)
         return handoff.take() if handoff is not None else None
+
+
+def ended(event: Worker.StateChanged) -> bool:
+    """Whether this state change is the worker's last (success, error or cancelled)."""
+    return event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)

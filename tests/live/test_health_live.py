@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -275,16 +276,12 @@ def test_quorum_follower_lag_on_kraft(kraft_cluster: Any) -> None:
     since its last fetch. The local KRaft cluster has one controller, so there is no lagging
     voter to make; the rule treats voters the same way (tests/unit/test_health_rules.py)."""
     kraft_cluster.ensure_up()
-
-    def seen() -> Finding | None:  # a refresh may fail outright while a broker is frozen: try again
-        try:
-            return seen_by_source(kraft_cluster, "quorum_follower_lag", "broker 3")
-        except SourceError:
-            return None
-
     try:
         kraft_cluster.pause("broker-3")
-        finding = wait_for("quorum_follower_lag broker 3 in the data layer", seen, TIMEOUT, interval=1)
+        # a refresh may fail outright while a broker is frozen: seen_by_source says None, and it is asked again
+        finding = wait_for("quorum_follower_lag broker 3 in the data layer",
+                           partial(seen_by_source, kraft_cluster, "quorum_follower_lag", "broker 3"), TIMEOUT,
+                           interval=1)
         assert finding.severity == "warning" and "records behind the high watermark" in finding.detail
         assert "last fetch" in finding.detail
         doc = wait_for("quorum_follower_lag in snapshot --json",

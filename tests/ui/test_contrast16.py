@@ -252,8 +252,9 @@ async def _walk(app: Any, theme: str, steps: list[Step], found: dict[tuple[int, 
         app.theme = theme
         await pilot.pause()
         # The views re-render on the theme's signal, and a big table or the attention panel makes
-        # its rows in a thread worker: wait for those before the first check (once, in a full run,
-        # the overview's rows still had the previous theme's colours).
+        # its rows in a thread worker: wait for those before the first check. (Once, in a full run,
+        # the overview's rows kept the previous theme's colours for good: rows prepared under the
+        # old theme ended the repaint. Fixed in FilterTable; test_worker_handoff.py's theme test.)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.console.color_system == "standard"  # what TERM=xterm means to Rich and Textual

@@ -9,12 +9,15 @@ check that the data is freed by reference counting alone once the rows are on sc
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.worker import Worker, WorkerState
 
 from kafkatui.tablemodel import Col
 from kafkatui.ui.handoff import Handoff, Handoffs
@@ -82,7 +85,9 @@ def test_a_handoff_gives_each_thing_once() -> None:
 
 async def test_handoffs_give_the_result_once_and_forget_the_worker(no_collector: None) -> None:
     """The registry the table and the attention panel share: the handler's take is the only
-    holder of the result, and the finished worker is no longer kept (nor, through it, the inputs)."""
+    holder of the result, and the finished worker is no longer kept (nor, through it, the inputs).
+    A RUNNING message handled after the thread ended (Textual queues them) takes nothing: the
+    result is for the SUCCESS message behind it."""
     app = OneTable()
     async with app.run_test(size=(60, 20)):
         handoffs = Handoffs()
@@ -91,7 +96,55 @@ async def test_handoffs_give_the_result_once_and_forget_the_worker(no_collector:
         worker = handoffs.run(app.query_one(FilterTable), lambda s: len(s.names), snapshot, name="count")
         del snapshot
         await app.workers.wait_for_complete()
-        assert handoffs.take(worker) == 1000
-        assert handoffs.take(worker) is None, "a result is taken once"
+        assert worker.is_finished
+        assert handoffs.take(Worker.StateChanged(worker, WorkerState.RUNNING)) is None
+        assert handoffs.take(Worker.StateChanged(worker, WorkerState.SUCCESS)) == 1000
+        assert handoffs.take(Worker.StateChanged(worker, WorkerState.SUCCESS)) is None, "a result is taken once"
         assert not handoffs._by_worker, "the finished worker is still held"
         assert held() is None, "the inputs outlived the worker"
+
+
+def test_a_result_put_after_the_handler_took_is_dropped() -> None:
+    """A cancelled worker's thread runs on and puts its result after the CANCELLED handler took
+    the (empty) handoff: the result must not stay in the worker's reference cycle."""
+    handoff: Handoff[int, Snapshot] = Handoff(1)
+    handoff.take_inputs()
+    assert handoff.take() is None  # the CANCELLED handler
+    late = Snapshot(10)
+    held = weakref.ref(late)
+    handoff.put(late)
+    del late
+    assert held() is None, "the late result is kept by the handoff"
+
+
+async def test_a_theme_switch_while_rows_are_prepared_shows_the_new_colours() -> None:
+    """Rows prepared in a worker under the old theme land after a switch, while the new theme's
+    rows wait: the old rows must not end the repaint the switch asked for. Before the fix they
+    were adopted with it, and the new rows (equal as text, Text equality ignores style) then
+    counted as unchanged, so the table kept the old colours (seen as the 16-colour test's
+    overview keeping the dark theme's)."""
+    app = OneTable()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(FilterTable)
+        n = INLINE_LIMIT + 100  # off the UI thread
+        gate = threading.Event()
+
+        def rows(colour: str, wait: bool = False) -> Any:
+            def make() -> tuple[list[tuple[str, tuple[Any, ...]]], None]:
+                if wait:
+                    gate.wait(20)
+                return [(f"t{i:04d}", (Text(f"t{i:04d}", style=colour),)) for i in range(n)], None
+            return make
+
+        table.set_rows_from(rows("red"), size=n)
+        await wait_for(pilot, lambda: table.row_count == n and not table.preparing, 20, "the first rows")
+        table.set_rows_from(rows("red", wait=True), size=n)  # in a worker, made for the old theme
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        table.set_rows_from(rows("blue"), size=n)  # the view redrawn for the new theme: waits
+        gate.set()
+        await wait_for(pilot, lambda: not table.preparing, 20, "the rows after the switch")
+        await pilot.pause()
+        colours = {seg.style.color.name for seg in table.render_line(2) if seg.text.strip() and seg.style
+                   and seg.style.color}
+        assert colours == {"blue"}, f"the second row (not under the cursor) is drawn in {colours}"

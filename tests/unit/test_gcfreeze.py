@@ -76,6 +76,7 @@ def test_nothing_is_frozen_when_nobody_froze_the_heap(monkeypatch: pytest.Monkey
 
 def test_young_collections_are_rarer_only_while_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gcfreeze, "_frozen_by", 0)
+    monkeypatch.setattr(gcfreeze, "_thresholds", None)
     before = gc.get_threshold()
     gcfreeze.freeze_gc(True)
     gcfreeze.freeze_gc(True)  # a tail inside the app
@@ -84,3 +85,19 @@ def test_young_collections_are_rarer_only_while_frozen(monkeypatch: pytest.Monke
     assert gc.get_threshold() == gcfreeze.THRESHOLDS, "still frozen by the other user"
     gcfreeze.freeze_gc(False)
     assert gc.get_threshold() == before
+
+
+def test_the_sweep_clock_restarts_with_the_next_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app that ends and a later one in the same process (the tests, `snapshot` then the app):
+    the later one's first data must not be swept at once on the first one's old clock."""
+    monkeypatch.setattr(gcfreeze, "_frozen_by", 0)
+    monkeypatch.setattr(gcfreeze, "_thresholds", None)
+    monkeypatch.setattr(gcfreeze, "_swept_at", None)
+    gcfreeze.freeze_gc(True)
+    assert gcfreeze.keep_frozen(0.0) is False  # the first user's clock starts
+    gcfreeze.freeze_gc(False)
+    gcfreeze.freeze_gc(True)
+    try:
+        assert gcfreeze.keep_frozen(gcfreeze.SWEEP_S + 5) is False, "swept on the previous user's clock"
+    finally:
+        gcfreeze.freeze_gc(False)

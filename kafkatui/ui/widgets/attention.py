@@ -114,10 +114,10 @@ class AttentionPanel(Vertical):
         return inputs, build_attention(cluster, groups, lag_trends=lag_trends, extra=extra, memo=memo)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "attention" or not event.worker.is_finished:
+        if event.worker.group != "attention":
             return
         event.stop()
-        result = self._handoffs.take(event.worker)
+        result = self._handoffs.take(event)
         if event.state is not WorkerState.SUCCESS or result is None:
             return
         inputs, attention = result

@@ -40,7 +40,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from kafkatui.tablemodel import Col, Prepared, Row, TableModel
-from kafkatui.ui.handoff import Handoffs
+from kafkatui.ui.handoff import Handoffs, ended
 from kafkatui.ui.widgets.filter_input import FilterInput
 
 CELL_PADDING = 1  # spaces on each side of a cell, as DataTable draws them
@@ -307,28 +307,35 @@ class FilterTable(ScrollView, can_focus=True):
             return
         if event.worker.group == "filter-table-texts":
             event.stop()
-            texts = self._handoffs.take(event.worker)
+            texts = self._handoffs.take(event)
             if event.state is WorkerState.SUCCESS and texts is not None:
                 self._model.add_texts(texts)
-            if event.worker.is_finished:
+            if ended(event):
                 self._warming = False
             return
         if event.worker.group != "filter-table-rows":
             return
         event.stop()
-        result = self._handoffs.take(event.worker)
-        if event.state is WorkerState.SUCCESS:
+        if not ended(event):
+            return
+        result = self._handoffs.take(event)
+        if event.state is WorkerState.SUCCESS and result is not None:
             ticket, job, made, prepared = result
             if ticket == self._ticket and self.is_attached:  # ready: shown even if newer rows wait
-                if prepared.force != self._repaint_all or not self._adopt(prepared):
-                    self._prepare_in_thread(job, made)  # the model moved on (sort, filter, theme): again
+                if prepared.force != self._repaint_all:
+                    # a theme switch since: these rows carry the old colours, and adopting them
+                    # with a repaint would end the repaint the new colours need. Rows made again
+                    # (the newest asked for, if any) carry the new ones.
+                    job, self._next_job = self._next_job or job, None
+                    self._prepare_in_thread(job, None)
+                    return
+                if not self._adopt(prepared):
+                    self._prepare_in_thread(job, made)  # the model moved on (sort, filter): again
                     return
                 if job.then is not None:
                     job.then(made[1])
         elif event.state is WorkerState.ERROR:
             self.log.error(f"preparing the rows of {self.id}: {event.worker.error!r}")
-        elif event.state is not WorkerState.CANCELLED:
-            return
         self._preparing = False
         nxt, self._next_job = self._next_job, None
         if nxt is not None and self.is_attached:
