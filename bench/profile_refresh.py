@@ -8,6 +8,7 @@ own thread while the caller waits on a lock, so each thread gets its own profile
 functions, writes bench/out/profile_refresh.txt and deletes the topics, whatever happens.
 
     python bench/profile_refresh.py [--topics 50] [--per-topic 100] [--runs 5]
+    KAFKATUI_BOOTSTRAP=host:port python bench/profile_refresh.py --existing   # a big cluster as it is
 """
 
 from __future__ import annotations
@@ -92,12 +93,14 @@ def main() -> int:
     parser.add_argument("--topics", type=int, default=50)
     parser.add_argument("--per-topic", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--existing", action="store_true",
+                        help="profile the cluster's topics as they are; create and delete none")
     args = parser.parse_args()
     bootstrap = env_value("KAFKATUI_BOOTSTRAP")
     if not bootstrap:
         sys.exit("profile_refresh: no cluster; run `make cluster` or set KAFKATUI_BOOTSTRAP")
     topics = Topics(bootstrap, env_value("KAFKATUI_ZOOKEEPER"))
-    names = [f"bench-scale-prof-{i:03d}" for i in range(args.topics)]
+    names = [] if args.existing else [f"bench-scale-prof-{i:03d}" for i in range(args.topics)]
     profiles: list[cProfile.Profile] = []
 
     def profile_new_thread(*_: object) -> None:
@@ -113,9 +116,10 @@ def main() -> int:
     source = KafkaSource(load_settings({"bootstrap": bootstrap}, env={}))
     main.disable()
     try:
-        print(f"creating {args.topics} x {args.per_topic} partitions ...", flush=True)
-        topics.create(names, args.per_topic, 3)
-        topics.wait_ready(names, timeout_s=120)
+        if names:
+            print(f"creating {args.topics} x {args.per_topic} partitions ...", flush=True)
+            topics.create(names, args.per_topic, 3)
+            topics.wait_ready(names, timeout_s=120)
         for _ in range(2):
             source.refresh()
             source.groups()
@@ -137,8 +141,9 @@ def main() -> int:
         return 0
     finally:
         source.close()
-        print("deleting the topics ...", flush=True)
-        topics.delete_all()
+        if names:
+            print("deleting the topics ...", flush=True)
+            topics.delete_all()
 
 
 if __name__ == "__main__":
