@@ -114,7 +114,7 @@ class Settings:
     cluster_name: str = "default"
     refresh_s: float = DEFAULT_REFRESH_S
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
-    refresh_share: float = DEFAULT_SHARE  # a poll may use this share of its interval in CPU (refresh/pace.py)
+    refresh_share: float = DEFAULT_SHARE  # all polls together may use this share of a core (refresh/pace.py)
     theme: str = DEFAULT_THEME
     color: str = "auto"
     mouse: bool = True

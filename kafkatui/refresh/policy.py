@@ -24,7 +24,7 @@ from typing import Any
 from kafkatui.health.controller import observe_metadata, observe_zookeeper
 from kafkatui.model import ClusterHealth, ClusterSnapshot, GroupsSnapshot, SourceError, ZkSnapshot
 from kafkatui.refresh.deadline import DEFAULT_DEADLINE_POLICY, SET, DeadlinePolicy, PollWait, next_deadline
-from kafkatui.refresh.pace import DEFAULT_POLICY, NORMAL, PacePolicy, PollCost, next_pace
+from kafkatui.refresh.pace import DEFAULT_POLICY, NORMAL, PacePolicy, PollCost, Spent, next_pace
 from kafkatui.refresh.state import KAFKA_SOURCES, AppState, Source, SourceHealth
 
 MAX_BACKOFF_S = 30.0
@@ -247,6 +247,21 @@ def with_deadline(state: AppState, source: Source, result: PollResult,
     return state if new == old else replace(state, deadlines={**state.deadlines, source: new})
 
 
+def with_pace(state: AppState, source: Source, cost: PollCost | None, now: float,
+              policy: PacePolicy = DEFAULT_POLICY) -> AppState:
+    """The state with the source's next pace, judged against what the other sources still polled
+    use of the one share (refresh/pace.py), and with what this source's polls now use."""
+    others = [spent.rate for other, spent in state.spent.items() if other is not source and spent.current(now)]
+    old = state.pace.get(source, NORMAL)
+    paced = next_pace(old, state.interval(source), cost, policy, source.value, others)
+    if paced != old:
+        state = replace(state, pace={**state.pace, source: paced})
+    if cost is not None:
+        state = replace(state, spent={**state.spent, source: Spent(cost.cpu_s, paced.interval(state.interval(source)),
+                                                                   now)})
+    return state
+
+
 def apply_poll(state: AppState, result: PollResult, now: float,
                rand: Callable[[], float] = random.random,
                pace: PacePolicy = DEFAULT_POLICY,
@@ -268,11 +283,8 @@ def apply_poll(state: AppState, result: PollResult, now: float,
     """
     source = result.source
     state = with_deadline(state, source, result, deadline)
-    first = state.health[source].last_ok_at is None
-    paced = next_pace(state.pace.get(source, NORMAL), state.interval(source), poll_cost(result, first), pace,
-                      source.value)
-    if paced != state.pace.get(source, NORMAL):
-        state = replace(state, pace={**state.pace, source: paced})
+    state = with_pace(state, source, poll_cost(result, state.health[source].last_ok_at is None), now, pace)
+    paced = state.pace.get(source, NORMAL)
     health = state.health[source]
     if result.error is None and result.snapshot is not None:
         state = fold(state, source, result.snapshot, result.ahead)

@@ -22,7 +22,7 @@ from kafkatui.model import (
     ZkSnapshot,
 )
 from kafkatui.refresh.deadline import SET, Deadline
-from kafkatui.refresh.pace import NORMAL, Pace
+from kafkatui.refresh.pace import NORMAL, Pace, Spent
 
 
 class Source(enum.Enum):
@@ -95,6 +95,8 @@ class AppState:
     # How each source is paced: a source whose polls cost too much of its interval is polled less
     # often (refresh/pace.py, the app protects the host); a source not in it, at its set interval.
     pace: dict[Source, Pace] = field(default_factory=dict)
+    # What each source's polls use now, so that all of them share one budget (refresh/pace.py).
+    spent: dict[Source, Spent] = field(default_factory=dict)
     timeout_s: float = 4.0  # the set request timeout (Settings.connect_timeout_s; the app sets it)
     # Each Kafka source's request deadline, grown after a poll ran into it (refresh/deadline.py);
     # a source not in it gets the set timeout.

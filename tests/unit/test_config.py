@@ -160,7 +160,7 @@ def test_refresh_share_out_of_range_names_the_file(tmp_path: Path, text: str) ->
     assert str(path) in str(info.value)
 
 
-def test_refresh_share_defaults_to_a_twentieth_and_can_be_set(tmp_path: Path) -> None:
-    assert load_settings({"bootstrap": "k:9092"}, env={}, path=tmp_path / "none.toml").refresh_share == 0.05
+def test_refresh_share_defaults_to_a_fortieth_and_can_be_set(tmp_path: Path) -> None:
+    assert load_settings({"bootstrap": "k:9092"}, env={}, path=tmp_path / "none.toml").refresh_share == 0.025
     path = write(tmp_path, "refresh_share = 0.5\n")
     assert load_settings({"bootstrap": "k:9092"}, env={}, path=path).refresh_share == 0.5
