@@ -17,7 +17,11 @@ Why it looks like this:
 - A JVM of another user raises AccessDenied field by field; such a field becomes None (unknown)
   and the rest of the row still shows. A process that exits mid-refresh is simply dropped.
 - Log-dir usage walks the directory like `du`, but bounded in entries and cached for a while
-  (USAGE_TTL_S), because a refresh runs every few seconds and must stay cheap.
+  (USAGE_TTL_S), because a refresh runs every few seconds and must stay cheap. A walk that costs
+  more is reused for longer, so the walks keep to WALK_SHARE of a core on their own; their CPU
+  (`walk_cpu_s`) is therefore left out of what paces the poll (refresh/pace.py). Why: at 30,000
+  partitions one walk used 0.7 s of CPU against 40 ms for the rest of the poll, and each poll that
+  walked stretched the processes' interval to a minute, making every JVM cell a minute old.
 - Which metadata broker a JVM is: the broker whose advertised port it listens on, falling back
   to broker.id/node.id from its config (see `processes_match.match_broker_ids`).
 """
@@ -48,7 +52,8 @@ from kafkatui.processes.match import local_host_names, match_broker_ids
 from kafkatui.processes.properties import read_properties
 
 SOURCE = "processes"
-USAGE_TTL_S = 30.0  # how long a log dir's walked size is reused before walking again
+USAGE_TTL_S = 30.0  # how long a log dir's walked size is reused before walking again, at least
+WALK_SHARE = 0.005  # ... and for as long as keeps the walks at this share of a core (0.7 s: 140 s)
 PORTS_TTL_S = 60.0  # how long a process's listening ports are reused before asking again
 ROLE_ORDER = {"broker": 0, "broker+controller": 0, "controller": 1, "zookeeper": 2}
 
@@ -100,7 +105,8 @@ class ProcessSource:
         self.ports_ttl_s = ports_ttl_s
         self._tracked: dict[tuple[int, float], _Tracked] = {}
         self._ignored: set[tuple[int, float]] = set()
-        self._usage: dict[str, tuple[float, DiskUsage]] = {}
+        self._usage: dict[str, tuple[float, DiskUsage, float]] = {}  # path -> (walked at, usage, CPU s)
+        self._walk_cpu_s = 0.0
         self._local_hosts: frozenset[str] | None = None
 
     def refresh(self, brokers: Sequence[Broker] = ()) -> ProcessesSnapshot:
@@ -220,12 +226,21 @@ class ProcessSource:
             t.ports, t.ports_at = listening_ports(t.proc), now
         return t.ports
 
+    def walk_cpu_s(self) -> float:
+        """The CPU seconds this source's log-dir walks have used so far (they pace themselves:
+        a poll's cost for pacing leaves them out)."""
+        return self._walk_cpu_s
+
     def _usage_of(self, path: str) -> DiskUsage:
-        """Cached bounded walk, so a refresh every few seconds does not re-walk every time."""
+        """Cached bounded walk, so a refresh every few seconds does not re-walk every time; a
+        costly walk is reused for longer (WALK_SHARE)."""
         now = time.monotonic()
         cached = self._usage.get(path)
-        if cached and now - cached[0] < self.usage_ttl_s:
+        if cached and now - cached[0] < max(self.usage_ttl_s, cached[2] / WALK_SHARE):
             return cached[1]
+        began = time.thread_time()
         usage = disk_usage(path, self.max_scan_entries)
-        self._usage[path] = (now, usage)
+        cost = time.thread_time() - began
+        self._walk_cpu_s += cost
+        self._usage[path] = (now, usage, cost)
         return usage

@@ -71,6 +71,11 @@ class SourceHub:
         `KafkaSource.io_cpu_s`), for what a poll costs; a poll's worker thread counts its own."""
         return sum(obj.io_cpu_s() for obj in list(self._objects.values()) if hasattr(obj, "io_cpu_s"))
 
+    def walk_cpu_s(self) -> float:
+        """The CPU seconds the processes source's log-dir walks have used so far: they pace
+        themselves (processes/source.py), so a poll's cost leaves them out."""
+        return sum(obj.walk_cpu_s() for obj in list(self._objects.values()) if hasattr(obj, "walk_cpu_s"))
+
     def close(self) -> None:
         """Close every built source; errors are logged, never raised (we are exiting)."""
         self._closed = True

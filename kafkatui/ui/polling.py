@@ -140,6 +140,7 @@ class PollingMixin:
         UI thread (refresh.policy.fold_ahead). `timeout_s`: the deadline of this poll's requests."""
         started, cpu = time.time(), time.thread_time()  # this worker thread's CPU only
         io_cpu = self._hub.io_cpu_s()  # pacing counts both: kafka-python's IO thread does most of the work
+        walk_cpu = self._hub.walk_cpu_s()  # not the log-dir walks: they pace themselves
         snapshot, error, ahead = None, None, None
         try:
             snapshot = poll_source(self._hub, source, brokers, light, timeout_s)
@@ -154,6 +155,8 @@ class PollingMixin:
         poll_cpu = worker_cpu
         if source in KAFKA_SOURCES:  # not ZooKeeper's or the processes' poll: they do not use that thread
             poll_cpu += max(0.0, self._hub.io_cpu_s() - io_cpu)  # a reconnect restarts the IO thread's count
+        elif source is Source.PROCESSES:
+            poll_cpu = max(0.0, poll_cpu - (self._hub.walk_cpu_s() - walk_cpu))
         self.post_message(SourcePolled(source, snapshot, error, started, finished, worker_cpu, ahead, timed_out,
                                        poll_cpu))
 

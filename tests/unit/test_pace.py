@@ -4,6 +4,7 @@ clock, no cluster."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -196,3 +197,39 @@ def test_one_budget_keeps_the_overviews_polls_together_near_it_at_10000_topics()
     assert total < 0.031, f"{total:.2%} of a core"
     assert state.poll_interval(Source.CLUSTER) == 60.0 and state.poll_interval(Source.PROCESSES) == 5.0
     assert 30.0 <= state.poll_interval(Source.GROUPS) <= 40.0
+
+
+def test_a_processes_polls_cost_leaves_out_its_log_dir_walks() -> None:
+    """The poll worker's cost for pacing (ui/polling.py): the processes source's log-dir walks
+    pace themselves (processes/source.py), so a poll that walked for 50 ms and did 20 ms of other
+    work costs 20 ms, not 70 ms, and a costly walk does not stretch the processes' interval."""
+    from types import SimpleNamespace
+
+    from kafkatui.model import ProcessesSnapshot
+    from kafkatui.ui.polling import PollingMixin
+
+    def burn(seconds: float) -> None:
+        began = time.thread_time()
+        while time.thread_time() - began < seconds:
+            pass
+
+    class Processes:
+        walked = 0.0
+
+        def refresh(self, brokers: object = ()) -> ProcessesSnapshot:
+            began = time.thread_time()
+            burn(0.05)  # the walk
+            self.walked += time.thread_time() - began
+            burn(0.02)
+            return ProcessesSnapshot(fetched_at=1.0, duration_s=0.07, processes=())
+
+    processes = Processes()
+    hub = SimpleNamespace(call=lambda name, fn: fn(processes), io_cpu_s=lambda: 0.0,
+                          walk_cpu_s=lambda: processes.walked)
+    posted: list[object] = []
+    app = SimpleNamespace(_hub=hub, _state=AppState(), settings=SimpleNamespace(connect_timeout_s=4.0),
+                          post_message=posted.append)
+    PollingMixin._poll_worker(app, Source.PROCESSES, ())  # type: ignore[arg-type]
+    (message,) = posted
+    assert message.cpu_s >= 0.07  # the worker's whole CPU, for the benchmark's trace
+    assert 0.02 <= message.poll_cpu_s < 0.045, message.poll_cpu_s

@@ -7,6 +7,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -341,3 +342,30 @@ def test_log_dirs_used_is_a_sum_and_free_is_the_fullest_disk() -> None:
     unknown = jvm(DiskUsage("/a", None, None, None))
     assert unknown.log_dirs_used_free == (None, None)
     assert jvm().log_dirs_used_free == (None, None)
+
+
+def test_a_costly_log_dir_walk_is_reused_for_longer_and_counted_apart(monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    """A walk that used 20 ms of CPU is reused for 20 ms / WALK_SHARE (4 s), not only USAGE_TTL_S
+    (here 0); its CPU is counted in `walk_cpu_s`, which the poll's pacing leaves out."""
+    from kafkatui.processes import source as processes_source
+
+    walks: list[str] = []
+
+    def costly(path: str, max_entries: int) -> DiskUsage:
+        walks.append(path)
+        began = time.thread_time()
+        while time.thread_time() - began < 0.02:
+            pass
+        return DiskUsage(path=path, used_bytes=1, partial=False, free_bytes=None, total_bytes=None)
+
+    monkeypatch.setattr(processes_source, "disk_usage", costly)
+    src = processes_source.ProcessSource(usage_ttl_s=0.0)
+    assert src.walk_cpu_s() == 0.0
+    first = src._usage_of(str(tmp_path))
+    assert src._usage_of(str(tmp_path)) is first and walks == [str(tmp_path)], "walked again at once"
+    assert src.walk_cpu_s() >= 0.02
+    stamp, usage, cost = src._usage[str(tmp_path)]
+    src._usage[str(tmp_path)] = (stamp - cost / processes_source.WALK_SHARE - 0.01, usage, cost)  # that long ago
+    src._usage_of(str(tmp_path))
+    assert len(walks) == 2
