@@ -120,7 +120,7 @@ async def test_polls_that_cost_more_than_their_share_are_spaced_out_and_the_head
     skips late ticks) the cluster answers at most once, where at the set 1 s it would answer
     about five times."""
     app = make_app(refresh=1.0)
-    app.pace_policy = PacePolicy(share=0.00001, min_cost_s=0.0)
+    app.pace_policy = PacePolicy(share=0.00001, min_cost_s=0.0, max_factor=8.0)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.state.poll_interval(Source.CLUSTER) == 8.0, 60,
                          "the cluster polled at the stretched interval")
