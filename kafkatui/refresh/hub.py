@@ -69,12 +69,16 @@ class SourceHub:
     def io_cpu_s(self) -> float:
         """The CPU seconds the built sources' own IO threads have used so far (the Kafka client's:
         `KafkaSource.io_cpu_s`), for what a poll costs; a poll's worker thread counts its own."""
-        return sum(obj.io_cpu_s() for obj in list(self._objects.values()) if hasattr(obj, "io_cpu_s"))
+        return self._cpu_counted("io_cpu_s")
 
     def walk_cpu_s(self) -> float:
         """The CPU seconds the processes source's log-dir walks have used so far: they pace
         themselves (processes/source.py), so a poll's cost leaves them out."""
-        return sum(obj.walk_cpu_s() for obj in list(self._objects.values()) if hasattr(obj, "walk_cpu_s"))
+        return self._cpu_counted("walk_cpu_s")
+
+    def _cpu_counted(self, counter: str) -> float:
+        """The sum of one CPU counter over the built sources that keep it."""
+        return sum(getattr(obj, counter)() for obj in list(self._objects.values()) if hasattr(obj, counter))
 
     def close(self) -> None:
         """Close every built source; errors are logged, never raised (we are exiting)."""

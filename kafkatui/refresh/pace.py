@@ -83,10 +83,10 @@ class PacePolicy:
         share of a core each, `Spent.rate`): what they leave, never less than an equal part."""
         return max(self.share - sum(others), self.share / (len(others) + 1))
 
-    def limit(self, interval: float, share: float | None = None) -> float:
+    def limit(self, interval: float, share: float) -> float:
         """The longest a poll may take at `interval` before the interval is stretched, with
-        `share` (the source's part; the whole share if None)."""
-        return max((self.share if share is None else share) * interval, self.min_cost_s)
+        `share` the source's part (`share_for`)."""
+        return max(share * interval, self.min_cost_s)
 
 
 DEFAULT_POLICY = PacePolicy()
