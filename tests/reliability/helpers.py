@@ -131,11 +131,13 @@ async def wait_until(
     probe: KeyProbe | None = None,
     probe_every: float = 1.5,
     interval: float = 0.1,
+    detail: Callable[[], object] | None = None,
 ) -> float:
     """Poll `predicate` between UI turns until it is truthy; returns the seconds it took.
 
     With `probe`, a help-screen round trip is timed every `probe_every` seconds meanwhile, so a
-    wait during a fault doubles as proof that keys stay responsive.
+    wait during a fault doubles as proof that keys stay responsive. `detail` is added to a
+    timeout's message: what a multi-part predicate had seen, since the screen then is later.
     """
     started = time.monotonic()
     deadline = started + timeout
@@ -152,6 +154,7 @@ async def wait_until(
         if now > deadline:
             raise AssertionError(f"timed out after {timeout:g}s waiting for {what}"
                                  + (f" (last error: {last_error!r})" if last_error else "")
+                                 + (f" (seen: {detail()!r})" if detail is not None else "")
                                  + f"\n--- screen ---\n{screen_text(pilot.app)}")
         if probe is not None and now >= next_probe:
             await probe.help_roundtrip(pilot)

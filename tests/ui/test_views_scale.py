@@ -299,8 +299,13 @@ async def test_a_big_tables_rows_are_made_and_diffed_off_the_ui_thread(view: str
     visible cells (a group's few members are still made and diffed on the UI thread: a small table)."""
     small = await busy_refresh_on_ui_thread(view, SMALL, monkeypatch)
     big = await busy_refresh_on_ui_thread(view, BIG, monkeypatch)
-    for what in ("row", "prepared", "sort", "render"):
+    for what in ("row", "prepared", "sort"):
         assert big[what] <= small[what], f"{view}: {big[what]} {what} at {BIG} rows, {small[what]} at {SMALL}"
+    # Renders may differ by a repaint of one row (the cursor's): 1 in 6 full runs drew 24 cells of
+    # group_detail at 2,000 rows against 22 at 200. Grown with all rows, it would be ~10x.
+    row_cells = len(getattr(OFF_THREAD_VIEWS[view][0], OFF_THREAD_VIEWS[view][1]))
+    assert big["render"] <= small["render"] + row_cells, (
+        f"{view}: {big['render']} renders at {BIG} rows, {small['render']} at {SMALL}")
     assert big["row"] <= SMALL_TABLE and big["prepared"] <= SMALL_TABLE, f"{view}: on the UI thread: {big}"
     assert big["sort"] == 0, f"{view}: {big['sort']} sort keys on the UI thread"
     assert big["render"] <= big["visible_cells"], f"{view}: {big['render']} renders, {big['visible_cells']} cells"
