@@ -126,6 +126,7 @@ class TableModel:
         self.sort_reverse = False
         self._view: list[str] = []
         self._position: dict[str, int] | None = {}  # key -> index in the view, made lazily
+        self._all_sorted: list[str] | None = []  # every key in the view's order, made lazily; never mutated
         self._generation = 0  # bumped by every change of the rows, the filter or the sort
 
     # ------------------------------------------------------------------ reading
@@ -271,6 +272,8 @@ class TableModel:
             return None
         self._generation += 1
         self._clock += 1
+        if prepared.view is not None or prepared.changed or prepared.order != self._order:
+            self._all_sorted = None  # rows came, went or moved: sorted again at the next filter change
         self._values, self._order, self._version = prepared.values, prepared.order, prepared.versions
         self._texts, self._matches = prepared.texts, prepared.matches
         if prepared.view is not None:
@@ -285,9 +288,11 @@ class TableModel:
         pattern = pattern.strip()
         if pattern == self._filter.pattern:
             return False
-        self._filter = compile_filter(pattern)
+        before, self._filter = self._filter, compile_filter(pattern)
         self._matches.clear()
         self._generation += 1
+        if self._filter.narrows(before):  # a key typed onto the pattern: search what passed
+            return self._set_view([k for k in self._view if self._match(k)])
         return self._rebuild()
 
     def sort_by(self, column_key: str | None, reverse: bool = False) -> bool:
@@ -295,6 +300,7 @@ class TableModel:
         self.sort_column = column_key
         self.sort_reverse = reverse
         self._generation += 1
+        self._all_sorted = None
         return self._rebuild()
 
     # ------------------------------------------------------------------ internals
@@ -324,8 +330,14 @@ class TableModel:
         return known + unknown
 
     def _rebuild(self) -> bool:
-        keys = [k for k in self._order if self._match(k)] if self._filter.active else self._order
-        keys = self._sorted(keys, self._values)
+        """The view again from all rows: filtered in the kept sort order of all rows, so that a
+        filter change (each key in the `/` prompt, Esc) costs no sort."""
+        if self._all_sorted is None:
+            self._all_sorted = self._sorted(self._order, self._values)
+        keys = self._all_sorted
+        return self._set_view([k for k in keys if self._match(k)] if self._filter.active else keys)
+
+    def _set_view(self, keys: list[str]) -> bool:
         if keys == self._view:
             return False
         self._view = keys

@@ -31,6 +31,18 @@ class TextFilter:
     def _hit(self, text: str) -> bool:
         return self._needle in text.lower() or (self._regex is not None and self._regex.search(text) is not None)
 
+    def narrows(self, before: TextFilter) -> bool:
+        """Does every text that passes this filter pass `before` too? Then the rows `before`
+        let through are the only ones to search (issue 14: each key typed into the `/` prompt
+        searched all 10,000 rows again). Known only for what an operator types most: `before`
+        active, neither inverted, both a plain run of characters and `.` (`_simple`), and
+        `before`'s inside this one's. A match of this one then contains a match of `before`,
+        and this needle contains `before`'s."""
+        if not before.active or self._invert or before._invert or self.error or before.error:
+            return False
+        body, old = self.pattern.strip(), before.pattern.strip()
+        return _simple(body) and _simple(old) and old.lower() in body.lower()
+
     def matches(self, text: str) -> bool:
         """Does one text pass (always, when the filter is empty)?"""
         return not self.active or self._hit(text) != self._invert
@@ -61,6 +73,8 @@ def compile_filter(pattern: str) -> TextFilter:
     body = pattern[1:] if invert else pattern
     if not body:
         return TextFilter(pattern)
+    if not _SPECIAL.search(body):  # a plain word: the needle alone decides, no regex search
+        return TextFilter(pattern, None, None, body.lower(), invert)
     try:
         regex = re.compile(body, re.IGNORECASE | re.MULTILINE)
     except re.error as exc:
@@ -69,6 +83,13 @@ def compile_filter(pattern: str) -> TextFilter:
 
 
 _CONTEXT = re.compile(r"[\^$]|\\[bBAZz]|\(\?[=!<]")
+_SPECIAL = re.compile(r"[\\^$.*+?{}\[\]()|]")  # what makes a regex more than the plain text it is
+
+
+def _simple(body: str) -> bool:
+    """Plain characters and `.` (any one character) only: no alternation, repetition, class,
+    group, anchor or escape, so each character of it matches exactly one character."""
+    return _SPECIAL.search(body.replace(".", "")) is None
 
 
 def _is_local(body: str) -> bool:

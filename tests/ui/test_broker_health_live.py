@@ -172,21 +172,34 @@ async def test_controller_restart_shows_the_controller_changed_and_the_leader_im
         old = app.state.cluster.controller_id
         subject = f"broker {old}"
         try:
-            # the tool, not cluster.restart: that one restores the preferred leaders at once
-            await asyncio.to_thread(cluster.tool, "restart", f"broker-{old}")
-            await wait_until(pilot, lambda: attention_row(app, "controller_changed", "controller") is not None,
-                             SLOW, "controller_changed row")
-            changed = attention_row(app, "controller_changed", "controller")
-            assert changed.detail.startswith(f"changed from broker {old} to ")
-
-            await wait_until(pilot, lambda: attention_row(app, "leader_imbalance", subject) is not None,
-                             SLOW, f"leader_imbalance row for {subject}")
-            row = attention_row(app, "leader_imbalance", subject)
             reason = ("partitions it is preferred for", "> leader.imbalance.per.broker.percentage 10%",
                       "moves them back at its next check (every 300 s")
-            assert all(r in row.detail for r in reason), row.detail
-            doc = await asyncio.to_thread(snapshot_json, cluster)
-            found = [a for a in doc["attention"] if a["kind"] == "leader_imbalance" and a["subject"] == subject]
+            for attempt in (1, 2):
+                # the tool, not cluster.restart: that one restores the preferred leaders at once
+                await asyncio.to_thread(cluster.tool, "restart", f"broker-{old}")
+                def changed_from(old: int = old) -> bool:
+                    row = attention_row(app, "controller_changed", "controller")
+                    return row is not None and row.detail.startswith(f"changed from broker {old} to ")
+
+                await wait_until(pilot, changed_from, SLOW, f"controller_changed row, from broker {old}")
+                await wait_until(pilot, lambda s=subject: attention_row(app, "leader_imbalance", s) is not None,
+                                 SLOW, f"leader_imbalance row for {subject}")
+                row = attention_row(app, "leader_imbalance", subject)
+                assert all(r in row.detail for r in reason), row.detail
+                doc = await asyncio.to_thread(snapshot_json, cluster)
+                found = [a for a in doc["attention"] if a["kind"] == "leader_imbalance" and a["subject"] == subject]
+                if found or attempt == 2:
+                    break
+                # Kafka won the race after all (a full run, loaded: the restarted broker was back
+                # before the new controller's first check, 5 s after it took over, which moved the
+                # leaders back between the app's refresh and the snapshot's). Then the app's row
+                # must go too; the restart is tried once more.
+                await wait_until(pilot, lambda s=subject: attention_row(app, "leader_imbalance", s) is None, SLOW,
+                                 f"the leader_imbalance row for {subject} gone, as in the snapshot")
+                print(f"attempt {attempt}: Kafka moved the leaders back before the snapshot; again")
+                await asyncio.to_thread(cluster.wait_settled)
+                old = app.state.cluster.controller_id
+                subject = f"broker {old}"
             assert len(found) == 1 and found[0]["severity"] == "warning", doc["attention"]
             assert all(r in found[0]["detail"] for r in reason), found[0]
 

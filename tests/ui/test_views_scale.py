@@ -40,8 +40,10 @@ from kafkatui.refresh.policy import fold
 from kafkatui.refresh.state import AppState, Source
 from kafkatui.tablemodel import RowMemo, TableModel
 from kafkatui.ui.widgets.attention import AttentionPanel
+from kafkatui.ui.widgets.filter_input import FilterInput
+from kafkatui.ui.widgets.footer import AppFooter
 from kafkatui.ui.widgets.table import FilterTable
-from tests.ui.fixtures import BROKERS, NOW, cluster_snapshot, frozen_app, frozen_state, wait_for
+from tests.ui.fixtures import BROKERS, NOW, cluster_snapshot, frozen_app, frozen_state, screen_text, wait_for
 from tests.ui.test_table_scale import counted, settle
 
 SIZE = (100, 30)
@@ -309,3 +311,49 @@ async def test_a_big_tables_rows_are_made_and_diffed_off_the_ui_thread(view: str
     assert big["row"] <= SMALL_TABLE and big["prepared"] <= SMALL_TABLE, f"{view}: on the UI thread: {big}"
     assert big["sort"] == 0, f"{view}: {big['sort']} sort keys on the UI thread"
     assert big["render"] <= big["visible_cells"], f"{view}: {big['render']} renders, {big['visible_cells']} cells"
+
+
+# --------------------------------------------------------------------------- the `/` prompt
+
+
+async def test_opening_and_closing_the_filter_prompt_redraws_no_table_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `/` prompt opens over the footer (its own layer): opening it, and Enter on an empty
+    prompt, lay out and redraw none of a big table's lines, and do not re-compose the footer.
+    In the layout flow, the prompt took a line from the table, and each of those keys redrew
+    every visible row and the footer's keys (issue 14: `/` and Esc were the slowest keys at
+    10,000 topics)."""
+    drawn: Counter[str] = Counter()
+    render_row = FilterTable._render_row
+
+    def counting_render_row(self: FilterTable, *args: Any) -> Any:
+        drawn[self.id or ""] += 1
+        return render_row(self, *args)
+
+    monkeypatch.setattr(FilterTable, "_render_row", counting_render_row)
+    recompose = AppFooter.recompose
+
+    async def counting_recompose(self: AppFooter) -> None:
+        drawn["footer"] += 1
+        await recompose(self)
+
+    monkeypatch.setattr(AppFooter, "recompose", counting_recompose)
+    scenario = Scenario("topics", BIG)
+    app = frozen_app(scenario.land(frozen_state(topic_rate_history={}, lag_trends={}), 0, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_view(app, pilot, "topics", BIG)
+        height = table.size.height
+        await settle(pilot)
+        drawn.clear()
+        await pilot.press("slash")
+        await settle(pilot)
+        prompt = app.screen.query_one(FilterInput)
+        assert prompt.has_focus and prompt.region.height == 1
+        assert table.size.height == height and not drawn, (table.size.height, drawn)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.has_focus and not prompt.display
+        assert table.size.height == height and not drawn, (table.size.height, drawn)
+        assert "/ Filter" in screen_text(app).splitlines()[-1]  # the footer's keys, as before
+        await pilot.press("slash", "t", "0", "0", "0", "1")  # a real filter does redraw the rows
+        await wait_for(pilot, lambda: table.visible_count == 10, timeout=30, what="10 topics t00010-t00019")
+        assert drawn["topics-table"] > 0

@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 
 from kafkatui.tablemodel import Col, RowMemo, TableModel, default_render, default_sort_key, same_objects
+from kafkatui.textfilter import TextFilter
 
 
 def columns(counts: Counter[str]) -> list[Col]:
@@ -157,3 +158,44 @@ def test_filter_texts_made_ahead_are_kept_only_for_rows_that_did_not_change() ->
     assert list(m.keys) == ["c"]
     assert counts["render"] == 2  # only c's two cells were rendered for the filter
     assert m.texts_missing() == {}
+
+
+def test_each_key_typed_onto_the_filter_searches_only_the_rows_that_passed() -> None:
+    """Typing `t0`, `t00`, `t000` into `/` searches all rows once, then only those still shown,
+    and the view is the one a fresh filter gives; Esc and a widened filter cost no sort."""
+    counts: Counter[str] = Counter()
+    m = TableModel(columns(counts))
+    m.set_rows([(f"t{i:04d}", (f"t{i:04d}", i % 7)) for i in range(2000)])
+    m.sort_by("n")
+    searched: list[str] = []
+    match = TextFilter.matches_row
+
+    def counting(self: TextFilter, texts: tuple[str, ...]) -> bool:
+        searched.append(texts[1])
+        return match(self, texts)
+
+    TextFilter.matches_row = counting  # type: ignore[method-assign]
+    try:
+        m.set_filter("t0")
+        assert len(searched) == 2000 and len(m) == 1000
+        for pattern, shown in (("t00", 100), ("t001", 10), ("t0012", 1)):
+            before, searched[:] = len(m), []
+            counts.clear()
+            m.set_filter(pattern)
+            assert len(searched) == before and len(m) == shown, pattern
+            assert counts["sort"] == 0
+            fresh = TableModel(columns(Counter()))
+            fresh.set_rows([(f"t{i:04d}", (f"t{i:04d}", i % 7)) for i in range(2000)])
+            fresh.sort_by("n")
+            fresh.set_filter(pattern)
+            assert list(m.keys) == list(fresh.keys), pattern
+        counts.clear()
+        m.set_filter("t00")  # a deleted key: all rows searched again, in the kept order
+        assert len(m) == 100 and counts["sort"] == 0
+        m.set_filter("")  # Esc
+        assert len(m) == 2000 and counts["sort"] == 0 and m.keys[0] == "t0000" and m.keys[1] == "t0007"
+        m.set_rows([(f"t{i:04d}", (f"t{i:04d}", 6 - i % 7)) for i in range(2000)])  # every row moves
+        m.set_filter("t1")
+        assert list(m.keys)[:2] == ["t1000", "t1007"] and len(m) == 1000  # sorted again after the change
+    finally:
+        TextFilter.matches_row = match  # type: ignore[method-assign]

@@ -79,3 +79,38 @@ def test_only_context_free_patterns_skip_the_cells() -> None:
         assert searched(pattern, ROWS[0]) == (False, 5), pattern
     for pattern in ("zz", r"\d{9}", "a.z", "(?P<n>zz)", "(?:zz)+"):
         assert searched(pattern, ROWS[0]) == (False, 0), pattern
+
+
+def test_narrows_only_when_every_pass_of_the_new_filter_passed_the_old() -> None:
+    yes = [("or", "ord"), ("ord", "orders"), ("RD", "orders"), ("a.c", "xa.cy"), ("t0", "t0-1"), (".", "a.b")]
+    no = [("ord", "or"), ("", "a"), ("a|b", "a|bc"), ("ab", "ab*"), ("a", "a+"), ("!a", "!ab"), ("a", "!ab"),
+          ("a", "[a"), ("ab", "^ab"), ("a.c", "a.cd|z"), ("x", "y"), ("a", "(a)")]
+    for old, new in yes:
+        assert compile_filter(new).narrows(compile_filter(old)), (old, new)
+    for old, new in no:
+        assert not compile_filter(new).narrows(compile_filter(old)), (old, new)
+
+
+def test_narrowing_is_sound_on_random_patterns_and_texts() -> None:
+    """Wherever `narrows` says so, a text the new filter passes also passed the old one."""
+    import random
+
+    rng = random.Random(14)
+    alphabet = "ab.|*-_"
+    texts = ["".join(rng.choice("abAB-_. x") for _ in range(rng.randint(0, 8))) for _ in range(300)]
+    said = 0
+    for _ in range(3000):
+        old = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3)))
+        new = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 2))) + old + "".join(
+            rng.choice(alphabet) for _ in range(rng.randint(0, 2)))
+        before, after = compile_filter(old), compile_filter(new)
+        if after.narrows(before):
+            said += 1
+            for text in texts:
+                assert not after.matches(text) or before.matches(text), (old, new, text)
+    assert said > 100  # the check ran on many pairs
+
+
+def test_a_plain_word_is_searched_as_text_only() -> None:
+    flt = compile_filter("Orders-EU_1")
+    assert flt.error is None and flt.matches("my orders-eu_1 topic") and not flt.matches("orders eu 1")

@@ -1,8 +1,10 @@
-"""TailFilterInput: the tail's `/` prompt, below the list and hidden until `/`.
+"""TailFilterInput: the tail's `/` prompt, over the footer line and hidden until `/`.
 
 Why not the shared FilterInput: that one drives a FilterTable; the tail filters a ring
 buffer of records (see `kafkatui.textfilter`). The keys are the same everywhere: typing
 filters live (the screen handles `Input.Changed`), Enter keeps the filter, Esc clears it.
+It opens over the footer on the `prompt` layer, as FilterInput does and for the same reason:
+in the flow, opening it resized the list and redrew every visible record.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ PLACEHOLDER = "/regex   (!inverts; invalid regex = plain text; Enter keeps, Esc 
 
 
 class TailFilterInput(Input):
-    # In the layout flow below the list, not docked: a bottom dock would sit under the Footer
-    # that the app docks there. `:focus` must repeat `border: none` or Input's tall border returns.
+    # `:focus` must repeat `border: none` or Input's tall border returns.
     DEFAULT_CSS = """
-    TailFilterInput { display: none; height: 1; border: none; padding: 0 1; }
+    TailFilterInput { display: none; dock: bottom; layer: prompt; width: 100%; height: 1; border: none;
+                      padding: 0 1; }
     TailFilterInput:focus { border: none; }
     TailFilterInput.-open { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Clear filter", show=False)]
+    covers_footer: ClassVar[bool] = True  # AppFooter does not re-compose under it
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder=PLACEHOLDER, id=id)

@@ -2,9 +2,13 @@
 
 Why a widget of its own: every table view filters the same way, so the behaviour lives here
 once. Typing filters live; Enter keeps the filter and returns focus to the table; Esc clears
-it. The input is hidden until `/` is pressed, so it costs no screen line at 80x24. It is
-not docked: the app docks its Footer at the bottom, and docked widgets on one edge overlap,
-so views yield it last and it sits just above the footer.
+it. The input is hidden until `/` is pressed, so it costs no screen line at 80x24.
+
+Why it opens over the footer line, on a layer of its own (app.tcss: `Screen { layers: default
+prompt; }`): in the layout flow, opening and closing it took a line from the table, so every
+`/` and Esc laid the screen out again and redrew every visible row of the table, the most
+expensive part of those keys on a big table (issue 14). Docked on its own layer it changes no
+other widget's size; the footer's key hints under it return when it closes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ class FilterInput(Input):
     DEFAULT_CSS = """
     FilterInput {
         display: none;
+        dock: bottom;
+        layer: prompt;
+        width: 100%;
         padding: 0 1;
     }
     FilterInput.-open {
@@ -34,6 +41,7 @@ class FilterInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Clear filter", show=False),
     ]
+    covers_footer: ClassVar[bool] = True  # AppFooter does not re-compose under it
 
     def __init__(self, table_id: str | None = None, *, id: str | None = None) -> None:
         super().__init__(placeholder="/regex   (!regex inverts; Enter keeps, Esc clears)", id=id, compact=True)
@@ -46,12 +54,14 @@ class FilterInput(Input):
         self._table = table
         self.value = table.filter_pattern
         self.add_class("-open")
+        table.add_class("-filtering")  # keeps its focused look: no style change, no redraw of its lines
         self.focus()
 
     def _close(self) -> None:
         self.remove_class("-open")
         if self._table is not None:
             self._table.focus()
+            self._table.remove_class("-filtering")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

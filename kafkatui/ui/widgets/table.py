@@ -32,6 +32,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.css.scalar import Unit
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -90,7 +91,7 @@ class FilterTable(ScrollView, can_focus=True):
         scrollbar-gutter: stable;
         background: $surface;
         color: $foreground;
-        &:focus {
+        &:focus, &.-filtering {
             background-tint: $foreground 5%;
             & > .filter-table--cursor {
                 background: $block-cursor-background;
@@ -479,11 +480,6 @@ class FilterTable(ScrollView, can_focus=True):
         self._keep_cursor_visible()
         self.refresh()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._lines.clear()
-        self._header = None
-
     def _forget_rendering(self, _theme: object) -> None:
         """Cells carry palette colours; after a theme switch the next `set_rows` counts every row as changed
         (Text equality ignores a Text's own style, so the new colours alone would not show as a change)."""
@@ -723,16 +719,25 @@ def _fixed_width(spec: Col) -> int:
 
 def update_static(widget: Static, content: Text | str, *, layout: bool = True) -> bool:
     """`widget.update(content)` only when it differs, so an idle refresh writes no bytes.
-    `layout=False` for a widget whose size the content cannot change (a fixed-size line): a
-    layout pass re-measures the whole screen and redraws every scrollbar on it."""
+    No layout pass for a widget whose size the content cannot change (`layout=False`, or a
+    fixed height and a width that is not `auto`, as `.view-title` lines): a layout pass
+    re-measures the whole screen and redraws every widget and scrollbar on it (issue 14: the
+    topics title's filter count, at each key typed into `/`, redrew the whole screen)."""
     old = widget.content
     if isinstance(old, Text) and isinstance(content, Text):
         if _same(old, content):
             return False
     elif isinstance(old, str) and isinstance(content, str) and old == content:
         return False
-    widget.update(content, layout=layout)
+    widget.update(content, layout=layout and not _fixed_size(widget))
     return True
+
+
+def _fixed_size(widget: Static) -> bool:
+    """Is the widget's size set by its styles alone: a height in cells, a width not `auto`?"""
+    height, width = widget.styles.height, widget.styles.width
+    return (height is not None and height.unit is Unit.CELLS
+            and (width is None or not width.is_auto) and widget.styles.max_height is None)
 
 
 def _same(a: Text, b: Text) -> bool:
