@@ -47,6 +47,7 @@ from kafkatui.fmt import sparkline
 from kafkatui.health.rules import (
     CRITICAL,
     ORDER,
+    ClusterMemo,
     Finding,
     group_severity,
     lag_time_text,
@@ -331,6 +332,7 @@ class TopicFindings:
     def __init__(self) -> None:
         self._last: dict[str, tuple[Topic, int | None, tuple[tuple[Partition, Finding], ...]]] = {}
         self.judged = 0  # topics judged by the last `judge` (for tests and benchmarks)
+        self.cluster = ClusterMemo()  # the other rules' per-topic parts (rules.ClusterMemo), kept alike
 
     def judge(self, cluster: ClusterSnapshot) -> list[tuple[Partition, Finding]]:
         """Every partition of the cluster that has a finding, with it, in topic order."""
@@ -377,7 +379,7 @@ def build_attention(
             level = Level.CRITICAL if found.severity == CRITICAL else Level.WARNING
             candidates.append((_partition_key(p, level), level, (p, found)))
         partitions = cluster.partitions
-    for f in (*other_findings(cluster, groups), *extra):
+    for f in (*other_findings(cluster, groups, memo.cluster if memo is not None else None), *extra):
         candidates.append((_finding_key(f), _finding_level(f), f))
     groups_ok: int | None = None
     unjudged = uncommitted = 0

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from kafkatui.fmt import human_bytes, human_duration
 from kafkatui.kafka.catch_up import eta_text
@@ -202,14 +202,15 @@ def min_isr_state(topic: Topic, min_isr: int | None) -> MinIsrState:
 
 def rf_findings(cluster: ClusterSnapshot) -> list[Finding]:
     """Topics whose replication factor is below their effective min.insync.replicas."""
-    out = []
-    for t in cluster.topics:
-        min_isr = cluster.min_isr(t.name)
-        rf = t.replication_factor
-        if min_isr is not None and t.partitions and rf < min_isr:
-            detail = f"replication factor {rf} < min.insync.replicas {min_isr}, producers with acks=all can never write"
-            out.append(Finding("rf_below_min_isr", CRITICAL, t.name, detail, topic=t.name))
-    return out
+    return [f for t in cluster.topics if (f := rf_finding(t, cluster.min_isr(t.name))) is not None]
+
+
+def rf_finding(t: Topic, min_isr: int | None) -> Finding | None:
+    rf = t.replication_factor
+    if min_isr is None or not t.partitions or rf >= min_isr:
+        return None
+    detail = f"replication factor {rf} < min.insync.replicas {min_isr}, producers with acks=all can never write"
+    return Finding("rf_below_min_isr", CRITICAL, t.name, detail, topic=t.name)
 
 
 # --------------------------------------------------------------------------- disks
@@ -307,27 +308,42 @@ class BrokerBalance:
     misses: int
 
 
-def balance(cluster: ClusterSnapshot) -> dict[int, BrokerBalance]:
-    """Leader, replica and preferred-leader counts per live broker."""
-    leaders: dict[int, int] = defaultdict(int)
-    replicas: dict[int, int] = defaultdict(int)
-    preferred: dict[int, int] = defaultdict(int)
-    misses: dict[int, int] = defaultdict(int)
-    for t in cluster.topics:
-        for p in t.partitions:
-            if p.leader >= 0:
-                leaders[p.leader] += 1
-            for r in p.replicas:
-                replicas[r] += 1
-            if p.replicas and p.replicas[0] in p.isr:
-                first = p.replicas[0]
-                preferred[first] += 1
-                if p.leader != first:
-                    misses[first] += 1
-    return {
-        b.id: BrokerBalance(b.id, leaders[b.id], replicas[b.id], preferred[b.id], misses[b.id])
-        for b in cluster.brokers
-    }
+Share = dict[int, tuple[int, int, int, int]]  # broker -> (leaders, replicas, preferred, misses)
+
+
+def topic_share(t: Topic) -> Share:
+    """One topic's part of `balance`: per broker, the partitions it leads, the replicas it holds,
+    and the partitions it is the preferred leader of (in the ISR), and of those the ones it does
+    not lead."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for p in t.partitions:
+        if p.leader >= 0:
+            counts[p.leader][0] += 1
+        for r in p.replicas:
+            counts[r][1] += 1
+        if p.replicas and p.replicas[0] in p.isr:
+            first = counts[p.replicas[0]]
+            first[2] += 1
+            first[3] += p.leader != p.replicas[0]
+    return {b: (c[0], c[1], c[2], c[3]) for b, c in counts.items()}
+
+
+def _add(totals: dict[int, tuple[int, int, int, int]], share: Share, sign: int) -> None:
+    for b, (leaders, replicas, preferred, misses) in share.items():
+        t = totals.get(b, (0, 0, 0, 0))
+        totals[b] = (t[0] + sign * leaders, t[1] + sign * replicas, t[2] + sign * preferred, t[3] + sign * misses)
+
+
+def balance(cluster: ClusterSnapshot, memo: ClusterMemo | None = None) -> dict[int, BrokerBalance]:
+    """Leader, replica and preferred-leader counts per live broker (with `memo`: kept between
+    calls, only the topics that changed are counted again)."""
+    if memo is not None:
+        totals = memo.update(cluster).totals
+    else:
+        totals = {}
+        for t in cluster.topics:
+            _add(totals, topic_share(t), 1)
+    return {b.id: BrokerBalance(b.id, *totals.get(b.id, (0, 0, 0, 0))) for b in cluster.brokers}
 
 
 def imbalance_threshold(cluster: ClusterSnapshot, broker: int) -> tuple[float, bool | None]:
@@ -353,9 +369,9 @@ def check_interval(cluster: ClusterSnapshot, broker: int) -> float:
         return CHECK_INTERVAL_S
 
 
-def imbalance_findings(cluster: ClusterSnapshot) -> list[Finding]:
+def imbalance_findings(cluster: ClusterSnapshot, memo: ClusterMemo | None = None) -> list[Finding]:
     """Brokers whose share of preferred-leader misses is above their configured threshold."""
-    counts = balance(cluster)
+    counts = balance(cluster, memo)
     if not counts:
         return []
     spread = " ".join(f"{b}:{c.leaders}" for b, c in sorted(counts.items()))
@@ -500,6 +516,10 @@ def log_starts(cluster: ClusterSnapshot) -> dict[tuple[str, int], int | None]:
     return {(t.name, p.partition): p.earliest for t in cluster.topics for p in t.partitions}
 
 
+def topic_starts(t: Topic) -> dict[tuple[str, int], int | None]:
+    return {(t.name, p.partition): p.earliest for p in t.partitions}
+
+
 def committed_below_start(earliest: Mapping[tuple[str, int], int | None], g: Group) -> Finding | None:
     """A group whose committed offsets are below their partitions' log start offsets."""
     if not any(gp.committed is not None and gp.committed < (earliest.get((gp.topic, gp.partition)) or 0)
@@ -527,22 +547,32 @@ def sort_key(f: Finding) -> tuple:
     return (0 if f.severity == CRITICAL else 1, ORDER.index(f.kind), f.subject)
 
 
-def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None) -> list[Finding]:
-    """The findings that are not a partition's availability nor a group's lag status: replication
-    factor below min ISR, log dirs, reassignments, leader imbalance, quorum lag, config drift,
-    committed offsets below the log start (which needs both snapshots) and for partitions that are gone."""
+def cluster_findings(cluster: ClusterSnapshot, memo: ClusterMemo | None = None) -> list[Finding]:
+    """`other_findings`' part that needs only the cluster snapshot."""
     out: list[Finding] = []
-    if cluster is None:
-        return out
-    out.extend(rf_findings(cluster))
+    out.extend(memo.update(cluster).rf if memo is not None else rf_findings(cluster))
     out.extend(log_dir_findings(cluster.log_dirs, {b.id: b.host for b in cluster.brokers}))
     out.extend(reassignment_finding(r) for r in cluster.reassignments)
-    out.extend(imbalance_findings(cluster))
+    out.extend(imbalance_findings(cluster, memo))
     out.extend(quorum_findings(cluster))
     if cluster.configs is not None:
         out.extend(drift_findings(cluster.configs.broker_configs))
+    return out
+
+
+def other_findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None,
+                   memo: ClusterMemo | None = None) -> list[Finding]:
+    """The findings that are not a partition's availability nor a group's lag status: replication
+    factor below min ISR, log dirs, reassignments, leader imbalance, quorum lag, config drift,
+    committed offsets below the log start (which needs both snapshots) and for partitions that are gone.
+    `memo` (kept by the caller between calls) does the cluster's part again only for a new
+    cluster snapshot, and then only for the topics that changed."""
+    out: list[Finding] = []
+    if cluster is None:
+        return out
+    out.extend(memo.findings(cluster) if memo is not None else cluster_findings(cluster))
     if groups is not None:
-        starts = log_starts(cluster)
+        starts = memo.update(cluster).starts if memo is not None else log_starts(cluster)
         out.extend(f for g in groups.groups if (f := committed_below_start(starts, g)) is not None)
     if groups is not None:
         out.extend(f for g in groups.groups if (f := missing_partition_finding(g)) is not None)
@@ -561,3 +591,84 @@ def findings(cluster: ClusterSnapshot | None, groups: GroupsSnapshot | None = No
         out.extend(f for g in groups.groups if (f := group_lag_finding(g)) is not None)
     out.sort(key=sort_key)
     return out
+
+
+# --------------------------------------------------------------------------- kept between builds
+
+
+@dataclass(frozen=True)
+class ClusterParts:
+    """The per-topic parts of the cluster-wide rules for one cluster snapshot, summed."""
+
+    cluster: ClusterSnapshot | None = None
+    topics: Mapping[str, tuple[Topic, int | None, Share, Finding | None]] = field(default_factory=dict)
+    totals: Mapping[int, tuple[int, int, int, int]] = field(default_factory=dict)  # `balance`'s counts
+    starts: Mapping[tuple[str, int], int | None] = field(default_factory=dict)  # `log_starts`
+    rf: tuple[Finding, ...] = ()  # `rf_findings`, in topic order
+    found: tuple[Finding, ...] | None = None  # `cluster_findings`, once asked for
+
+
+class ClusterMemo:
+    """`other_findings`' cluster part, kept between the overview's builds.
+
+    Why (issue 14): at 30,000 partitions the leader balance, the log starts and the replication
+    factors were worked out over every partition at every build of the "Needs attention" panel
+    (each cluster and each groups poll): a sixth of the overview's CPU at idle (py-spy). The
+    Kafka source hands an unchanged topic on as the same object (`kafka.convert.keep_unchanged`),
+    so a topic that is the same object with the same min.insync.replicas as at the last build
+    keeps its parts; a changed one's old share is taken out of the totals and its new one put in.
+    A new groups snapshot with the same cluster snapshot reuses all of it. Exact: each part reads
+    nothing but its topic (and its min ISR). Two builds may overlap (the panel's thread worker is
+    not stopped when overtaken): the parts are replaced whole, never changed in place, so the
+    worst case is a topic counted again.
+    """
+
+    def __init__(self) -> None:
+        self._parts = ClusterParts()
+        self.updated = 0  # topics counted again by the last new cluster snapshot (for tests)
+
+    def update(self, cluster: ClusterSnapshot) -> ClusterParts:
+        last = self._parts
+        if cluster is last.cluster:
+            return last
+        topics: dict[str, tuple[Topic, int | None, Share, Finding | None]] = {}
+        totals = dict(last.totals)
+        starts = dict(last.starts)
+        rf: list[Finding] = []
+        updated = 0
+        for t in cluster.topics:
+            min_isr = cluster.min_isr(t.name)
+            entry = last.topics.get(t.name)
+            if entry is None or entry[0] is not t:
+                if entry is not None:
+                    _add(totals, entry[2], -1)
+                    for key in topic_starts(entry[0]):
+                        starts.pop(key, None)
+                share = topic_share(t)
+                _add(totals, share, 1)
+                starts.update(topic_starts(t))
+                entry = (t, min_isr, share, rf_finding(t, min_isr))
+                updated += 1
+            elif entry[1] != min_isr:
+                entry = (t, min_isr, entry[2], rf_finding(t, min_isr))
+            topics[t.name] = entry
+            if entry[3] is not None:
+                rf.append(entry[3])
+        for name, entry in last.topics.items():
+            if name not in topics:  # deleted
+                _add(totals, entry[2], -1)
+                for key in topic_starts(entry[0]):
+                    starts.pop(key, None)
+        parts = ClusterParts(cluster, topics, {b: c for b, c in totals.items() if any(c)}, starts, tuple(rf))
+        self._parts, self.updated = parts, updated
+        return parts
+
+    def findings(self, cluster: ClusterSnapshot) -> list[Finding]:
+        """`cluster_findings(cluster)`, worked out once per cluster snapshot."""
+        parts = self.update(cluster)
+        if parts.found is None:
+            found = tuple(cluster_findings(cluster, self))
+            if self._parts is parts:
+                self._parts = parts = replace(parts, found=found)
+            return list(found)
+        return list(parts.found)

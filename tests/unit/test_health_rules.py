@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import SimpleNamespace as NS
+from typing import Any
 
 from kafkatui.health.rules import (
     CRITICAL,
     KINDS,
     ORDER,
     WARNING,
+    ClusterMemo,
     balance,
+    cluster_findings,
     drift_findings,
     findings,
     lag_time_text,
+    log_starts,
     min_isr_state,
     partition_finding,
     time_to_full,
@@ -299,3 +303,68 @@ def test_disk_fill_tracker_rates_over_a_window() -> None:
     assert tracker.update(210.0, [(key, 800)]) == {key: -10.0}  # space freed
     tracker.update(220.0, [])
     assert tracker.update(230.0, [(key, 500)]) == {key: None}  # forgotten when it was gone
+
+
+# --------------------------------------------------------------------------- ClusterMemo (issue 14)
+
+
+def _random_cluster(rng: Any, topics: dict[str, Any], min_isr: dict[str, int]) -> Any:
+    """A new cluster snapshot from `topics`, a few of which are replaced, added or deleted first."""
+    names = list(topics)
+    for _ in range(rng.randint(0, 4)):
+        action = rng.choice(("change", "add", "delete", "min_isr"))
+        name = rng.choice(names) if names else f"t{rng.randint(0, 99):02d}"
+        if action == "delete" and names:
+            topics.pop(name, None)
+        elif action == "min_isr":
+            min_isr[name] = rng.randint(1, 4)
+        else:
+            if action == "add":
+                name = f"t{rng.randint(0, 99):02d}"
+            parts = []
+            for i in range(rng.randint(1, 4)):
+                replicas = tuple(rng.sample((1, 2, 3, 4), rng.randint(1, 3)))
+                isr = tuple(r for r in replicas if rng.random() < 0.8)
+                leader = rng.choice((*isr, -1)) if isr else -1
+                parts.append(Partition(name, i, leader, replicas, isr, earliest=rng.randint(0, 50)))
+            topics[name] = Topic(name, False, tuple(parts))
+        names = list(topics)
+    configs = ClusterConfigs(0.0, dict(min_isr), 2, {b: {"leader.imbalance.per.broker.percentage": "10"}
+                                                     for b in (1, 2, 3, 4)})
+    brokers = tuple(Broker(b, "h", 9092) for b in (1, 2, 3, 4))
+    return ClusterSnapshot(0.0, 0.1, "c", 1, brokers, tuple(topics[n] for n in sorted(topics)), configs=configs)
+
+
+def test_the_cluster_memo_gives_what_the_rules_give_afresh_over_random_changes() -> None:
+    """Balance, log starts, rf and imbalance findings through one ClusterMemo, snapshot after
+    snapshot with topics changed, added and deleted, equal what each rule says afresh."""
+    import random
+
+    rng = random.Random(14)
+    memo = ClusterMemo()
+    topics: dict[str, Any] = {}
+    min_isr: dict[str, int] = {}
+    for step in range(300):
+        snap = _random_cluster(rng, topics, min_isr)
+        assert balance(snap, memo) == balance(snap), step
+        assert memo.update(snap).starts == log_starts(snap), step
+        assert memo.findings(snap) == cluster_findings(snap), step
+
+
+def test_the_cluster_memo_counts_only_the_topics_that_changed() -> None:
+    """Issue 14: a new snapshot where 2 of N topic objects are new counts 2 topics, at 200 and at
+    2,000 topics; a second call with the same snapshot (a groups poll) counts none."""
+    def second(count: int) -> int:
+        topics = [Topic(f"t{i:05d}", False, (Partition(f"t{i:05d}", 0, 1, (1, 2), (1, 2)),)) for i in range(count)]
+        memo = ClusterMemo()
+        memo.findings(ClusterSnapshot(0.0, 0.1, "c", 1, (Broker(1, "h", 1), Broker(2, "h", 2)), tuple(topics)))
+        topics[3] = replace(topics[3], msgs_per_s=1.0)
+        topics[9] = Topic("t00009", False, (Partition("t00009", 0, 2, (1, 2), (1, 2)),))
+        snap = ClusterSnapshot(0.0, 0.1, "c", 1, (Broker(1, "h", 1), Broker(2, "h", 2)), tuple(topics))
+        memo.findings(snap)
+        updated = memo.updated
+        memo.findings(snap)
+        assert memo.updated == updated and balance(snap, memo)[1].misses == 1  # t00009 led by 2, preferred 1
+        return updated
+
+    assert second(200) == second(2_000) == 2
