@@ -108,7 +108,6 @@ class Topic:
     internal: bool
     partitions: tuple[Partition, ...]
     msgs_per_s: float | None = None
-    rate_history: tuple[float, ...] = ()  # recent msgs/s of the topic, oldest first (sparklines)
 
     @cached_property
     def replication_factor(self) -> int:

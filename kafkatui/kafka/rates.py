@@ -9,18 +9,17 @@ divided by the time between them is the produce rate. No rate is better than a w
   partition was truncated), so the rate is None and the new offset becomes the baseline;
 * an unknown offset (no leader for a refresh) gives None but keeps the old baseline, so
   the next known offset gives the average rate over the gap;
-* partitions missing from an update are forgotten, and so are the histories of topics
-  that no longer have partitions, so memory follows the cluster.
+* partitions missing from an update are forgotten, so memory follows the cluster.
+
+The sparklines' history is not kept here but in AppState (`refresh.policy.topic_rate_history`):
+a topic's history kept on the Topic changed every topic at every refresh, so none was ever
+handed on unchanged (issue 14).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-HISTORY_POINTS = 30
-"""Topic rates kept for sparklines; a wide cell rarely has room for more."""
 
 PartitionKey = tuple[str, int]
 PartitionRates = dict[PartitionKey, float | None]
@@ -56,15 +55,13 @@ def sum_topic_rates(rates: Mapping[PartitionKey, float | None]) -> dict[str, flo
 
 
 class RateTracker:
-    """Per-partition produce rates, and a short per-topic history for sparklines.
+    """Per-partition produce rates, summed per topic.
 
     Not thread-safe: keep it with the one worker that refreshes the cluster.
     """
 
-    def __init__(self, history_points: int = HISTORY_POINTS) -> None:
-        self.history_points = history_points
+    def __init__(self) -> None:
         self._baselines: dict[PartitionKey, _Baseline] = {}
-        self._history: dict[str, deque[float]] = {}
         self._topic_rates: dict[str, float | None] = {}
 
     def update(self, at: float, latest: Mapping[PartitionKey, int | None]) -> PartitionRates:
@@ -84,19 +81,8 @@ class RateTracker:
                 baselines[key] = prev
         self._baselines = baselines
         self._topic_rates = sum_topic_rates(rates)
-        self._record_history(self._topic_rates)
         return rates
-
-    def _record_history(self, topic_rates: Mapping[str, float | None]) -> None:
-        self._history = {t: h for t, h in self._history.items() if t in topic_rates}
-        for topic, value in topic_rates.items():
-            if value is not None:
-                self._history.setdefault(topic, deque(maxlen=self.history_points)).append(value)
 
     def topic_rates(self) -> dict[str, float | None]:
         """Messages per second per topic from the last `update`."""
         return dict(self._topic_rates)
-
-    def history(self, topic: str) -> list[float]:
-        """The topic's recent rates, oldest first; empty until two updates have been seen."""
-        return list(self._history.get(topic, ()))

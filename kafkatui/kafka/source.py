@@ -176,6 +176,7 @@ class KafkaSource:
         # the last config round's denied broker configs: still denied between rounds, so still said
         self._broker_configs_denied: tuple[str, ...] = ()
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
+        self._topic_inputs: dict[str, tuple[Any, Topic]] = {}  # convert.topics_from_metadata's memo
         self._groups: dict[str, Group] = {}  # the last poll's groups, touched by groups() only
         self._group_parts: dict[str, tuple[GroupPartition, ...]] = {}  # their offsets as fetched, ditto
         # the encoded ListOffsets requests, kept while each leader's partitions stay the same
@@ -369,9 +370,8 @@ class KafkaSource:
         all_keys = [(t.name, p.partition_index) for t in md.topics if not t.error_code for p in t.partitions]
         rates = self._rates.update(time.monotonic(), {key: latest.get(key) for key in all_keys})
         topic_rates = self._rates.topic_rates()
-        histories = {t.name: self._rates.history(t.name) for t in md.topics if not t.error_code}
         topics = keep_unchanged(self._topics, topics_from_metadata(md, earliest, latest, sizes, rates, topic_rates,
-                                                                   histories))
+                                                                   self._topic_inputs))
         self._topics = {t.name: t for t in topics}
         log_dirs.sort(key=lambda d: (d.broker_id, d.path))
         errors, denied = split_denied(errors)

@@ -92,12 +92,19 @@ def push_history(series: tuple[Any, ...] | None, value: Any, limit: int = HISTOR
 def topic_rate_history(
     history: Mapping[str, tuple[float, ...]], snapshot: ClusterSnapshot, limit: int = HISTORY_POINTS
 ) -> dict[str, tuple[float, ...]]:
-    """Append each topic's msgs/s (when the source knew it) and drop topics that are gone."""
+    """Append each topic's msgs/s (when the source knew it) and drop topics that are gone.
+
+    An idle topic's series stays as it is: no traffic is not appended to a series that has seen
+    none (no series, or `limit` zeros), which would draw the same flat line. Why (issue 14):
+    each refresh otherwise changed every idle topic's series, so the topics view made every row
+    again at every refresh of a 10,000-topic cluster. An idle topic's trend is blank until it
+    has traffic, and flat once the window has seen none."""
     out: dict[str, tuple[float, ...]] = {}
     for topic in snapshot.topics:
         series = history.get(topic.name, ())
-        if topic.msgs_per_s is not None:
-            series = push_history(series, float(topic.msgs_per_s), limit)
+        rate = topic.msgs_per_s
+        if rate is not None and (rate or any(series)):
+            series = push_history(series, float(rate), limit)
         if series:
             out[topic.name] = series
     return out

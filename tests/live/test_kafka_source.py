@@ -209,7 +209,6 @@ def test_rates_appear_on_the_second_refresh(source, admin, producer, unique_name
         assert second is not None
         assert second.msgs_per_s is not None and second.msgs_per_s > 0
         assert second.partitions[0].msgs_per_s and second.partitions[0].msgs_per_s > second.partitions[1].msgs_per_s
-        assert second.rate_history and second.rate_history[-1] == pytest.approx(second.msgs_per_s)
     finally:
         delete_topic(admin, unique_name)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
+from typing import Any
 
 import kafka.errors as Errors
+import pytest
 from kafka.protocol.admin import DescribeConfigsResponse, DescribeGroupsResponse, DescribeLogDirsResponse
 from kafka.protocol.admin import DescribeQuorumResponse as QR
 from kafka.protocol.consumer import ListOffsetsResponse, OffsetFetchResponse, OffsetSpec
@@ -209,7 +211,7 @@ def test_topics_take_offsets_rates_and_the_leaders_size() -> None:
     latest = {("orders", 0): 15, ("orders", 1): 7, ("__consumer_offsets", 0): 3}
     sizes = {1: {("orders", 0): 111, ("orders", 1): 999}, 2: {("orders", 1): 222, ("orders", 0): 888}}
     rates = {("orders", 0): 1.5, ("orders", 1): None}
-    topics = topics_from_metadata(md, earliest, latest, sizes, rates, {"orders": 1.5}, {"orders": [1.0, 1.5]})
+    topics = topics_from_metadata(md, earliest, latest, sizes, rates, {"orders": 1.5})
     assert [t.name for t in topics] == ["__consumer_offsets", "orders", "orphan"]  # sorted; failed topic left out
     internal, orders, orphan = topics
     assert internal.internal and internal.partitions[0].earliest is None and internal.messages is None
@@ -218,7 +220,7 @@ def test_topics_take_offsets_rates_and_the_leaders_size() -> None:
     assert (p0.leader, p0.earliest, p0.latest, p0.messages, p0.size_bytes) == (1, 5, 15, 10, 111)
     assert (p1.leader, p1.messages, p1.size_bytes, p1.msgs_per_s) == (2, 7, 222, None)
     assert p0.under_replicated and not p1.under_replicated
-    assert orders.messages == 17 and orders.msgs_per_s == 1.5 and orders.rate_history == (1.0, 1.5)
+    assert orders.messages == 17 and orders.msgs_per_s == 1.5
     assert orphan.partitions[0].leaderless and orphan.partitions[0].size_bytes is None
 
 
@@ -226,11 +228,11 @@ def test_an_unchanged_topic_is_handed_on_as_the_same_object() -> None:
     """The UI tells unchanged topics by identity (issue 14), so the source keeps the old objects."""
     md = sample_metadata()
     latest = {("orders", 0): 15, ("orders", 1): 7}
-    first = topics_from_metadata(md, {}, latest, {}, {}, {}, {})
-    again = keep_unchanged({t.name: t for t in first}, topics_from_metadata(md, {}, latest, {}, {}, {}, {}))
+    first = topics_from_metadata(md, {}, latest, {}, {}, {})
+    again = keep_unchanged({t.name: t for t in first}, topics_from_metadata(md, {}, latest, {}, {}, {}))
     assert all(a is b for a, b in zip(first, again, strict=True))
     moved = keep_unchanged({t.name: t for t in first},
-                           topics_from_metadata(md, {}, {**latest, ("orders", 1): 8}, {}, {}, {}, {}))
+                           topics_from_metadata(md, {}, {**latest, ("orders", 1): 8}, {}, {}, {}))
     assert [a is b for a, b in zip(first, moved, strict=True)] == [True, False, True]
     assert moved[1].partitions[1].latest == 8
 
@@ -715,3 +717,46 @@ def test_controller_is_the_quorum_leader_on_kraft() -> None:
     assert controller_of(2, True, Quorum(-1, 3, 10, (), ())) is None  # an election in progress
     assert controller_of(2, False, None) == 2
     assert controller_of(-1, False, None) is None
+
+
+def test_a_topic_whose_inputs_did_not_change_is_not_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: with the source's memo, a topic whose metadata, offsets, sizes and rates equal
+    the last refresh's is that refresh's object; only the changed topics' partitions are made
+    (counted, never timed), at 200 and at 2,000 topics, and the result equals a build afresh."""
+    from kafkatui.kafka import convert
+    from kafkatui.kafka.codec import LeanBroker, LeanMetadata, LeanPartition, LeanTopic
+
+    made = [0]
+    real = convert.Partition
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        made[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(convert, "Partition", counting)
+
+    def lean(n: int, isr_of_t3: tuple[int, ...] = (1, 2)) -> LeanMetadata:
+        topics = [LeanTopic(0, f"t{i:05d}", False, [LeanPartition(0, p, 1 + p % 2, 0, (1, 2),
+                                                                 isr_of_t3 if i == 3 else (1, 2), ())
+                                                   for p in range(2)]) for i in range(n)]
+        return LeanMetadata(12, 0, [LeanBroker(1, "h", 1, None), LeanBroker(2, "h", 2, None)], "c", 1, topics)
+
+    def run(n: int) -> int:
+        latest = {(f"t{i:05d}", p): 10 for i in range(n) for p in range(2)}
+        sizes = {1: {k: 5 for k in latest}, 2: {k: 5 for k in latest}}
+        rates = dict.fromkeys(latest, 0.0)
+        memo: dict[str, Any] = {}
+        first = topics_from_metadata(lean(n), {}, latest, sizes, rates, {}, memo)
+        made[0] = 0
+        latest[("t00001", 0)] = 11  # t00001: an offset; t00003: the ISR; t00005: a size; t00007: a rate
+        sizes[2][("t00005", 1)] = 6
+        rates[("t00007", 1)] = 0.5
+        second = topics_from_metadata(lean(n, isr_of_t3=(1,)), {}, latest, sizes, rates, {}, memo)
+        count = made[0]
+        changed = [t.name for a, t in zip(first, second, strict=True) if a is not t]
+        assert changed == ["t00001", "t00003", "t00005", "t00007"]
+        assert second == topics_from_metadata(lean(n, isr_of_t3=(1,)), {}, latest, sizes, rates, {})
+        assert second[5].partitions[1].size_bytes == 6 and second[3].partitions[0].isr == (1,)
+        return count
+
+    assert run(200) == run(2_000) == 8  # the 4 changed topics' 2 partitions each

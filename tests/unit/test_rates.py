@@ -54,21 +54,3 @@ def test_topic_rates_reflect_last_update() -> None:
     tracker.update(2.0, {("a", 0): 10, ("a", 1): 30, ("b", 0): 7})
     assert tracker.topic_rates() == {"a": 20.0, "b": 0.0}
 
-
-def test_history_is_bounded_and_oldest_first() -> None:
-    tracker = RateTracker(history_points=5)
-    for i in range(12):
-        tracker.update(float(i), {("t", 0): i * i})
-    # rate at step i is i*i - (i-1)*(i-1) = 2i - 1
-    assert tracker.history("t") == [13.0, 15.0, 17.0, 19.0, 21.0]
-    assert tracker.history("unknown") == []
-
-
-def test_history_of_vanished_topic_is_dropped() -> None:
-    tracker = RateTracker()
-    tracker.update(0.0, {("gone", 0): 0, ("t", 0): 0})
-    tracker.update(1.0, {("gone", 0): 5, ("t", 0): 5})
-    assert tracker.history("gone") == [5.0]
-    tracker.update(2.0, {("t", 0): 9})
-    assert tracker.history("gone") == []
-    assert tracker.history("t") == [5.0, 4.0]

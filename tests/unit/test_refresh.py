@@ -97,6 +97,21 @@ def test_topic_rates_append_and_forget_deleted_topics() -> None:
     assert history == {"a": (1.0, 2.0), "b": (5.0,)}
 
 
+def test_an_idle_topics_series_stays_the_same_object_until_it_has_traffic() -> None:
+    """Issue 14: no traffic is not appended to a series that has seen none (none yet, or a full
+    window of zeros), so an idle topic's series, and its row, stay as they were."""
+    history = topic_rate_history({}, _cluster({"idle": 0.0, "busy": 2.0}))
+    assert history == {"busy": (2.0,)}  # idle: no series, its trend blank
+    for _ in range(3):
+        history = topic_rate_history(history, _cluster({"idle": 0.0, "busy": 0.0}))
+    assert "idle" not in history and history["busy"] == (2.0, 0.0, 0.0, 0.0)  # traffic seen: zeros drawn
+    history = topic_rate_history(history, _cluster({"idle": 1.0, "busy": 0.0}), limit=4)
+    assert history == {"idle": (1.0,), "busy": (0.0, 0.0, 0.0, 0.0)}  # the 2.0 slid out of the window
+    flat = history["busy"]
+    history = topic_rate_history(history, _cluster({"idle": 1.0, "busy": 0.0}), limit=4)
+    assert history["busy"] is flat and history["idle"] == (1.0, 1.0)
+
+
 def test_lag_trends_track_total_lag_per_group() -> None:
     def groups(lag: int) -> GroupsSnapshot:
         part = GroupPartition("t", 0, committed=100, latest=100 + lag)
