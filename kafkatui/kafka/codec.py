@@ -173,8 +173,9 @@ def _skip_tags(data: Any, pos: int) -> int:
 # --------------------------------------------------------------------------- Metadata
 
 
-def decode_metadata(data: Any, pos: int, version: int) -> LeanMetadata:
-    """The body of a Metadata response of `version` from `pos` (after the response header)."""
+def decode_metadata(data: Any, pos: int, version: int, kept: Kept | None = None) -> LeanMetadata:
+    """The body of a Metadata response of `version` from `pos` (after the response header).
+    `kept`: as in `decode_list_offsets`, a topic whose bytes are the last answer's is its object."""
     flexible = version >= 9
     throttle = 0
     if version >= 3:
@@ -202,7 +203,15 @@ def decode_metadata(data: Any, pos: int, version: int) -> LeanMetadata:
         pos += 4
     n, pos = _length(data, pos, flexible)
     topics: list[LeanTopic] = []
-    for _ in range(max(0, n)):
+    last = kept.get(version, []) if kept is not None else []
+    now: list[tuple[bytes, Any]] = []
+    for i in range(max(0, n)):
+        if (same := _kept_topic(data, pos, last, i)) is not None:
+            topics.append(same[0])
+            now.append(last[i])
+            pos = same[1]
+            continue
+        start = pos
         topic_error = _INT16.unpack_from(data, pos)[0]
         name, pos = _string(data, pos + 2, flexible)
         if version >= 10:
@@ -216,7 +225,13 @@ def decode_metadata(data: Any, pos: int, version: int) -> LeanMetadata:
             pos += 4  # topic authorized operations
         if flexible:
             pos = _skip_tags(data, pos)
-        topics.append(_new(LeanTopic, (topic_error, name, internal, partitions)))
+        topic = _new(LeanTopic, (topic_error, name, internal, partitions))
+        topics.append(topic)
+        if kept is not None:
+            now.append((bytes(data[start:pos]), topic))
+    if kept is not None:
+        kept.clear()
+        kept[version] = now
     # after the topics: cluster authorized operations (v8-10), error code (v13+), tags: unused
     return _new(LeanMetadata, (version, throttle, brokers, cluster_id, controller_id, topics))
 
@@ -334,8 +349,30 @@ def _uniform_partitions(data: Any, pos: int, n: int, version: int,
 # --------------------------------------------------------------------------- ListOffsets
 
 
-def decode_list_offsets(data: Any, pos: int, version: int) -> LeanOffsets:
-    """The body of a ListOffsets response of `version` (1-11) from `pos`."""
+Kept = dict[int, list[tuple[bytes, Any]]]  # by version: the last answer's topics, each with its bytes
+
+
+def _kept_topic(data: Any, pos: int, last: list[tuple[bytes, Any]], i: int) -> tuple[Any, int] | None:
+    """The last answer's i-th topic and the position after it, if the bytes at `pos` are its bytes."""
+    if i < len(last):
+        raw, topic = last[i]
+        end = pos + len(raw)
+        if bytes(data[pos:end]) == raw:
+            return topic, end
+    return None
+
+
+
+def decode_list_offsets(data: Any, pos: int, version: int, kept: Kept | None = None) -> LeanOffsets:
+    """The body of a ListOffsets response of `version` (1-11) from `pos`.
+
+    `kept` (one per request, kept by its `Prepared`; refilled here): the last answer's topics,
+    each with the bytes it was read from. A topic whose bytes are those of the topic at the same
+    place in the last answer of the same version is that topic's object, not read again: its
+    encoding delimits itself, so the same bytes read the same. Why (issue 14): the same requests are sent at every
+    refresh, and at 30,000 partitions nearly every topic's offsets are as they were; reading
+    60,000 topic entries per refresh was most of the IO thread's CPU. The same objects also let
+    the conversion skip them (`kafka.convert.offsets_from_response`)."""
     if version < 1:
         raise ValueError("ListOffsets v0 is never asked for")
     flexible = version >= 6
@@ -346,13 +383,27 @@ def decode_list_offsets(data: Any, pos: int, version: int) -> LeanOffsets:
     row = "ihqqi" if version >= 4 else "ihqq"  # index, error, timestamp, offset[, leader epoch]
     n, pos = _length(data, pos, flexible)
     topics: list[LeanOffsetsTopic] = []
-    for _ in range(max(0, n)):
+    last = kept.get(version, []) if kept is not None else []
+    now: list[tuple[bytes, Any]] = []
+    for i in range(max(0, n)):
+        if (same := _kept_topic(data, pos, last, i)) is not None:
+            topics.append(same[0])
+            now.append(last[i])
+            pos = same[1]
+            continue
+        start = pos
         name, pos = _string(data, pos, flexible)
         count, pos = _length(data, pos, flexible)
         columns, pos = _offset_rows(data, pos, max(0, count), row, flexible)
         if flexible:
             pos = _skip_tags(data, pos)
-        topics.append(_new(LeanOffsetsTopic, (name or "", *columns)))
+        topic = _new(LeanOffsetsTopic, (name or "", *columns))
+        topics.append(topic)
+        if kept is not None:
+            now.append((bytes(data[start:pos]), topic))
+    if kept is not None:
+        kept.clear()
+        kept[version] = now
     return _new(LeanOffsets, (version, throttle, topics))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import kafka.errors as Errors
 from kafka.protocol.consumer import OffsetSpec
 
+from kafkatui.kafka.codec import Kept
 from kafkatui.kafka.convert import (
     TopicPartitionKey,
     leaders_from_metadata,
@@ -87,6 +88,7 @@ async def fetch_cluster(
     configs_due: bool = True,
     known_topics: frozenset[str] = frozenset(),
     offsets: OffsetRequests | None = None,
+    kept: Kept | None = None,
 ) -> ClusterFetch:
     """Metadata, then earliest and latest offsets per leader, log dirs per broker, (KRaft) the
     quorum and the reassignments in progress, all in one round.
@@ -97,9 +99,10 @@ async def fetch_cluster(
     `known_topics` makes the topic request due at once, so a new topic is judged at its first
     refresh. Requests: 2 per leader + 1 per broker + 2, plus 1 + brokers when configs are due.
     `offsets` keeps the encoded ListOffsets requests from one call to the next (KafkaSource
-    passes its own); without it they are encoded afresh."""
+    passes its own); without it they are encoded afresh. `kept` keeps the Metadata answer's
+    topics likewise (codec.decode_metadata)."""
     started = time.monotonic()
-    md = await metadata(call, None, lean=True)
+    md = await metadata(call, None, lean=True, kept=kept)
     timing = {"metadata": time.monotonic() - started}
     live = [b.node_id for b in md.brokers]
     leaders = leaders_from_metadata(md, live)

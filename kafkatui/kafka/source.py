@@ -57,6 +57,7 @@ from kafkatui.config import Settings
 from kafkatui.kafka.bootstrap import bootstrap_failures, explain
 from kafkatui.kafka.catch_up import catch_up, window_rates
 from kafkatui.kafka.clients import BootstrapUnreachable, bootstrap_kwargs, client_factory
+from kafkatui.kafka.codec import Kept
 from kafkatui.kafka.convert import (
     NOT_AUTHORIZED,
     TopicPartitionKey,
@@ -177,6 +178,7 @@ class KafkaSource:
         self._broker_configs_denied: tuple[str, ...] = ()
         self._topics: dict[str, Topic] = {}  # the last refresh's topics, touched by refresh() only
         self._topic_inputs: dict[str, tuple[Any, Topic]] = {}  # convert.topics_from_metadata's memo
+        self._metadata_kept: Kept = {}  # the last Metadata answer's topics (codec.decode_metadata)
         self._groups: dict[str, Group] = {}  # the last poll's groups, touched by groups() only
         self._group_parts: dict[str, tuple[GroupPartition, ...]] = {}  # their offsets as fetched, ditto
         # the encoded ListOffsets requests, kept while each leader's partitions stay the same
@@ -301,7 +303,7 @@ class KafkaSource:
         known |= self._configs_denied  # asked, and denied: asked again with the next full round only
 
         async def fetch(call: Call) -> Any:
-            return await fetch_cluster(call, configs_due, known, self._offset_requests)
+            return await fetch_cluster(call, configs_due, known, self._offset_requests, self._metadata_kept)
 
         fetched, requests = self._call("refresh", fetch, timing, timeout_s)
         build_started = time.monotonic()

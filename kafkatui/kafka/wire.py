@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import kafka.errors as Errors
@@ -53,6 +54,7 @@ from kafka.protocol.metadata import MetadataRequest, MetadataResponse
 from kafkatui.kafka.codec import (
     LIST_OFFSETS_VERSIONS,
     METADATA_VERSIONS,
+    Kept,
     LeanMetadata,
     Outgoing,
     Prepared,
@@ -156,21 +158,22 @@ async def gather(call: Call, phase: Phase) -> tuple[list, list[str]]:
     return results, errors
 
 
-async def metadata(call: Call, topics: list[str] | None, lean: bool = False) -> Any:
+async def metadata(call: Call, topics: list[str] | None, lean: bool = False, kept: Kept | None = None) -> Any:
     """Metadata (all topics if `topics` is None) that can never auto-create a topic; tries
     other brokers if one fails.
 
     `lean`: the answer is a kafka_codec.LeanMetadata, decoded by hand with only the fields
     kafkatui's snapshots read (the refresh's way: at 50,000 partitions kafka-python's full
     decoding was the largest single cost). Without it, kafka-python's MetadataResponse, which
-    its ClusterMetadata can take (the tail's consumer does)."""
+    its ClusterMetadata can take (the tail's consumer does). `kept` (lean only): the caller's
+    memo of the last answer's topics (codec.decode_metadata)."""
     topic_cls = MetadataRequest.MetadataRequestTopic
     request_topics = None if topics is None else [topic_cls(name=t) for t in topics]
 
     def build() -> MetadataRequest:
         return MetadataRequest(topics=request_topics, allow_auto_topic_creation=False)
 
-    prepared = prepared_metadata(build) if lean else None
+    prepared = prepared_metadata(build, kept) if lean else None
     last: Exception | None = None
     for _attempt in range(max(3, len(call.cluster.brokers()))):
         # half of what is left per attempt, so a hung broker leaves time to ask another
@@ -216,16 +219,20 @@ def sync_brokers(cluster: Any, metadata: Any) -> None:
                                              metadata.controller_id))
 
 
-def prepared_metadata(build: Callable[[], MetadataRequest]) -> Prepared:
-    """`build()`'s request, encoded once per version, its answer decoded as LeanMetadata."""
-    return Prepared(MetadataRequest, MetadataResponse, lambda v: build().encode(version=v), decode_metadata,
+def prepared_metadata(build: Callable[[], MetadataRequest], kept: Kept | None = None) -> Prepared:
+    """`build()`'s request, encoded once per version, its answer decoded as LeanMetadata (with
+    `kept`, the last answer's unchanged topics are its objects: codec.decode_metadata)."""
+    decode = decode_metadata if kept is None else partial(decode_metadata, kept=kept)
+    return Prepared(MetadataRequest, MetadataResponse, lambda v: build().encode(version=v), decode,
                     METADATA_VERSIONS)
 
 
 def prepared_list_offsets(build: Callable[[], ListOffsetsRequest]) -> Prepared:
-    """`build()`'s request, encoded once per version, its answer decoded as LeanOffsets."""
+    """`build()`'s request, encoded once per version, its answer decoded as LeanOffsets; the
+    topics of its last answer are kept with their bytes (codec.decode_list_offsets says why)."""
+    kept: Kept = {}
     return Prepared(ListOffsetsRequest, ListOffsetsResponse, lambda v: build().encode(version=v),
-                    decode_list_offsets, LIST_OFFSETS_VERSIONS)
+                    partial(decode_list_offsets, kept=kept), LIST_OFFSETS_VERSIONS)
 
 
 class OffsetRequests:

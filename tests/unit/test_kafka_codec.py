@@ -134,6 +134,56 @@ def test_lean_list_offsets_skip_unknown_tagged_fields(version: int) -> None:
     assert offsets_from_response(lean)[1] == {"NotLeaderForPartitionError": 35}
 
 
+def offsets_answer(offsets: dict[str, list[int]], tagged: frozenset[str] = frozenset()) -> bytes:
+    """A ListOffsets v9 body: each topic's partitions 0..n-1 at these offsets (a topic in
+    `tagged` carries an unknown tagged field on its first partition)."""
+    topics = b""
+    for name, values in offsets.items():
+        parts = [struct.pack(">ihqqi", i, 0, -1, v, 3) + (tags(*UNKNOWN) if i == 0 and name in tagged else tags())
+                 for i, v in enumerate(values)]
+        topics += cstring(name) + uvarint(len(parts) + 1) + b"".join(parts) + tags()
+    return struct.pack(">i", 0) + uvarint(len(offsets) + 1) + topics + tags()
+
+
+def test_a_topic_whose_bytes_are_the_last_answers_is_not_read_again() -> None:
+    """Issue 14: with a request's kept topics, a topic whose bytes equal the last answer's topic at
+    the same place is that object; a changed one is read again; all of it reads what a fresh
+    decode reads, also when a changed topic's length moves every topic after it, and never
+    across versions."""
+    kept: dict = {}
+    offsets = {f"t{i}": [10 * i, 10 * i + 1] for i in range(6)}
+    first = decode_list_offsets(memoryview(offsets_answer(offsets, frozenset({"t4"}))), 0, 9, kept)
+    offsets["t2"] = [20, 99]
+    body = offsets_answer({**offsets, "t3": [30, 31, 32]}, frozenset({"t4"}))  # t3 gains a partition
+    second = decode_list_offsets(memoryview(body), 0, 9, kept)
+    assert second == decode_list_offsets(body, 0, 9)  # what reading it all says
+    same = [a is b for a, b in zip(first.topics, second.topics, strict=True)]
+    assert same == [True, True, False, False, True, True]  # t4, t5 found at their shifted places
+    assert second.topics[2].offsets == (20, 99) and second.topics[3].indexes == (0, 1, 2)
+    third = decode_list_offsets(memoryview(body), 0, 9, kept)
+    assert all(a is b for a, b in zip(second.topics, third.topics, strict=True))
+    other = decode_list_offsets(memoryview(body), 0, 8, kept)  # another version: read afresh
+    assert not any(a is b for a, b in zip(third.topics, other.topics, strict=True))
+
+
+def test_a_metadata_topic_whose_bytes_are_the_last_answers_is_not_read_again() -> None:
+    """As ListOffsets: a captured Metadata answer read twice with a kept memo gives the same topic
+    objects; with one partition's leader changed in the bytes, only that topic is read again."""
+    body = bytes.fromhex(CAPTURED["metadata"]["12"])
+    kept: dict = {}
+    first = decode_metadata(memoryview(body), 0, 12, kept)
+    again = decode_metadata(memoryview(body), 0, 12, kept)
+    assert len(first.topics) > 3 and all(a is b for a, b in zip(first.topics, again.topics, strict=True))
+    p0 = next(p for t in first.topics for p in t.partitions if p.leader_id >= 0 and p.leader_epoch >= 0)
+    row = struct.pack(">hiii", p0.error_code, p0.partition_index, p0.leader_id, p0.leader_epoch)
+    at = body.index(row)
+    moved = body[:at + 6] + struct.pack(">i", p0.leader_id % 3 + 1) + body[at + 10:]
+    third = decode_metadata(memoryview(moved), 0, 12, kept)
+    assert third == decode_metadata(moved, 0, 12)
+    new = [b.name for a, b in zip(again.topics, third.topics, strict=True) if a is not b]
+    assert len(new) == 1 and third.topics != again.topics
+
+
 # --------------------------------------------------------------------------- encoding
 
 
