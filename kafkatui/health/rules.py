@@ -513,10 +513,14 @@ def missing_partition_finding(g: Group) -> Finding | None:
 
 def log_starts(cluster: ClusterSnapshot) -> dict[tuple[str, int], int | None]:
     """Each partition's log start offset (the earliest offset the cluster refresh fetched)."""
-    return {(t.name, p.partition): p.earliest for t in cluster.topics for p in t.partitions}
+    starts: dict[tuple[str, int], int | None] = {}
+    for t in cluster.topics:
+        starts.update(topic_starts(t))
+    return starts
 
 
 def topic_starts(t: Topic) -> dict[tuple[str, int], int | None]:
+    """One topic's part of `log_starts`."""
     return {(t.name, p.partition): p.earliest for p in t.partitions}
 
 
@@ -641,9 +645,7 @@ class ClusterMemo:
             entry = last.topics.get(t.name)
             if entry is None or entry[0] is not t:
                 if entry is not None:
-                    _add(totals, entry[2], -1)
-                    for key in topic_starts(entry[0]):
-                        starts.pop(key, None)
+                    _take_out(entry, totals, starts)
                 share = topic_share(t)
                 _add(totals, share, 1)
                 starts.update(topic_starts(t))
@@ -656,9 +658,7 @@ class ClusterMemo:
                 rf.append(entry[3])
         for name, entry in last.topics.items():
             if name not in topics:  # deleted
-                _add(totals, entry[2], -1)
-                for key in topic_starts(entry[0]):
-                    starts.pop(key, None)
+                _take_out(entry, totals, starts)
         parts = ClusterParts(cluster, topics, {b: c for b, c in totals.items() if any(c)}, starts, tuple(rf))
         self._parts, self.updated = parts, updated
         return parts
@@ -672,3 +672,11 @@ class ClusterMemo:
                 self._parts = parts = replace(parts, found=found)
             return list(found)
         return list(parts.found)
+
+
+def _take_out(entry: tuple[Topic, int | None, Share, Finding | None], totals: dict[int, tuple[int, int, int, int]],
+              starts: dict[tuple[str, int], int | None]) -> None:
+    """Remove a topic's kept share and log starts from the totals (it changed or was deleted)."""
+    _add(totals, entry[2], -1)
+    for key in topic_starts(entry[0]):
+        starts.pop(key, None)

@@ -202,16 +202,7 @@ def decode_metadata(data: Any, pos: int, version: int, kept: Kept | None = None)
         controller_id = _INT32.unpack_from(data, pos)[0]
         pos += 4
     n, pos = _length(data, pos, flexible)
-    topics: list[LeanTopic] = []
-    last = kept.get(version, []) if kept is not None else []
-    now: list[tuple[bytes, Any]] = []
-    for i in range(max(0, n)):
-        if (same := _kept_topic(data, pos, last, i)) is not None:
-            topics.append(same[0])
-            now.append(last[i])
-            pos = same[1]
-            continue
-        start = pos
+    def read_topic(data: Any, pos: int) -> tuple[LeanTopic, int]:
         topic_error = _INT16.unpack_from(data, pos)[0]
         name, pos = _string(data, pos + 2, flexible)
         if version >= 10:
@@ -225,13 +216,9 @@ def decode_metadata(data: Any, pos: int, version: int, kept: Kept | None = None)
             pos += 4  # topic authorized operations
         if flexible:
             pos = _skip_tags(data, pos)
-        topic = _new(LeanTopic, (topic_error, name, internal, partitions))
-        topics.append(topic)
-        if kept is not None:
-            now.append((bytes(data[start:pos]), topic))
-    if kept is not None:
-        kept.clear()
-        kept[version] = now
+        return _new(LeanTopic, (topic_error, name, internal, partitions)), pos
+
+    topics, pos = _read_topics(data, pos, n, version, kept, read_topic)
     # after the topics: cluster authorized operations (v8-10), error code (v13+), tags: unused
     return _new(LeanMetadata, (version, throttle, brokers, cluster_id, controller_id, topics))
 
@@ -352,14 +339,32 @@ def _uniform_partitions(data: Any, pos: int, n: int, version: int,
 Kept = dict[int, list[tuple[bytes, Any]]]  # by version: the last answer's topics, each with its bytes
 
 
-def _kept_topic(data: Any, pos: int, last: list[tuple[bytes, Any]], i: int) -> tuple[Any, int] | None:
-    """The last answer's i-th topic and the position after it, if the bytes at `pos` are its bytes."""
-    if i < len(last):
-        raw, topic = last[i]
-        end = pos + len(raw)
-        if bytes(data[pos:end]) == raw:
-            return topic, end
-    return None
+def _read_topics(data: Any, pos: int, n: int, version: int, kept: Kept | None,
+                 read: Callable[[Any, int], tuple[Any, int]]) -> tuple[list[Any], int]:
+    """`n` topics from `pos`, each read by `read(data, pos) -> (topic, pos after it)`, unless its
+    bytes are those of the topic at the same place in `kept`'s last answer of this version: then
+    it is that object (`decode_list_offsets` says why). Refills `kept` with this answer's."""
+    last = kept.get(version, []) if kept is not None else []
+    now: list[tuple[bytes, Any]] = []
+    topics: list[Any] = []
+    for i in range(max(0, n)):
+        if i < len(last):
+            raw, topic = last[i]
+            end = pos + len(raw)
+            if bytes(data[pos:end]) == raw:
+                topics.append(topic)
+                now.append(last[i])
+                pos = end
+                continue
+        start = pos
+        topic, pos = read(data, pos)
+        topics.append(topic)
+        if kept is not None:
+            now.append((bytes(data[start:pos]), topic))
+    if kept is not None:
+        kept.clear()
+        kept[version] = now
+    return topics, pos
 
 
 
@@ -382,28 +387,16 @@ def decode_list_offsets(data: Any, pos: int, version: int, kept: Kept | None = N
         pos += 4
     row = "ihqqi" if version >= 4 else "ihqq"  # index, error, timestamp, offset[, leader epoch]
     n, pos = _length(data, pos, flexible)
-    topics: list[LeanOffsetsTopic] = []
-    last = kept.get(version, []) if kept is not None else []
-    now: list[tuple[bytes, Any]] = []
-    for i in range(max(0, n)):
-        if (same := _kept_topic(data, pos, last, i)) is not None:
-            topics.append(same[0])
-            now.append(last[i])
-            pos = same[1]
-            continue
-        start = pos
+
+    def read_topic(data: Any, pos: int) -> tuple[LeanOffsetsTopic, int]:
         name, pos = _string(data, pos, flexible)
         count, pos = _length(data, pos, flexible)
         columns, pos = _offset_rows(data, pos, max(0, count), row, flexible)
         if flexible:
             pos = _skip_tags(data, pos)
-        topic = _new(LeanOffsetsTopic, (name or "", *columns))
-        topics.append(topic)
-        if kept is not None:
-            now.append((bytes(data[start:pos]), topic))
-    if kept is not None:
-        kept.clear()
-        kept[version] = now
+        return _new(LeanOffsetsTopic, (name or "", *columns)), pos
+
+    topics, pos = _read_topics(data, pos, n, version, kept, read_topic)
     return _new(LeanOffsets, (version, throttle, topics))
 
 
